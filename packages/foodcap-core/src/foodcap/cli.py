@@ -1,0 +1,11 @@
+"""Placeholder replaced below."""
+import click
+
+
+@click.group()
+def cli() -> None:
+    """foodcap"""
+
+
+def main() -> None:
+    cli()

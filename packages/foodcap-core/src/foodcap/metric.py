@@ -1,0 +1,57 @@
+"""The Metric interface: a corpus score plus one score per sample."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+Dialect = Literal["coco", "hf"]
+
+
+class MetricOptions(BaseModel):
+    """Options shared by all metrics. ``dialect`` picks the reference implementation to agree with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dialect: Dialect = "coco"
+
+
+@dataclass(frozen=True)
+class MetricScore:
+    """A corpus-level score and the per-sample scores it came from (same order as the inputs)."""
+
+    score: float
+    per_sample: list[float] = field(default_factory=list)
+
+
+class Metric(ABC):
+    """A caption metric. ``references`` holds one list of reference captions per prediction."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    higher_is_better: ClassVar[bool] = True
+
+    def __init__(self, options: MetricOptions | None = None) -> None:
+        self.options = options or MetricOptions()
+
+    @abstractmethod
+    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
+        """Score the corpus."""
+
+
+def check_corpus(predictions: Sequence[object], references: Sequence[object]) -> None:
+    """Raise ValueError for mismatched lengths, an empty corpus or non-string captions."""
+    if len(predictions) != len(references):
+        raise ValueError(f"got {len(predictions)} predictions but {len(references)} reference lists")
+    if not predictions:
+        raise ValueError("cannot score an empty corpus (0 predictions, 0 references)")
+    for index, (prediction, refs) in enumerate(zip(predictions, references)):
+        if not isinstance(prediction, str):
+            raise ValueError(f"prediction {index} is {type(prediction).__name__}, not str")
+        if isinstance(refs, str) or not all(isinstance(r, str) for r in refs):  # type: ignore[attr-defined]
+            raise ValueError(f"references {index} must be a list of str")
+        if not refs:  # type: ignore[truthy-bool]
+            raise ValueError(f"references {index} is empty")

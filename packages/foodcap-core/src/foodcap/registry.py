@@ -1,0 +1,152 @@
+"""What the installed plugins registered: captioners, metrics and freeze policies, by name."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Literal, Mapping, TypeVar
+
+import click
+
+from .captioner import Captioner, CaptionerOptions
+from .errors import FoodcapError
+from .freeze import FreezePolicy
+from .metric import Metric
+from .plugins import PluginSource, load_plugins, plugin_source, pm
+
+logger = logging.getLogger("foodcap")
+
+Kind = Literal["captioner", "metric", "freeze-policy"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """One registered thing, and which plugin distribution it came from."""
+
+    name: str
+    kind: Kind
+    obj: T
+    source: PluginSource
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        return str(getattr(self.obj, "description", ""))
+
+
+@dataclass
+class Registry:
+    captioners: dict[str, Entry[type[Captioner]]] = field(default_factory=dict)
+    metrics: dict[str, Entry[type[Metric]]] = field(default_factory=dict)
+    freeze_policies: dict[str, Entry[type[FreezePolicy]]] = field(default_factory=dict)
+
+    def entries(self) -> list[Entry[Any]]:
+        return [*self.captioners.values(), *self.metrics.values(), *self.freeze_policies.values()]
+
+    def captioner(self, name: str) -> Entry[type[Captioner]]:
+        return _lookup(self.captioners, name, "captioner")
+
+    def metric(self, name: str) -> Entry[type[Metric]]:
+        return _lookup(self.metrics, name, "metric")
+
+    def freeze_policy(self, name: str) -> Entry[type[FreezePolicy]]:
+        return _lookup(self.freeze_policies, name, "freeze policy")
+
+    def captioner_options(self, name: str, values: Mapping[str, Any]) -> CaptionerOptions:
+        """Validate options for a captioner: its registered defaults, then the user's values."""
+        entry = self.captioner(name)
+        return entry.obj.Options.model_validate({**entry.defaults, **values})
+
+
+# Which distribution usually provides a well-known name, for "pip install ..." hints.
+KNOWN_PROVIDERS = {
+    "vit-gpt2": "foodcap-vitgpt2",
+    "llama-lora-1b": "foodcap-llama",
+    "llama-lora-3b": "foodcap-llama",
+    "gemma-3-4b": "foodcap-gemma",
+    "gemma-3-12b": "foodcap-gemma",
+    "gemma-3-27b": "foodcap-gemma",
+    "lora": "foodcap-llama",
+    **{name: "foodcap-metrics" for name in
+       ("bleu-1", "bleu-2", "bleu-3", "bleu-4", "rouge-l", "meteor", "cider-d")},
+}
+
+
+def _lookup(table: Mapping[str, Entry[T]], name: str, what: str) -> Entry[T]:
+    if name in table:
+        return table[name]
+    installed = ", ".join(sorted(table)) or "none"
+    message = f"unknown {what} {name!r} (installed: {installed})"
+    if name in KNOWN_PROVIDERS:
+        message += f"; it is provided by {KNOWN_PROVIDERS[name]}: pip install {KNOWN_PROVIDERS[name]}"
+    else:
+        close = difflib.get_close_matches(name, list(table), n=1)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+    raise FoodcapError(message)
+
+
+_registry: Registry | None = None
+
+
+def get_registry() -> Registry:
+    """Load plugins on first use and collect what they register."""
+    global _registry
+    if _registry is None:
+        load_plugins()
+        _registry = _collect()
+    return _registry
+
+
+def reset_registry() -> None:
+    """Forget collected registrations (after registering or unregistering a plugin)."""
+    global _registry
+    _registry = None
+
+
+def _collect() -> Registry:
+    registry = Registry()
+    for hook_name, kind, table in (
+        ("register_captioners", "captioner", registry.captioners),
+        ("register_metrics", "metric", registry.metrics),
+        ("register_freeze_policies", "freeze-policy", registry.freeze_policies),
+    ):
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            source = plugin_source(impl.plugin_name)
+            register = _registrar(table, kind, source)  # type: ignore[arg-type]
+            _call_isolated(impl.plugin_name, source, lambda: impl.function(register=register))
+    return registry
+
+
+def _registrar(table: dict[str, Entry[Any]], kind: Kind, source: PluginSource) -> Callable[..., None]:
+    def register(obj: Any, name: str | None = None, defaults: Mapping[str, Any] | None = None) -> None:
+        entry_name = name or obj.name
+        if entry_name in table:
+            logger.warning(
+                "%s %r from %s replaces the one from %s",
+                kind, entry_name, source.distribution, table[entry_name].source.distribution,
+            )
+        table[entry_name] = Entry(entry_name, kind, obj, source, dict(defaults or {}))
+
+    return register
+
+
+def _call_isolated(plugin_name: str, source: PluginSource, call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - one broken plugin must not break the rest
+        logger.warning(
+            "plugin %r from %s %s failed to register (%s: %s); check that it is compatible "
+            "with foodcap-core",
+            plugin_name, source.distribution, source.version, type(error).__name__, error,
+        )
+
+
+def add_plugin_commands(cli: click.Group) -> None:
+    """Let plugins add subcommands, each isolated like registrations."""
+    load_plugins()
+    for impl in pm.hook.register_commands.get_hookimpls():
+        source = plugin_source(impl.plugin_name)
+        _call_isolated(impl.plugin_name, source, lambda: impl.function(cli=cli))

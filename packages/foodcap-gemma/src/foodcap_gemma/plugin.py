@@ -1,0 +1,1 @@
+"""foodcap-gemma plugin: registers with foodcap through the entry point in pyproject.toml."""

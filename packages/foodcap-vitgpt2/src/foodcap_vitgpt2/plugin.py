@@ -1,0 +1,1 @@
+"""foodcap-vitgpt2 plugin: registers with foodcap through the entry point in pyproject.toml."""
