@@ -120,12 +120,19 @@ class TrainableCaptioner(Captioner):
     def save_checkpoint(self, directory: Path) -> None:
         """Write weights as safetensors plus everything ``load`` needs to rebuild the captioner."""
 
+    def loss(self, model: torch.nn.Module, batch: Batch) -> torch.Tensor:
+        """Training loss of one batch; ``model`` is ``self.model``, possibly wrapped by accelerate (DDP)."""
+        return model(**batch).loss
+
     def encoder_cache_key(self) -> str | None:
         """Input key whose encoder output can be cached when the encoder is frozen; None if unsupported."""
         return None
 
     def encode_for_cache(self, inputs: Batch) -> Batch:
-        """Run the frozen encoder on a batch; the result replaces the cached key in later batches."""
+        """Run the frozen encoder on a batch; the result replaces the cached key in later batches.
+
+        The returned tensors have the batch as their first dimension; ``loss`` must accept them.
+        """
         raise NotImplementedError(f"{self.name} does not support encoder caching")
 
 
