@@ -103,6 +103,14 @@ class TrainableCaptioner(Captioner):
     ``.loss`` (the Hugging Face convention), so the trainer and accelerate can wrap it.
     """
 
+    @classmethod
+    def load_for_training(cls, options: CaptionerOptions) -> TrainableCaptioner:
+        """What ``foodcap train`` loads: ``load`` unless parts that only exist after training
+        (e.g. a new projector) make ``load`` refuse to run without a checkpoint."""
+        captioner = cls.load(options)
+        assert isinstance(captioner, TrainableCaptioner)
+        return captioner
+
     @property
     @abstractmethod
     def model(self) -> torch.nn.Module:
@@ -127,6 +135,10 @@ class TrainableCaptioner(Captioner):
     def encoder_cache_key(self) -> str | None:
         """Input key whose encoder output can be cached when the encoder is frozen; None if unsupported."""
         return None
+
+    def text_batch(self, titles: list[str]) -> Batch:
+        """The title half of ``training_collator`` (labels and decoder inputs), for cached-encoder training."""
+        raise NotImplementedError(f"{self.name} does not support encoder caching")
 
     def encode_for_cache(self, inputs: Batch) -> Batch:
         """Run the frozen encoder on a batch; the result replaces the cached key in later batches.

@@ -10,6 +10,7 @@ from typing import Any, Callable, Generic, Literal, Mapping, TypeVar
 import click
 
 from .captioner import Captioner, CaptionerOptions
+from .config import deep_merge, validate
 from .errors import FoodcapError
 from .freeze import FreezePolicy
 from .metric import Metric
@@ -54,10 +55,13 @@ class Registry:
     def freeze_policy(self, name: str) -> Entry[type[FreezePolicy]]:
         return _lookup(self.freeze_policies, name, "freeze policy")
 
-    def captioner_options(self, name: str, values: Mapping[str, Any]) -> CaptionerOptions:
+    def captioner_options(
+        self, name: str, values: Mapping[str, Any], flags: Mapping[str, str] | None = None
+    ) -> CaptionerOptions:
         """Validate options for a captioner: its registered defaults, then the user's values."""
         entry = self.captioner(name)
-        return entry.obj.Options.model_validate({**entry.defaults, **values})
+        merged = deep_merge(entry.defaults, values)
+        return validate(entry.obj.Options, merged, flags, prefix="options.")  # type: ignore[no-any-return]
 
 
 # Which distribution usually provides a well-known name, for "pip install ..." hints.

@@ -1,0 +1,80 @@
+"""The ``foodcap`` command: built-in commands plus whatever plugins add."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+
+from ..errors import FoodcapError
+from ..registry import add_plugin_commands
+from .bench_command import bench_command
+from .demo_command import demo_command
+from .plugins_command import plugins_command
+from .run_command import run_command
+from .train_command import train_command
+
+err_console = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="foodcap-core")
+def cli() -> None:
+    """Caption, fine-tune and compare image captioners on food images.
+
+    Captioners and metrics come from installed plugins (`foodcap plugins` lists them).
+    Add --debug anywhere to see full tracebacks.
+    """
+
+
+cli.add_command(run_command)
+cli.add_command(plugins_command)
+cli.add_command(train_command)
+cli.add_command(demo_command)
+cli.add_command(bench_command)
+
+
+def _configure_logging(debug: bool) -> None:
+    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s", handlers=[handler])
+    logging.getLogger("foodcap").setLevel(logging.DEBUG if debug else logging.INFO)
+    if not debug:
+        # transformers and friends are chatty about things users cannot act on.
+        for noisy in ("transformers", "accelerate", "torch", "PIL"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("FOODCAP_DEBUG") == "1"
+    args = [arg for arg in args if arg != "--debug"]
+    _configure_logging(debug)
+    add_plugin_commands(cli)
+    try:
+        cli.main(args=args, prog_name="foodcap", standalone_mode=False)
+    except FoodcapError as error:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted (a run can be continued with --resume)")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the CLI boundary: one line unless --debug
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]error:[/] {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+            highlight=False, soft_wrap=True,
+        )
+        sys.exit(1)

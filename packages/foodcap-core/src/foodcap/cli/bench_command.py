@@ -1,0 +1,38 @@
+"""``foodcap bench``: measure the runner against the loops it replaces, on this machine."""
+
+from __future__ import annotations
+
+import platform
+
+import click
+import torch
+from rich.console import Console
+
+from ..bench import run_benchmarks
+from ..config import DataConfig, default_workers
+from ..registry import get_registry
+from ..splits import load_split_data
+
+
+@click.command("bench")
+@click.option("--captioner", default="vit-gpt2", show_default=True, help="Registered captioner to time.")
+@click.option("--random-weights", type=click.Choice(["tiny", "full"]), default="tiny", show_default=True)
+@click.option("--model", default=None, help="Time a real model (hub id or folder) instead of random weights.")
+@click.option("--dataset", default="sample", show_default=True, help="Images to use (repeated as needed).")
+@click.option("--images", default=256, show_default=True, help="How many images each variant processes.")
+@click.option("--batch-size", default=32, show_default=True)
+@click.option("--num-workers", default=default_workers(), show_default=True)
+@click.option("--device", default="auto", show_default=True)
+def bench_command(captioner: str, random_weights: str, model: str | None, dataset: str, images: int,
+                  batch_size: int, num_workers: int, device: str) -> None:
+    """Data pipeline vs a bare decode loop, and batched captioning vs a per-image loop."""
+    console = Console()
+    registry = get_registry()
+    values = {"model": model} if model else {"random_weights": random_weights}
+    options = registry.captioner_options(captioner, {**values, "device": device})
+    samples = load_split_data(DataConfig(dataset=dataset)).samples("all")
+    samples = (samples * (images // max(1, len(samples)) + 1))[:images]
+    loaded = registry.captioner(captioner).obj.load(options)
+    console.print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+                  f"device {loaded.device}" + (f" ({torch.cuda.get_device_name()})" if loaded.device.type == "cuda" else ""))
+    run_benchmarks(loaded, samples, batch_size, num_workers, console)

@@ -1,0 +1,41 @@
+"""``foodcap train``: fine-tune a captioner with a freeze policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from ..cli_flags import flag_names
+from ..registry import get_registry
+from ..training import TrainConfig, train
+from .config_options import build_config, config_flags, configurable
+from .run_command import scores_table
+
+# The split is fixed by training (train/val, then test); `device` is accelerate's business.
+TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split", "device"}))
+
+
+@configurable(TRAIN_FLAGS)
+@click.command("train")
+def train_command(**kwargs: Any) -> None:
+    """Fine-tune a captioner on the train split, validating every epoch.
+
+    \b
+    Examples:
+      foodcap train --captioner vit-gpt2 --freeze encoder --dataset sample --epochs 3 --out runs/enc
+      foodcap train --captioner vit-gpt2 --random-weights tiny --epochs 2 --lr 1e-3 --out runs/tiny
+      foodcap train --captioner llama-lora-1b --freeze lora --epochs 5 --out runs/llama1b
+      accelerate launch -m foodcap train --captioner vit-gpt2 ...   (several GPUs, DDP)
+
+    Writes history.jsonl (losses and val metrics per epoch), checkpoints/ (the latest epoch,
+    resumable with --resume), best/ (a checkpoint for `foodcap run --checkpoint`), and the test
+    split's predictions.jsonl, metrics.json and run.json.
+    """
+    console = Console()
+    config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
+    result = train(config, get_registry(), console, flag_names(TRAIN_FLAGS))
+    if result.test_scores is not None:
+        console.print(scores_table(f"{config.captioner} (best epoch) on test", result.test_scores, 0))
+    console.print(f"training folder: {result.folder}")

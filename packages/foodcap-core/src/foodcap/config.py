@@ -1,0 +1,110 @@
+"""Run and training configuration: one set of pydantic models for the CLI, config files and run records."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .captioner import CaptionerOptions
+from .errors import FoodcapError
+from .metric import Dialect
+
+Split = Literal["train", "val", "test", "all"]
+
+# The metrics `foodcap run` computes when --metrics is not given (those that are installed).
+DEFAULT_METRICS = ("bleu-1", "bleu-2", "rouge-l", "meteor", "cider-d")
+
+
+def default_workers() -> int:
+    return max(1, min(8, (os.cpu_count() or 2)))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class DataConfig(_Section):
+    dataset: str = Field("sample", description="Kaggle-layout folder, or 'sample' for the bundled one.")
+    split: Split = Field("test", description="Which split to caption.")
+    split_ratios: tuple[float, float, float] = Field(
+        (0.8, 0.1, 0.1), description="Train/val/test fractions, comma-separated."
+    )
+    split_seed: int = Field(0, description="Seed of the deterministic split.")
+    limit: int | None = Field(None, ge=1, description="Caption only the first N images of the split.")
+    batch_size: int = Field(16, ge=1, description="Images per batch.")
+    num_workers: int = Field(
+        default_factory=default_workers, ge=0, description="DataLoader worker processes (0 = in-process)."
+    )
+
+    @field_validator("split_ratios")
+    @classmethod
+    def _ratios_sum_to_one(cls, ratios: tuple[float, float, float]) -> tuple[float, float, float]:
+        if any(r < 0 for r in ratios) or abs(sum(ratios) - 1.0) > 1e-6:
+            raise ValueError("must be three non-negative fractions that sum to 1")
+        return ratios
+
+
+class EvalConfig(_Section):
+    metrics: list[str] | None = Field(
+        None, description="Comma-separated metric names (default: bleu-1,bleu-2,rouge-l,meteor,cider-d)."
+    )
+    metric_dialect: Dialect = Field("coco", description="coco (pycocoevalcap) or hf (HF evaluate).")
+
+
+class RunConfig(_Section):
+    """Everything `foodcap run` needs. `options` holds the captioner's own options."""
+
+    captioner: str = Field(..., description="Registered captioner name (see `foodcap plugins`).")
+    options: dict[str, Any] = Field(default_factory=dict)
+    data: DataConfig = Field(default_factory=DataConfig)
+    evaluation: EvalConfig = Field(default_factory=EvalConfig)
+    out: Path | None = Field(None, description="Run folder (default: runs/<captioner>-<timestamp>).")
+    resume: bool = Field(False, description="Continue an interrupted run in --out.")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file; its tables mirror the config models."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise FoodcapError(f"config file {path} does not exist") from error
+    except tomllib.TOMLDecodeError as error:
+        raise FoodcapError(f"config file {path} is not valid TOML: {error}") from error
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested dict merge: values in ``override`` win; tables merge key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def validation_message(error: ValidationError, flags: Mapping[str, str] | None = None, prefix: str = "") -> str:
+    """One line naming the first bad field (and its CLI flag when known)."""
+    first = error.errors()[0]
+    field = prefix + ".".join(str(part) for part in first["loc"])
+    flag = (flags or {}).get(field)
+    where = f"{field} ({flag})" if flag else field
+    got = f" (got {first['input']!r})" if "input" in first and not isinstance(first["input"], dict) else ""
+    extra = len(error.errors()) - 1
+    more = f"; and {extra} more problem(s)" if extra else ""
+    return f"invalid value for {where}: {first['msg']}{got}{more}"
+
+
+def validate(
+    model: type[BaseModel], values: Mapping[str, Any], flags: Mapping[str, str] | None = None, prefix: str = ""
+) -> Any:
+    """``model.model_validate`` with a one-line FoodcapError naming the field and its flag."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise FoodcapError(validation_message(error, flags, prefix)) from error

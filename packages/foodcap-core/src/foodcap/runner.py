@@ -1,0 +1,152 @@
+"""`foodcap run`: caption a split in pipelined batches, score it, and write the run folder."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from rich.console import Console
+
+from .captioner import Captioner
+from .config import DataConfig, RunConfig
+from .dataset import Sample
+from .metric import Metric
+from .environment import describe_hardware, package_versions
+from .image_batches import CaptionCollate, batch_loader
+from .progress import image_progress
+from .registry import Registry
+from .run_folder import METRICS, RUN, SPLIT, RunFolder
+from .scoring import Scores, resolve_metrics, score
+from .splits import SplitData, load_split_data
+
+
+@dataclass
+class RunResult:
+    folder: Path
+    scores: Scores
+    count: int
+    failures: dict[str, str]
+
+
+def default_run_folder(captioner: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{captioner}-{stamp}"
+
+
+@dataclass
+class CaptionLog:
+    """What happened to images while captioning: decode failures by id and repairs by reason."""
+
+    failures: dict[str, str] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def caption_batches(
+    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog
+) -> Iterator[tuple[list[Sample], list[str]]]:
+    """Caption ``samples`` in pipelined batches with a progress bar, yielding (samples, captions)."""
+    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), batch_size, num_workers)
+    started = time.perf_counter()
+    with image_progress(console) as progress:
+        task = progress.add_task(f"captioning ({captioner.name})", total=len(samples))
+        for batch in loader:
+            for sample, reason in batch.failures:
+                log.failures[sample.id] = reason
+            for repair in batch.repairs:
+                log.repairs[repair] = log.repairs.get(repair, 0) + 1
+            if batch.samples:
+                yield batch.samples, captioner.generate(batch.inputs)
+            progress.advance(task, len(batch.samples) + len(batch.failures))
+    log.seconds = time.perf_counter() - started
+
+
+def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample], data: DataConfig,
+                 console: Console, log: CaptionLog) -> None:
+    """Caption the samples not yet in ``folder``, appending each finished batch."""
+    done = {record["id"] for record in folder.finished()}
+    todo = [sample for sample in samples if sample.id not in done]
+    for batch_samples, captions in caption_batches(captioner, todo, data.batch_size, data.num_workers, console, log):
+        folder.append_predictions(
+            {"id": s.id, "image": str(s.image), "reference": s.title, "caption": c}
+            for s, c in zip(batch_samples, captions)
+        )
+
+
+def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]) -> tuple[Scores, int]:
+    """Score what is on disk, in split order, and store per-sample scores with each prediction."""
+    done = {record["id"]: record for record in folder.finished()}
+    records = [done[sample.id] for sample in samples if sample.id in done]
+    scores = score(metrics, [r["caption"] for r in records], [[r["reference"]] for r in records])
+    for index, record in enumerate(records):
+        record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
+    folder.rewrite_predictions(records)
+    return scores, len(records)
+
+
+def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
+                      scores: Scores, count: int) -> dict[str, Any]:
+    """Write split.json and metrics.json; returns what was evaluated, for run.json."""
+    data.manifest.save(folder.path / SPLIT)
+    evaluated_on = {
+        "split": split,
+        "manifest_digest": data.manifest.digest(),
+        "dataset": config.data.dataset,
+        "limit": config.data.limit,
+        "dialect": config.evaluation.metric_dialect,
+    }
+    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus})
+    return evaluated_on
+
+
+def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
+    return {
+        "cleaning_report": data.dataset.report.to_dict(),
+        "decode_failures": log.failures,
+        "decode_repairs": log.repairs,
+        "split_sizes": data.manifest.sizes(),
+    }
+
+
+def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None) -> RunResult:
+    entry = registry.captioner(config.captioner)
+    options = registry.captioner_options(config.captioner, config.options, flags)
+    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    data = load_split_data(config.data)
+    samples = data.samples(config.data.split, config.data.limit)
+    folder = RunFolder(config.out or default_run_folder(config.captioner), resume=config.resume)
+    console.print(data.dataset.report.render())
+
+    previous = len(folder.finished())
+    console.print(f"{len(samples)} images in split {config.data.split!r}"
+                  + (f", {previous} already captioned" if previous else ""))
+    log = CaptionLog()
+    timings: dict[str, float] = {}
+    captioner: Captioner | None = None
+    if previous < len(samples):
+        started = time.perf_counter()
+        captioner = entry.obj.load(options)
+        timings["load_seconds"] = time.perf_counter() - started
+        caption_into(folder, captioner, samples, config.data, console, log)
+        timings["caption_seconds"] = log.seconds
+        captioned = len(folder.finished()) - previous
+        timings["images_per_second"] = captioned / log.seconds if log.seconds else 0.0
+
+    started = time.perf_counter()
+    scores, count = score_folder(folder, samples, metrics)
+    timings["metrics_seconds"] = time.perf_counter() - started
+    evaluated_on = record_evaluation(folder, config, data, config.data.split, scores, count)
+    folder.write(RUN, {
+        "kind": "run",
+        "config": config.model_dump(mode="json"),
+        "captioner": captioner.describe() if captioner else {"name": config.captioner},
+        "evaluated_on": evaluated_on,
+        "versions": package_versions(),
+        "hardware": describe_hardware(captioner.device) if captioner else {},
+        "timings": {**timings, "metric_seconds": scores.seconds},
+        **dataset_record(data, log),
+    })
+    return RunResult(folder.path, scores, count, log.failures)

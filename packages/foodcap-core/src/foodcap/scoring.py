@@ -1,0 +1,45 @@
+"""Choosing metrics from the registry and scoring a run's predictions with them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from .config import DEFAULT_METRICS
+from .metric import Metric, MetricOptions
+from .metric import Dialect
+from .registry import Registry
+
+logger = logging.getLogger("foodcap")
+
+
+@dataclass
+class Scores:
+    corpus: dict[str, float]
+    per_sample: dict[str, list[float]]
+    seconds: dict[str, float]
+
+
+def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
+    """Named metrics (unknown names are user errors), or the installed part of the default set."""
+    if names is None:
+        names = [name for name in DEFAULT_METRICS if name in registry.metrics]
+        if not names:
+            logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
+    options = MetricOptions(dialect=dialect)
+    return [registry.metric(name).obj(options) for name in names]
+
+
+def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]]) -> Scores:
+    scores = Scores({}, {}, {})
+    if not predictions:
+        return scores
+    for metric in metrics:
+        started = time.perf_counter()
+        result = metric.compute(predictions, references)
+        scores.seconds[metric.name] = time.perf_counter() - started
+        scores.corpus[metric.name] = result.score
+        scores.per_sample[metric.name] = list(result.per_sample)
+    return scores

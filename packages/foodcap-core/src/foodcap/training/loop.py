@@ -1,0 +1,323 @@
+"""`foodcap train`: the generic fine-tuning loop for every TrainableCaptioner, on accelerate."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+from rich.console import Console
+from torch.utils.data import DataLoader
+
+from ..captioner import TrainableCaptioner
+from ..environment import describe_hardware, package_versions
+from ..errors import FoodcapError
+from ..freeze import parameter_counts
+from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
+from ..metric import Metric
+from ..progress import image_progress
+from ..registry import Registry
+from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
+from ..runner import CaptionLog, caption_batches, caption_into, dataset_record, record_evaluation, score_folder
+from ..scoring import Scores, resolve_metrics, score
+from ..splits import load_split_data
+from .encoder_cache import build_cache, cached_loader, check_cacheable
+from .options import TrainConfig, TrainOptions
+from .reporting import counts_table, epoch_line
+from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
+
+HISTORY = "history.jsonl"
+CHECKPOINTS = "checkpoints"
+BEST = "best"
+
+
+@dataclass
+class TrainResult:
+    folder: Path
+    history: list[dict[str, Any]]
+    test_scores: Scores | None
+
+
+def default_train_folder(captioner: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{captioner}-train-{stamp}"
+
+
+def mixed_precision(choice: str, device: torch.device) -> str:
+    if choice != "auto":
+        return choice
+    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "no"
+
+
+def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.AdamW:
+    """AdamW over trainable parameters; biases and norm weights (1-D) get no weight decay."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if not trainable:
+        raise FoodcapError("the freeze policy left no trainable parameters")
+    groups = [
+        {"params": [p for p in trainable if p.ndim > 1], "weight_decay": options.weight_decay},
+        {"params": [p for p in trainable if p.ndim <= 1], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=options.lr)
+
+
+def is_better(metric: str, value: float, best: float | None, metrics: Iterable[Metric]) -> bool:
+    if best is None:
+        return True
+    higher = metric != "val_loss" and next(m for m in metrics if m.name == metric).higher_is_better
+    return value > best if higher else value < best
+
+
+class Trainer:
+    """One training run: built from a TrainConfig, resumable from its folder."""
+
+    def __init__(self, config: TrainConfig, registry: Registry, console: Console,
+                 flags: dict[str, str] | None = None) -> None:
+        from accelerate import Accelerator
+        from accelerate.utils import set_seed
+
+        self.config, self.options, self.console = config, config.train, console
+        self.folder_path = config.out or default_train_folder(config.captioner)
+        self._check_folder()
+        entry = registry.captioner(config.captioner)
+        self.policy = registry.freeze_policy(self.options.freeze).obj()
+        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+        if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
+            raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
+        self.data = load_split_data(config.data)
+        self.train_samples = self.data.samples("train", config.data.limit)
+        self.val_samples = self.data.samples("val", config.data.limit)
+        if not self.train_samples or not self.val_samples:
+            raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
+
+        device = torch.device("cuda" if torch.cuda.is_available() and config.options.get("device") != "cpu" else "cpu")
+        self.accelerator = Accelerator(
+            mixed_precision=mixed_precision(self.options.mixed_precision, device),
+            gradient_accumulation_steps=self.options.grad_accum,
+            cpu=device.type == "cpu",
+        )
+        set_seed(self.options.seed)
+        # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
+        values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
+        captioner = entry.obj.load(registry.captioner_options(config.captioner, values, flags))
+        if not isinstance(captioner, TrainableCaptioner):
+            raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
+        self.captioner = captioner
+        self.policy.apply(captioner)
+        self.counts = parameter_counts(captioner)
+
+    def _check_folder(self) -> None:
+        has_state = (self.folder_path / CHECKPOINTS).exists()
+        if has_state and not self.config.resume:
+            raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
+        if self.config.resume and not has_state:
+            raise FoodcapError(f"cannot resume: {self.folder_path} has no checkpoint")
+
+    # -- data ---------------------------------------------------------------------------------------
+    def _loaders(self, generator: torch.Generator) -> tuple[DataLoader[DecodedBatch], DataLoader[DecodedBatch]]:
+        data, captioner = self.config.data, self.captioner
+        if self.options.cache_encoder:
+            check_cacheable(captioner)
+            train_cache = build_cache(captioner, self.train_samples, data.batch_size, data.num_workers, self.console)
+            val_cache = build_cache(captioner, self.val_samples, data.batch_size, data.num_workers, self.console)
+            return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
+                    cached_loader(val_cache, captioner, data.batch_size, False, None))
+        collate = TrainingCollate(captioner.training_collator())
+        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator),
+                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers))
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def fit(self) -> TrainResult:
+        console, options, accelerator = self.console, self.options, self.accelerator
+        console.print(counts_table(self.captioner.name, self.policy.name, self.counts))
+        generator = torch.Generator().manual_seed(options.seed)
+        train_loader, val_loader = self._loaders(generator)
+        optimizer = optimizer_for(self.captioner.model, options)
+        steps = math.ceil(len(train_loader) / options.grad_accum) * options.epochs
+        from transformers import get_scheduler
+
+        scheduler = get_scheduler(options.schedule, optimizer, num_warmup_steps=round(steps * options.warmup_ratio),
+                                  num_training_steps=steps)
+        model, optimizer, train_loader, val_loader, scheduler = accelerator.prepare(
+            self.captioner.model, optimizer, train_loader, val_loader, scheduler)
+
+        folder = RunFolder(self.folder_path, resume=self.config.resume)
+        history: list[dict[str, Any]] = []
+        best: dict[str, Any] = {"value": None, "epoch": None, "stale": 0}
+        first_epoch = 1
+        if self.config.resume:
+            first_epoch, history, best = self._resume(optimizer, scheduler)
+            console.print(f"resuming after epoch {first_epoch - 1}")
+        self._write_history(history)
+
+        for epoch in range(first_epoch, options.epochs + 1):
+            generator.manual_seed(options.seed * 100_003 + epoch)  # same order whether resumed or not
+            row = self._train_epoch(epoch, model, optimizer, scheduler, train_loader)
+            row["val_loss"] = self._val_loss(model, val_loader)
+            if epoch % options.eval_every == 0 or epoch == options.epochs:
+                row["val_metrics"] = self._val_metrics().corpus
+            value = row["val_loss"] if options.best_metric == "val_loss" else row.get("val_metrics", {}).get(options.best_metric)
+            improved = value is not None and is_better(options.best_metric, value, best["value"], self.metrics)
+            if improved:
+                best = {"value": value, "epoch": epoch, "stale": 0}
+            elif value is not None:
+                best["stale"] += 1
+            row["best_epoch"] = best["epoch"]
+            history.append(row)
+            self._write_history(history)
+            console.print(epoch_line(row, options.epochs))
+            self._checkpoint(epoch, optimizer, scheduler, history, best, improved)
+            if options.patience and best["stale"] >= options.patience:
+                console.print(f"early stop: no improvement in {options.best_metric} for {options.patience} epochs")
+                break
+
+        test_scores = self._test_eval(folder) if options.test_eval else None
+        self._write_run_record(folder, history, best, test_scores)
+        return TrainResult(self.folder_path, history, test_scores)
+
+    def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
+                     loader: DataLoader[DecodedBatch]) -> dict[str, Any]:
+        accelerator, options = self.accelerator, self.options
+        model.train()
+        total_loss, images, compute_seconds = torch.zeros((), device=accelerator.device), 0, 0.0
+        started = time.perf_counter()
+        with image_progress(self.console) as progress:
+            task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=len(self.train_samples))
+            for batch in loader:
+                step_started = time.perf_counter()
+                with accelerator.accumulate(model):
+                    with accelerator.autocast():
+                        loss = self.captioner.loss(model, batch.inputs)
+                    accelerator.backward(loss)
+                    if accelerator.sync_gradients and options.max_grad_norm:
+                        accelerator.clip_grad_norm_(model.parameters(), options.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                total_loss += loss.detach() * len(batch.samples)
+                images += len(batch.samples)
+                compute_seconds += time.perf_counter() - step_started
+                progress.advance(task, len(batch.samples) + len(batch.failures))
+        if accelerator.device.type == "cuda":
+            torch.cuda.synchronize()
+        train_loss = accelerator.reduce(total_loss, reduction="sum").item() / max(1, accelerator.reduce(
+            torch.tensor(images, device=accelerator.device), reduction="sum").item())
+        return {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "lr": scheduler.get_last_lr()[0],
+            "epoch_seconds": time.perf_counter() - started,
+            "train_images_per_second": images / compute_seconds if compute_seconds else 0.0,
+        }
+
+    @torch.no_grad()
+    def _val_loss(self, model: torch.nn.Module, loader: DataLoader[DecodedBatch]) -> float:
+        model.eval()
+        total, count = torch.zeros((), device=self.accelerator.device), 0
+        for batch in loader:
+            with self.accelerator.autocast():
+                total += self.captioner.loss(model, batch.inputs).float() * len(batch.samples)
+            count += len(batch.samples)
+        reduced_count = self.accelerator.reduce(torch.tensor(count, device=self.accelerator.device), reduction="sum")
+        return float(self.accelerator.reduce(total, reduction="sum").item() / max(1, reduced_count.item()))
+
+    def _val_metrics(self) -> Scores:
+        """Caption the val split (up to --eval-limit images) and score it."""
+        samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
+        predictions, references = [], []
+        self.captioner.model.eval()
+        for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
+                                                       self.config.data.num_workers, self.console, CaptionLog()):
+            predictions.extend(captions)
+            references.extend([[s.title] for s in batch_samples])
+        return score(self.metrics, predictions, references)
+
+    # -- checkpoints and records -------------------------------------------------------------------
+    def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, history: list[dict[str, Any]],
+                    best: dict[str, Any], improved: bool) -> None:
+        self.accelerator.wait_for_everyone()
+        if not self.accelerator.is_main_process:
+            return
+        root = self.folder_path / CHECKPOINTS
+        target = root / f"epoch-{epoch:03d}"
+        partial = root / f".epoch-{epoch:03d}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        self.captioner.save_checkpoint(partial)
+        save_state(partial / "trainer-state", {
+            "epoch": epoch,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng_state(),
+            "best": best,
+            "weights": trainable_weights(self.captioner.model),
+        })
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)  # a checkpoint folder either is complete or does not exist
+        if improved:
+            staged = self.folder_path / f".{BEST}.partial"
+            shutil.rmtree(staged, ignore_errors=True)
+            shutil.copytree(target, staged)
+            shutil.rmtree(self.folder_path / BEST, ignore_errors=True)
+            staged.rename(self.folder_path / BEST)
+        for older in sorted(root.glob("epoch-*"))[:-1]:
+            shutil.rmtree(older)
+
+    def _resume(self, optimizer: Any, scheduler: Any) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+        latest = sorted((self.folder_path / CHECKPOINTS).glob("epoch-*"))[-1]
+        state = load_state(latest / "trainer-state")
+        load_trainable_weights(self.captioner.model, state["weights"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        restore_rng(state["rng"])
+        history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] <= state["epoch"]]
+        return state["epoch"] + 1, history, dict(state["best"])
+
+    def _write_history(self, history: list[dict[str, Any]]) -> None:
+        if self.accelerator.is_main_process:
+            write_atomically(self.folder_path / HISTORY, "".join(json.dumps(row) + "\n" for row in history))
+
+    def _test_eval(self, folder: RunFolder) -> Scores | None:
+        """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
+        if not self.accelerator.is_main_process:
+            return None
+        best_state = load_state(self.folder_path / BEST / "trainer-state")
+        load_trainable_weights(self.captioner.model, best_state["weights"])
+        self.captioner.model.eval()
+        samples = self.data.samples("test", self.config.data.limit)
+        if not samples:
+            return None
+        self._test_log = CaptionLog()
+        caption_into(folder, self.captioner, samples, self.config.data, self.console, self._test_log)
+        scores, count = score_folder(folder, samples, self.metrics)
+        self._evaluated_on = record_evaluation(folder, self.config, self.data, "test", scores, count)
+        return scores
+
+    def _write_run_record(self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any],
+                          test_scores: Scores | None) -> None:
+        if not self.accelerator.is_main_process:
+            return
+        folder.write(RUN, {
+            "kind": "train",
+            "config": self.config.model_dump(mode="json"),
+            "captioner": self.captioner.describe(),
+            "freeze_policy": self.policy.name,
+            "parameters": self.counts,
+            "best": best,
+            "epochs_run": len(history),
+            "evaluated_on": getattr(self, "_evaluated_on", None),
+            "versions": package_versions(),
+            "hardware": describe_hardware(self.accelerator.device),
+            "mixed_precision": self.accelerator.mixed_precision,
+            "processes": self.accelerator.num_processes,
+            **dataset_record(self.data, getattr(self, "_test_log", CaptionLog())),
+        })
+
+
+def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None) -> TrainResult:
+    return Trainer(config, registry, console, flags).fit()
