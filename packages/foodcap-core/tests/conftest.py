@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import torch
@@ -24,7 +24,7 @@ def write_kaggle_folder(root: Path, per_title: int = 10) -> list[str]:
     images.mkdir(parents=True)
     generator = torch.Generator().manual_seed(0)
     rows, titles = [], []
-    for t, (title, rgb) in enumerate(COLOURS.items()):
+    for title, rgb in COLOURS.items():
         for k in range(per_title):
             name = f"{title.lower().replace(' ', '-')}-{k}"
             noise = torch.randint(-25, 26, (3,), generator=generator).tolist()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 from PIL.Image import Image
@@ -102,8 +102,9 @@ def batch_loader(
     A loader without its own generator draws worker seeds from torch's global RNG, which would
     shift dropout noise in training whenever an extra pass (caching, scoring) runs; so always pass one.
     """
+    # collate_fn turns the dataset's Samples into DecodedBatches, which mypy cannot follow.
     return DataLoader(
-        _SampleList(samples),
+        _SampleList(samples),  # type: ignore[arg-type]
         batch_size=batch_size,
         shuffle=shuffle,
         generator=generator or torch.Generator().manual_seed(0),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Literal, Mapping, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import click
 
@@ -120,7 +121,7 @@ def _collect() -> Registry:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             source = plugin_source(impl.plugin_name)
             register = _registrar(table, kind, source)  # type: ignore[arg-type]
-            _call_isolated(impl.plugin_name, source, lambda: impl.function(register=register))
+            _call_isolated(impl.plugin_name, source, impl.function, register=register)
     return registry
 
 
@@ -137,9 +138,9 @@ def _registrar(table: dict[str, Entry[Any]], kind: Kind, source: PluginSource) -
     return register
 
 
-def _call_isolated(plugin_name: str, source: PluginSource, call: Callable[[], None]) -> None:
+def _call_isolated(plugin_name: str, source: PluginSource, hook: Callable[..., object], **arguments: Any) -> None:
     try:
-        call()
+        hook(**arguments)
     except Exception as error:  # noqa: BLE001 - one broken plugin must not break the rest
         logger.warning(
             "plugin %r from %s %s failed to register (%s: %s); check that it is compatible "
@@ -153,4 +154,4 @@ def add_plugin_commands(cli: click.Group) -> None:
     load_plugins()
     for impl in pm.hook.register_commands.get_hookimpls():
         source = plugin_source(impl.plugin_name)
-        _call_isolated(impl.plugin_name, source, lambda: impl.function(cli=cli))
+        _call_isolated(impl.plugin_name, source, impl.function, cli=cli)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from rich.console import Console
@@ -72,5 +72,6 @@ def cached_loader(
     generator: torch.Generator | None,
 ) -> DataLoader[DecodedBatch]:
     # In-process: stacking stored tensors is cheap, and the collate holds the model (must not be pickled).
-    return DataLoader(cache, batch_size=batch_size, shuffle=shuffle, generator=generator or torch.Generator(),
+    return DataLoader(cache,  # type: ignore[arg-type]  # collate_fn builds DecodedBatches
+                      batch_size=batch_size, shuffle=shuffle, generator=generator or torch.Generator(),
                       collate_fn=CachedCollate(captioner), num_workers=0)

@@ -1,0 +1,68 @@
+"""Sessions: each package tested alone (only its declared dependencies installed), integration, lint, types, bench."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "integration", "lint", "types"]
+nox.options.reuse_existing_virtualenvs = True
+
+PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-gemma", "foodcap-llama"]
+# Extras a package's own tests need (declared in its pyproject.toml).
+TEST_EXTRAS = {"foodcap-metrics": "[test]"}
+WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
+
+
+def install_cpu_torch(session: nox.Session) -> None:
+    """The CPU wheel first, so no dependency can pull the multi-GB CUDA build."""
+    source = ["--find-links", WHEELS] if os.path.isdir(WHEELS) else ["--extra-index-url",
+                                                                      "https://download.pytorch.org/whl/cpu"]
+    session.install(*source, "-c", "constraints-cpu.txt", "torch")
+
+
+def install(session: nox.Session, *requirements: str) -> None:
+    install_cpu_torch(session)
+    session.install("-c", "constraints-cpu.txt", *requirements)
+
+
+@nox.session
+@nox.parametrize("package", ["foodcap-core", *PLUGINS])
+def tests(session: nox.Session, package: str) -> None:
+    """One package's tests with only it (and foodcap-core) installed: catches undeclared dependencies."""
+    editable = ["-e", "packages/foodcap-core[report]"]
+    if package != "foodcap-core":
+        editable += ["-e", f"packages/{package}{TEST_EXTRAS.get(package, '')}"]
+    install(session, *editable, "pytest")
+    session.run("pytest", "-q", f"packages/{package}/tests", *session.posargs)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Everything installed together, plus the example third-party plugin; the CLI as users run it."""
+    install(session, "-r", "requirements-dev.txt")
+    session.run("pytest", "-q", "tests", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "packages", "tests", "examples", "noxfile.py")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    install(session, "-e", "packages/foodcap-core", "mypy>=1.11")
+    session.run("mypy", "packages/foodcap-core/src/foodcap")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark, each printing foodcap beside its baseline from the same run."""
+    install(session, "-r", "requirements-dev.txt")
+    session.run("foodcap", "bench", "--captioner", "vit-gpt2", "--random-weights", "tiny")
+    for script in ("packages/foodcap-metrics/bench/bench_metrics.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
+                   "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-llama/bench/bench_llama.py"):
+        if os.path.exists(script):
+            session.run("python", script)
