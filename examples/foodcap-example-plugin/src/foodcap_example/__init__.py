@@ -5,7 +5,7 @@ Copy this package to start your own: one module, one entry point in pyproject.to
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch

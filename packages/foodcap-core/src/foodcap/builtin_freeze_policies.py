@@ -1,6 +1,6 @@
 """The study's three freezing strategies, registered like any plugin's."""
 
-from typing import Callable
+from collections.abc import Callable
 
 from .freeze import FreezeDecoder, FreezeEncoder, TrainEverything
 from .hookspecs import hookimpl

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Literal, Mapping, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import torch
 from PIL.Image import Image

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
+import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .captioner import CaptionerOptions
 from .errors import FoodcapError
 from .metric import Dialect
 

@@ -1,6 +1,7 @@
 """The plugin hooks. Each takes a callback, so new optional arguments never break old plugins."""
 
-from typing import Any, Callable, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import click
 from pluggy import HookimplMarker, HookspecMarker

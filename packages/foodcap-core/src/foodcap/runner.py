@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 
 from .captioner import Captioner
 from .config import DataConfig, RunConfig
 from .dataset import Sample
-from .metric import Metric
 from .environment import describe_hardware, package_versions
 from .image_batches import CaptionCollate, batch_loader
+from .metric import Metric
 from .progress import image_progress
 from .registry import Registry
 from .run_folder import METRICS, RUN, SPLIT, RunFolder

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .config import DEFAULT_METRICS
-from .metric import Metric, MetricOptions
-from .metric import Dialect
+from .metric import Dialect, Metric, MetricOptions
 from .registry import Registry
 
 logger = logging.getLogger("foodcap")

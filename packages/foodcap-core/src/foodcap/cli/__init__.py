@@ -46,6 +46,10 @@ def _configure_logging(debug: bool) -> None:
         # transformers and friends are chatty about things users cannot act on.
         for noisy in ("transformers", "accelerate", "torch", "PIL"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # rich bars are ours; its tqdm bars interleave badly
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
+import tomllib
 from pydantic import BaseModel
 
 from ..captioner import CaptionerOptions

@@ -37,5 +37,5 @@ def train_command(**kwargs: Any) -> None:
     config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
     result = train(config, get_registry(), console, flag_names(TRAIN_FLAGS))
     if result.test_scores is not None:
-        console.print(scores_table(f"{config.captioner} (best epoch) on test", result.test_scores, 0))
+        console.print(scores_table(f"{config.captioner} (best epoch) on test", result.test_scores, result.test_count))
     console.print(f"training folder: {result.folder}")

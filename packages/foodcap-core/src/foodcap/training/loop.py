@@ -43,6 +43,7 @@ class TrainResult:
     folder: Path
     history: list[dict[str, Any]]
     test_scores: Scores | None
+    test_count: int = 0
 
 
 def default_train_folder(captioner: str) -> Path:
@@ -180,7 +181,7 @@ class Trainer:
 
         test_scores = self._test_eval(folder) if options.test_eval else None
         self._write_run_record(folder, history, best, test_scores)
-        return TrainResult(self.folder_path, history, test_scores)
+        return TrainResult(self.folder_path, history, test_scores, getattr(self, "_test_count", 0))
 
     def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
                      loader: DataLoader[DecodedBatch]) -> dict[str, Any]:
@@ -297,6 +298,7 @@ class Trainer:
         caption_into(folder, self.captioner, samples, self.config.data, self.console, self._test_log)
         scores, count = score_folder(folder, samples, self.metrics)
         self._evaluated_on = record_evaluation(folder, self.config, self.data, "test", scores, count)
+        self._test_count = count
         return scores
 
     def _write_run_record(self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any],
