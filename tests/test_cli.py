@@ -83,3 +83,15 @@ def test_debug_shows_the_traceback(foodcap: Cli) -> None:
 def test_model_hub_unreachable_is_one_line(foodcap: Cli) -> None:
     line = one_line_error(foodcap("run", "--captioner", "vit-gpt2", "--dataset", "sample", "--limit", "2"))
     assert "--model PATH" in line or "HF_TOKEN" in line
+
+
+def test_run_on_the_dirty_sample_accounts_for_every_row(foodcap: Cli, tmp_path: Path) -> None:
+    result = foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample", "--split", "all",
+                     "--metrics", "exact-match", "--out", "r")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r" / "run.json").read_text())["cleaning_report"]
+    assert report["rows_read"] == 314
+    assert report["rows_read"] == report["kept"] + sum(report["skipped"].values())
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["count"] == report["kept"] == 307
+    conversions = {k: v for k, v in report["repaired"].items() if "converted to RGB" in k}
+    assert sorted(conversions.values()) == [1, 1, 1, 1], report["repaired"]

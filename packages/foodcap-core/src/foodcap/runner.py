@@ -13,7 +13,7 @@ from rich.console import Console
 
 from .captioner import Captioner
 from .config import DataConfig, RunConfig
-from .dataset import Sample
+from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
 from .image_batches import CaptionCollate, batch_loader
 from .metric import Metric
@@ -104,10 +104,15 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
 
 
 def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
+    """The cleaning report with this run's decode-time decisions folded in, plus split sizes."""
+    report = CleaningReport.from_dict(data.dataset.report.to_dict())
+    for reason in log.failures.values():
+        report.add_skip(reason)
+    for reason, count in log.repairs.items():
+        report.add_repair(reason, count)
     return {
-        "cleaning_report": data.dataset.report.to_dict(),
+        "cleaning_report": report.to_dict(),
         "decode_failures": log.failures,
-        "decode_repairs": log.repairs,
         "split_sizes": data.manifest.sizes(),
     }
 

@@ -9,6 +9,7 @@ import sys
 import click
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from ..errors import FoodcapError
 from ..registry import add_plugin_commands
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     except FoodcapError as error:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except click.exceptions.Abort:
         err_console.print("interrupted")
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         err_console.print(
-            f"[bold red]error:[/] {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+            f"[bold red]error:[/] {type(error).__name__}: {escape(str(error))} (rerun with --debug for the traceback)",
             highlight=False, soft_wrap=True,
         )
         sys.exit(1)
