@@ -1,6 +1,6 @@
 """foodcap-vitgpt2 plugin: registers with foodcap through the entry point in pyproject.toml."""
 
-from typing import Callable
+from collections.abc import Callable
 
 from foodcap import hookimpl
 
