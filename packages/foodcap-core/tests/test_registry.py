@@ -87,3 +87,4 @@ def test_unknown_captioner_names_installed_ones_and_the_provider_to_install() ->
                                 "foodcap-llama: pip install foodcap-llama")
     with pytest.raises(FoodcapError, match="did you mean 'vit-gpt2'"):
         registry.captioner("vit-gtp2")
+

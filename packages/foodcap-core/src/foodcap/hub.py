@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from .errors import FoodcapError
 
@@ -26,7 +28,14 @@ def hub_errors(model: str, what: str = "model") -> Iterator[None]:
         raise
 
 
+def looks_like_path(model: str) -> bool:
+    """Hub ids are ``name`` or ``owner/name``; anything else (``./x``, ``/a/b/c``, ``~/m``) is a folder."""
+    return model.startswith((".", "/", "~")) or model.count("/") > 1 or os.sep in model.replace("/", "")
+
+
 def explain_load_failure(model: str, what: str, error: BaseException) -> str:
+    if looks_like_path(model) and not Path(model).expanduser().exists():
+        return f"cannot load {what} {model!r}: no such folder. Pass an existing folder or a hub id with --model"
     text = str(error).lower()
     if any(hint in text for hint in _GATED_HINTS):
         return (

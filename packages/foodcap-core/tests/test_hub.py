@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import pytest
+
+from foodcap.errors import FoodcapError
+from foodcap.hub import hub_errors
+
+
+def test_hub_errors_name_the_remedy() -> None:
+    with pytest.raises(FoodcapError, match="no such folder"), hub_errors("./models/missing"):
+        raise OSError("Repo id must be in the form 'repo_name' or 'namespace/repo_name'")
+    with pytest.raises(FoodcapError, match="HF_TOKEN"), hub_errors("meta-llama/Llama-3.2-1B"):
+        raise OSError("You are trying to access a gated repo. 401 Client Error")
+    with pytest.raises(FoodcapError, match="unreachable.*--model PATH"), hub_errors("nlpconnect/vit-gpt2-image-captioning"):
+        raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")
