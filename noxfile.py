@@ -11,7 +11,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-gemma", "foodcap-llama"]
 # Extras a package's own tests need (declared in its pyproject.toml).
-TEST_EXTRAS = {"foodcap-metrics": "[test]"}
+TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]"}
 WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
 
 
@@ -31,7 +31,8 @@ def install(session: nox.Session, *requirements: str) -> None:
 @nox.parametrize("package", ["foodcap-core", *PLUGINS])
 def tests(session: nox.Session, package: str) -> None:
     """One package's tests with only it (and foodcap-core) installed: catches undeclared dependencies."""
-    editable = ["-e", "packages/foodcap-core[report]"]
+    # Core's own tests cover compare/report/sweep/tracking, so they need its optional extras.
+    editable = ["-e", "packages/foodcap-core" + ("[report,sweep,wandb]" if package == "foodcap-core" else "[report]")]
     if package != "foodcap-core":
         editable += ["-e", f"packages/{package}{TEST_EXTRAS.get(package, '')}"]
     install(session, *editable, "pytest")

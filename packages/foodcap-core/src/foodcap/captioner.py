@@ -104,6 +104,8 @@ class TrainableCaptioner(Captioner):
     ``.loss`` (the Hugging Face convention), so the trainer and accelerate can wrap it.
     """
 
+    default_freeze_policy: ClassVar[str] = "none"  # what `foodcap train` uses without --freeze
+
     @classmethod
     def load_for_training(cls, options: CaptionerOptions) -> TrainableCaptioner:
         """What ``foodcap train`` loads: ``load`` unless parts that only exist after training

@@ -1,0 +1,42 @@
+"""The frozen pretrained halves (ViT and Llama) with their tokenizer and image processor.
+
+Llama 3.2 is gated: transformers reads HF_TOKEN from the environment, and nothing here passes a
+token of its own, so the user's token always applies; a refusal becomes one line via hub_errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import (
+    AutoImageProcessor,
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    ViTModel,
+)
+
+from foodcap.hub import hub_errors
+
+
+@dataclass
+class BaseModels:
+    tokenizer: PreTrainedTokenizerBase
+    image_processor: Any
+    vision: PreTrainedModel
+    language_model: PreTrainedModel
+
+
+def load_base_models(language_model: str, vision_model: str, dtype: torch.dtype) -> BaseModels:
+    """Load both halves from hub ids or local folders (safetensors only, no remote code)."""
+    with hub_errors(language_model, "language model"):
+        tokenizer = AutoTokenizer.from_pretrained(language_model)
+        language = AutoModelForCausalLM.from_pretrained(language_model, dtype=dtype, use_safetensors=True)
+    with hub_errors(vision_model, "vision model"):
+        image_processor = AutoImageProcessor.from_pretrained(vision_model)
+        # The in21k checkpoint's pooler feeds a classifier head; the prefix uses the token sequence.
+        vision = ViTModel.from_pretrained(vision_model, add_pooling_layer=False, dtype=dtype, use_safetensors=True)
+    return BaseModels(tokenizer, image_processor, vision.eval(), language.eval())
