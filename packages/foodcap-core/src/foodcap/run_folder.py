@@ -17,10 +17,20 @@ RUN = "run.json"
 SPLIT = "split.json"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results should be readable like any other
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)

@@ -14,9 +14,12 @@ from rich.markup import escape
 from ..errors import FoodcapError
 from ..registry import add_plugin_commands
 from .bench_command import bench_command
+from .compare_command import compare_command
 from .demo_command import demo_command
 from .plugins_command import plugins_command
+from .report_command import report_command
 from .run_command import run_command
+from .sweep_command import sweep_command
 from .train_command import train_command
 
 err_console = Console(stderr=True)
@@ -37,6 +40,9 @@ cli.add_command(plugins_command)
 cli.add_command(train_command)
 cli.add_command(demo_command)
 cli.add_command(bench_command)
+cli.add_command(compare_command)
+cli.add_command(report_command)
+cli.add_command(sweep_command)
 
 
 def _configure_logging(debug: bool) -> None:

@@ -1,6 +1,6 @@
 """Fine-tuning any TrainableCaptioner: `foodcap train`."""
 
-from .loop import Trainer, TrainResult, train
+from .loop import EpochCallback, Trainer, TrainResult, train
 from .options import TrainConfig, TrainOptions
 
-__all__ = ["TrainConfig", "TrainOptions", "TrainResult", "Trainer", "train"]
+__all__ = ["EpochCallback", "TrainConfig", "TrainOptions", "TrainResult", "Trainer", "train"]

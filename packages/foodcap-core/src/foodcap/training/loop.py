@@ -6,7 +6,7 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +28,7 @@ from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import CaptionLog, caption_batches, caption_into, dataset_record, record_evaluation, score_folder
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
+from ..tracking import load_tracker_library, tracked
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .options import TrainConfig, TrainOptions
 from .reporting import counts_table, epoch_line
@@ -36,6 +37,10 @@ from .state import load_state, load_trainable_weights, restore_rng, rng_state, s
 HISTORY = "history.jsonl"
 CHECKPOINTS = "checkpoints"
 BEST = "best"
+
+# Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
+# sweep reports the val loss (raising optuna.TrialPruned there stops the training).
+EpochCallback = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -80,15 +85,19 @@ class Trainer:
     """One training run: built from a TrainConfig, resumable from its folder."""
 
     def __init__(self, config: TrainConfig, registry: Registry, console: Console,
-                 flags: dict[str, str] | None = None) -> None:
+                 flags: dict[str, str] | None = None, callbacks: Sequence[EpochCallback] = ()) -> None:
         from accelerate import Accelerator
         from accelerate.utils import set_seed
 
         self.config, self.options, self.console = config, config.train, console
+        self.callbacks = list(callbacks)
         self.folder_path = config.out or default_train_folder(config.captioner)
         self._check_folder()
         entry = registry.captioner(config.captioner)
-        self.policy = registry.freeze_policy(self.options.freeze).obj()
+        trainable = entry.obj
+        if not issubclass(trainable, TrainableCaptioner):
+            raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
+        self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
         self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
@@ -107,12 +116,9 @@ class Trainer:
         set_seed(self.options.seed)
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
-        captioner = entry.obj.load(registry.captioner_options(config.captioner, values, flags))
-        if not isinstance(captioner, TrainableCaptioner):
-            raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
-        self.captioner = captioner
-        self.policy.apply(captioner)
-        self.counts = parameter_counts(captioner)
+        self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
+        self.policy.apply(self.captioner)
+        self.counts = parameter_counts(self.captioner)
 
     def _check_folder(self) -> None:
         has_state = (self.folder_path / CHECKPOINTS).exists()
@@ -175,6 +181,8 @@ class Trainer:
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
             self._checkpoint(epoch, optimizer, scheduler, history, best, improved)
+            for callback in self.callbacks:
+                callback(row)
             if options.patience and best["stale"] >= options.patience:
                 console.print(f"early stop: no improvement in {options.best_metric} for {options.patience} epochs")
                 break
@@ -322,5 +330,15 @@ class Trainer:
         })
 
 
-def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None) -> TrainResult:
-    return Trainer(config, registry, console, flags).fit()
+def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
+          callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
+    """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
+    load_tracker_library(config.train.tracker)  # a missing extra fails before any model loads
+    trainer = Trainer(config, registry, console, flags, callbacks)
+    with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
+        if tracker is not None:
+            trainer.callbacks.append(tracker.log_epoch)
+        result = trainer.fit()
+        if tracker is not None:
+            tracker.log_test(result.folder)
+    return result

@@ -8,10 +8,13 @@ from typing import Literal
 from pydantic import Field
 
 from ..config import RunConfig, _Section
+from ..tracking import TrackerKind
 
 
 class TrainOptions(_Section):
-    freeze: str = Field("none", description="Freeze policy: none, encoder, decoder, or a plugin's (e.g. lora).")
+    freeze: str | None = Field(
+        None, description="Freeze policy: none, encoder, decoder or a plugin's (e.g. lora); default: the captioner's."
+    )
     epochs: int = Field(3, ge=1, description="Training epochs.")
     lr: float = Field(5e-5, gt=0, description="Peak learning rate (AdamW).")
     weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay (not on biases and norms).")
@@ -29,6 +32,8 @@ class TrainOptions(_Section):
     )
     cache_encoder: bool = Field(False, description="With a frozen encoder, compute its outputs once.")
     test_eval: bool = Field(True, description="Caption and score the test split with the best weights at the end.")
+    tracker: TrackerKind = Field("none", description="Also log to an experiment tracker: none or wandb "
+                                 "(pip install 'foodcap-core[wandb]'; WANDB_MODE=offline needs no account).")
 
 
 class TrainConfig(RunConfig):

@@ -1,0 +1,48 @@
+"""``foodcap compare``: the results table of several runs, in the terminal or as CSV, Markdown or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..errors import FoodcapError
+from ..reports import compare_runs, load_runs
+from ..reports.table_formats import TableFormat, as_csv, as_json, as_markdown, rich_notes, rich_table
+
+
+@click.command("compare")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "table_format", type=click.Choice(["table", "csv", "markdown", "json"]), default="table",
+              show_default=True, help="table prints to the terminal; the others are for files and tools.")
+@click.option("--transpose", is_flag=True, help="A row per run and a column per metric (default: the reverse).")
+@click.option("--strict", is_flag=True, help="Fail when the runs were scored on different splits, dialects or data.")
+def compare_command(run_dirs: tuple[Path, ...], table_format: TableFormat, transpose: bool, strict: bool) -> None:
+    """Compare run folders: a row per metric and a column per run.
+
+    \b
+    Examples:
+      foodcap compare runs/zero-shot runs/fine-tuned
+      foodcap compare runs/* --format markdown > results.md
+      foodcap compare runs/sweep/best runs/baseline --transpose --format csv
+
+    Runs scored on different splits, metric dialects, split manifests or numbers of images are
+    flagged (on stderr for csv; inside the output otherwise); --strict makes that an error.
+    """
+    runs = load_runs(list(run_dirs))
+    comparison = compare_runs(runs)
+    if strict and comparison.mismatches:
+        raise FoodcapError("runs are not comparable: " + "; ".join(m.describe() for m in comparison.mismatches))
+    out, err = Console(), Console(stderr=True)
+    if table_format == "table":
+        out.print(rich_table(comparison, transpose))
+        for note in rich_notes(comparison):
+            out.print(note, highlight=False, soft_wrap=True)
+        return
+    text = {"csv": lambda: as_csv(comparison, transpose), "markdown": lambda: as_markdown(comparison, transpose),
+            "json": lambda: as_json(comparison, runs)}[table_format]()
+    click.echo(text, nl=False)
+    if table_format == "csv":  # the notes would break the CSV, so they go to stderr
+        for note in rich_notes(comparison):
+            err.print(note, highlight=False, soft_wrap=True)

@@ -1,0 +1,34 @@
+"""``foodcap report``: a static HTML page of several runs (results, curves, gallery), viewable offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..reports import ReportSettings, write_report
+
+
+@click.command("report")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Report folder: index.html, plots/ and the copied images/.")
+@click.option("--gallery-size", type=click.IntRange(min=0), default=8, show_default=True,
+              help="Test images shown with every run's caption (the same images for all runs).")
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Best and worst captions shown per run.")
+@click.option("--metric", default=None, help="Per-sample metric shown and ranked by (default: the first every run has).")
+def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, examples: int, metric: str | None) -> None:
+    """Write an HTML report of run folders: results table, curves, dataset, gallery, best and worst.
+
+    \b
+    Examples:
+      foodcap report runs/zero-shot runs/fine-tuned --out reports/week1
+      foodcap report runs/sweep/best runs/baseline --out reports/sweep --metric bleu-1 --gallery-size 12
+
+    Images are copied into the folder, so it can be zipped and opened anywhere without a network.
+    Needs matplotlib: pip install 'foodcap-core[report]'.
+    """
+    page = write_report(list(run_dirs), out, ReportSettings(gallery_size, examples, metric))
+    Console().print(f"report: {page}")

@@ -1,0 +1,98 @@
+"""The results table of several runs (the study's "Overall results"), and whether its columns are comparable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .run_records import EVALUATION_FIELDS, RunRecord
+
+COUNT_ROW = "images"
+
+_DIFFERENCE = {
+    "split": "splits",
+    "dialect": "metric dialects",
+    "manifest_digest": "split manifests (different data, ratios or seed)",
+    "limit": "image limits (--limit)",
+    "count": "numbers of scored images",
+}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Runs that were scored on different terms, with each run's value."""
+
+    field: str
+    values: dict[str, Any]
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{label}={_short(value)}" for label, value in self.values.items())
+        return f"different {_DIFFERENCE[self.field]}: {shown}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 64:  # a sha256 digest: its head is enough to tell apart
+        return value[:12]
+    return str(value)
+
+
+@dataclass
+class Comparison:
+    """Corpus scores with a row per metric and a column per run (``None`` where a run lacks a metric)."""
+
+    labels: list[str]
+    metrics: list[str]
+    scores: dict[str, dict[str, float | None]]
+    counts: dict[str, int | None]
+    mismatches: list[Mismatch]
+    unevaluated: list[str]
+
+    def rows(self, transpose: bool = False) -> tuple[list[str], list[list[Any]]]:
+        """(header, rows): metric rows plus the image count, or one row per run when transposed."""
+        if transpose:
+            header = ["run", *self.metrics, COUNT_ROW]
+            return header, [[label, *(self.scores[m][label] for m in self.metrics), self.counts[label]]
+                            for label in self.labels]
+        header = ["metric", *self.labels]
+        rows = [[metric, *(self.scores[metric][label] for label in self.labels)] for metric in self.metrics]
+        return header, [*rows, [COUNT_ROW, *(self.counts[label] for label in self.labels)]]
+
+    def best_label(self, metric: str) -> str | None:
+        """The one run with the highest score, if one stands out (foodcap's caption metrics are higher-is-better)."""
+        values = {label: value for label, value in self.scores[metric].items() if value is not None}
+        if len(values) < 2:
+            return None
+        top = max(values.values())
+        leaders = [label for label, value in values.items() if value == top]
+        return leaders[0] if len(leaders) == 1 else None
+
+    def notes(self) -> list[tuple[str, str]]:
+        """(severity, message): "not comparable" for mismatches, "note" for runs without test metrics."""
+        notes = [("not comparable", mismatch.describe()) for mismatch in self.mismatches]
+        if self.unevaluated:
+            notes.append(("note", "no test metrics (unfinished, pruned or --no-test-eval): "
+                          + ", ".join(self.unevaluated)))
+        return notes
+
+
+def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
+    evaluated = [run for run in runs if run.evaluated]
+    mismatches = []
+    for name in EVALUATION_FIELDS:
+        values = {run.label: run.evaluated_on(name) for run in evaluated}
+        if len({repr(value) for value in values.values()}) > 1:
+            mismatches.append(Mismatch(name, values))
+    return mismatches
+
+
+def compare_runs(runs: Sequence[RunRecord]) -> Comparison:
+    metrics = list(dict.fromkeys(name for run in runs for name in run.scores))
+    return Comparison(
+        labels=[run.label for run in runs],
+        metrics=metrics,
+        scores={metric: {run.label: run.scores.get(metric) for run in runs} for metric in metrics},
+        counts={run.label: run.metrics.get("count") for run in runs},
+        mismatches=find_mismatches(runs),
+        unevaluated=[run.label for run in runs if not run.evaluated],
+    )

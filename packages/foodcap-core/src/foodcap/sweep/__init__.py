@@ -1,0 +1,5 @@
+"""Hyperparameter search over training runs with optuna: `foodcap sweep` (extra ``foodcap-core[sweep]``)."""
+
+from .options import SweepConfig, SweepSpace
+
+__all__ = ["SweepConfig", "SweepSpace"]
