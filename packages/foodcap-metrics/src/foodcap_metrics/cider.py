@@ -1,0 +1,104 @@
+"""CIDEr-D exactly as pycocoevalcap's Cider computes it (in both dialects: evaluate has no CIDEr).
+
+TF-IDF vectors of 1..4-grams with document frequencies from the references, cosine similarity with the
+candidate's weights clipped at the reference's, a Gaussian length penalty (sigma 6) on the difference of
+the two sentences' bigram counts (pycocoevalcap's ``length``), the mean over n, over references, times 10.
+Floating-point operations follow pycocoevalcap's order so per-image scores agree to the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from foodcap import Metric, MetricScore
+
+from .corpus import Corpus
+from .gc_pause import paused_gc
+from .ngrams import MAX_ORDER, NgramCounts, coco_ngrams
+from .parallel import fork_map, halves
+
+SIGMA = 6.0
+
+Vector = tuple[list[dict[tuple[str, ...], float]], list[float], int]
+
+
+def _vector(counts: NgramCounts, idf: dict[tuple[str, ...], float], ref_len: float) -> Vector:
+    """(TF-IDF weights per order, their norms, the sentence's bigram count): pycocoevalcap's counts2vec."""
+    weights = []
+    norms = []
+    for order_counts in counts:
+        order_weights = {gram: float(tf) * (ref_len - idf.get(gram, 0.0)) for gram, tf in order_counts.items()}
+        square_sum = 0.0
+        for weight in order_weights.values():  # in insertion order, as pycocoevalcap sums
+            square_sum += weight * weight
+        weights.append(order_weights)
+        norms.append(math.sqrt(square_sum))
+    return weights, norms, sum(counts[1].values())
+
+
+def _similarity(hyp: Vector, ref: Vector) -> list[float]:
+    hyp_weights, hyp_norms, hyp_length = hyp
+    ref_weights, ref_norms, ref_length = ref
+    delta = float(hyp_length - ref_length)
+    penalty = math.e ** (-(delta**2) / (2 * SIGMA**2))
+    values = []
+    for order in range(MAX_ORDER):
+        value = 0.0
+        reference = ref_weights[order]
+        for gram, weight in hyp_weights[order].items():
+            ref_weight = reference.get(gram, 0.0)
+            value += min(weight, ref_weight) * ref_weight  # clipped, as in CIDEr-D
+        if hyp_norms[order] != 0 and ref_norms[order] != 0:
+            value /= hyp_norms[order] * ref_norms[order]
+        values.append(value * penalty)
+    return values
+
+
+def _document_frequencies(references: list[list[NgramCounts]]) -> dict[tuple[str, ...], int]:
+    """In how many images' reference sets each n-gram occurs."""
+    frequency: dict[tuple[str, ...], int] = {}
+    for refs in references:
+        for gram in {gram for counts in refs for order_counts in counts for gram in order_counts}:
+            frequency[gram] = frequency.get(gram, 0) + 1
+    return frequency
+
+
+@lru_cache(maxsize=2)
+def cider_d(corpus: Corpus) -> MetricScore:
+    ngrams = coco_ngrams(corpus)
+    document_frequency = _document_frequencies(ngrams.references)
+    ref_len = float(np.log(float(len(ngrams.references))))
+    log_of = {df: float(np.log(max(1.0, float(df)))) for df in set(document_frequency.values())}
+    idf = {gram: log_of[df] for gram, df in document_frequency.items()}
+
+    def score_span(span: tuple[int, int]) -> list[float]:
+        scores = []
+        for test, refs in zip(ngrams.predictions[span[0] : span[1]], ngrams.references[span[0] : span[1]]):
+            hyp = _vector(test, idf, ref_len)
+            total = [0.0] * MAX_ORDER
+            for counts in refs:
+                for order, value in enumerate(_similarity(hyp, _vector(counts, idf, ref_len))):
+                    total[order] += value
+            mean = (total[0] + total[1] + total[2] + total[3]) / MAX_ORDER
+            scores.append(mean / len(refs) * 10.0)
+        return scores
+
+    parts = fork_map(score_span, halves(len(corpus)), len(corpus))
+    scores = [score for part in parts for score in part]
+    return MetricScore(float(np.mean(np.array(scores))), scores)
+
+
+class CiderD(Metric):
+    """CIDEr-D (pycocoevalcap's Cider) on PTB-tokenized captions."""
+
+    name = "cider-d"
+    description = "CIDEr-D: TF-IDF n-gram consensus with clipping and a length penalty (pycocoevalcap; both dialects)"
+
+    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
+        with paused_gc():
+            score = cider_d(Corpus(predictions, references))
+        return MetricScore(score.score, list(score.per_sample))
