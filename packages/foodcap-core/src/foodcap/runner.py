@@ -20,7 +20,7 @@ from .metric import Metric
 from .progress import image_progress
 from .registry import Registry
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
-from .scoring import Scores, resolve_metrics, score
+from .scoring import Scores, resolve_metrics, score, shuffled_control
 from .splits import SplitData, load_split_data
 
 
@@ -77,15 +77,24 @@ def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample],
         )
 
 
-def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]) -> tuple[Scores, int]:
-    """Score what is on disk, in split order, and store per-sample scores with each prediction."""
+@dataclass
+class FolderScores:
+    scores: Scores
+    count: int
+    grounding: dict[str, dict[str, float]]
+
+
+def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]) -> FolderScores:
+    """Score what is on disk, in split order, store per-sample scores with each prediction, and
+    run the shuffled-image control."""
     done = {record["id"]: record for record in folder.finished()}
     records = [done[sample.id] for sample in samples if sample.id in done]
-    scores = score(metrics, [r["caption"] for r in records], [[r["reference"]] for r in records])
+    predictions, references = [r["caption"] for r in records], [[r["reference"]] for r in records]
+    scores = score(metrics, predictions, references)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
     folder.rewrite_predictions(records)
-    return scores, len(records)
+    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores))
 
 
 def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
@@ -142,7 +151,8 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         timings["images_per_second"] = captioned / log.seconds if log.seconds else 0.0
 
     started = time.perf_counter()
-    scores, count = score_folder(folder, samples, metrics)
+    scored = score_folder(folder, samples, metrics)
+    scores, count = scored.scores, scored.count
     timings["metrics_seconds"] = time.perf_counter() - started
     evaluated_on = record_evaluation(folder, config, data, config.data.split, scores, count)
     folder.write(RUN, {
@@ -153,6 +163,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         "versions": package_versions(),
         "hardware": describe_hardware(captioner.device) if captioner else {},
         "timings": {**timings, "metric_seconds": scores.seconds},
+        "grounding": scored.grounding,
         **dataset_record(data, log),
     })
     return RunResult(folder.path, scores, count, log.failures)

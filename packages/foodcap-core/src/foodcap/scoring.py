@@ -42,3 +42,18 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
         scores.corpus[metric.name] = result.score
         scores.per_sample[metric.name] = list(result.per_sample)
     return scores
+
+
+def shuffled_control(
+    metrics: Sequence[Metric], predictions: list[str], references: list[list[str]], scores: Scores
+) -> dict[str, dict[str, float]]:
+    """A grounding check: each metric on the real pairs beside captions paired with other images' titles.
+
+    A captioner that uses the image scores clearly lower on the shuffled pairs; one that writes the
+    same kind of title whatever it sees (the study's Llama failure) scores about the same.
+    """
+    if len(predictions) < 2 or not scores.corpus:
+        return {}
+    shift = len(references) // 2  # a fixed rotation: deterministic, and no caption keeps its own title
+    control = score(metrics, predictions, references[shift:] + references[:shift])
+    return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]} for name in scores.corpus}

@@ -44,6 +44,17 @@ EpochCallback = Callable[[dict[str, Any]], None]
 
 
 @dataclass
+class TestEvaluation:
+    """The best weights scored on the test split."""
+
+    scores: Scores
+    count: int
+    grounding: dict[str, dict[str, float]]
+    evaluated_on: dict[str, Any]
+    log: CaptionLog
+
+
+@dataclass
 class TrainResult:
     folder: Path
     history: list[dict[str, Any]]
@@ -187,9 +198,10 @@ class Trainer:
                 console.print(f"early stop: no improvement in {options.best_metric} for {options.patience} epochs")
                 break
 
-        test_scores = self._test_eval(folder) if options.test_eval else None
-        self._write_run_record(folder, history, best, test_scores)
-        return TrainResult(self.folder_path, history, test_scores, getattr(self, "_test_count", 0))
+        tested = self._test_eval(folder) if options.test_eval else None
+        self._write_run_record(folder, history, best, tested)
+        return TrainResult(self.folder_path, history, tested.scores if tested else None,
+                           tested.count if tested else 0)
 
     def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
                      loader: DataLoader[DecodedBatch]) -> dict[str, Any]:
@@ -292,7 +304,7 @@ class Trainer:
         if self.accelerator.is_main_process:
             write_atomically(self.folder_path / HISTORY, "".join(json.dumps(row) + "\n" for row in history))
 
-    def _test_eval(self, folder: RunFolder) -> Scores | None:
+    def _test_eval(self, folder: RunFolder) -> TestEvaluation | None:
         """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
         if not self.accelerator.is_main_process:
             return None
@@ -302,15 +314,14 @@ class Trainer:
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
             return None
-        self._test_log = CaptionLog()
-        caption_into(folder, self.captioner, samples, self.config.data, self.console, self._test_log)
-        scores, count = score_folder(folder, samples, self.metrics)
-        self._evaluated_on = record_evaluation(folder, self.config, self.data, "test", scores, count)
-        self._test_count = count
-        return scores
+        log = CaptionLog()
+        caption_into(folder, self.captioner, samples, self.config.data, self.console, log)
+        scored = score_folder(folder, samples, self.metrics)
+        evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
+        return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
 
     def _write_run_record(self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any],
-                          test_scores: Scores | None) -> None:
+                          tested: TestEvaluation | None) -> None:
         if not self.accelerator.is_main_process:
             return
         folder.write(RUN, {
@@ -321,12 +332,13 @@ class Trainer:
             "parameters": self.counts,
             "best": best,
             "epochs_run": len(history),
-            "evaluated_on": getattr(self, "_evaluated_on", None),
+            "evaluated_on": tested.evaluated_on if tested else None,
+            "grounding": tested.grounding if tested else {},
             "versions": package_versions(),
             "hardware": describe_hardware(self.accelerator.device),
             "mixed_precision": self.accelerator.mixed_precision,
             "processes": self.accelerator.num_processes,
-            **dataset_record(self.data, getattr(self, "_test_log", CaptionLog())),
+            **dataset_record(self.data, tested.log if tested else CaptionLog()),
         })
 
 
