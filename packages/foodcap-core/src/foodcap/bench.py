@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from rich.console import Console
@@ -88,3 +89,32 @@ def run_benchmarks(captioner: Captioner, samples: list[Sample], batch_size: int,
     console.print(compare_table(f"captioning ({captioner.name})", single, batched, ">= 4x"))
     pairs.append((single, batched))
     return pairs
+
+
+def training_epochs(captioner: str, options: dict[str, object], dataset: str, batch_size: int, workers: int,
+                    cache_encoder: bool, out: Path, epochs: int = 3) -> tuple[float, float]:
+    """(mean epoch seconds after the first, total wall seconds) of `foodcap train --freeze encoder`."""
+    from .config import DataConfig, EvalConfig
+    from .registry import get_registry
+    from .training import TrainConfig, TrainOptions, train
+
+    config = TrainConfig(
+        captioner=captioner, options=options, out=out,
+        data=DataConfig(dataset=dataset, batch_size=batch_size, num_workers=workers),
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(freeze="encoder", epochs=epochs, cache_encoder=cache_encoder, test_eval=False),
+    )
+    started = time.perf_counter()
+    history = train(config, get_registry(), Console(quiet=True)).history
+    later = [row["epoch_seconds"] for row in history[1:]] or [history[0]["epoch_seconds"]]
+    return sum(later) / len(later), time.perf_counter() - started
+
+
+def cache_table(plain: tuple[float, float], cached: tuple[float, float]) -> Table:
+    table = Table(title="training epoch with a frozen encoder")
+    for column in ("", "epoch seconds", "run seconds (incl. caching)"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row("--freeze encoder", f"{plain[0]:.2f}", f"{plain[1]:.2f}")
+    table.add_row("+ --cache-encoder", f"{cached[0]:.2f}", f"{cached[1]:.2f}")
+    table.caption = f"epoch speed-up {plain[0] / cached[0]:.2f}x"
+    return table

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import platform
+import tempfile
+from pathlib import Path
 
 import click
 import torch
 from rich.console import Console
 
-from ..bench import run_benchmarks
+from ..bench import cache_table, run_benchmarks, training_epochs
 from ..config import DataConfig, default_workers
 from ..registry import get_registry
 from ..splits import load_split_data
@@ -19,13 +21,15 @@ from ..splits import load_split_data
 @click.option("--random-weights", type=click.Choice(["tiny", "full"]), default="tiny", show_default=True)
 @click.option("--model", default=None, help="Time a real model (hub id or folder) instead of random weights.")
 @click.option("--dataset", default="sample", show_default=True, help="Images to use (repeated as needed).")
-@click.option("--images", default=256, show_default=True, help="How many images each variant processes.")
+@click.option("--images", default=512, show_default=True, help="How many images each variant processes.")
 @click.option("--batch-size", default=32, show_default=True)
 @click.option("--num-workers", default=default_workers(), show_default=True)
 @click.option("--device", default="auto", show_default=True)
+@click.option("--training/--no-training", default=True, show_default=True,
+              help="Also time training epochs with a frozen encoder, with and without --cache-encoder.")
 def bench_command(captioner: str, random_weights: str, model: str | None, dataset: str, images: int,
-                  batch_size: int, num_workers: int, device: str) -> None:
-    """Data pipeline vs a bare decode loop, and batched captioning vs a per-image loop."""
+                  batch_size: int, num_workers: int, device: str, training: bool) -> None:
+    """Data pipeline vs a bare decode loop, batched captioning vs a per-image loop, and cached-encoder epochs."""
     console = Console()
     registry = get_registry()
     values = {"model": model} if model else {"random_weights": random_weights}
@@ -36,3 +40,8 @@ def bench_command(captioner: str, random_weights: str, model: str | None, datase
     console.print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
                   f"device {loaded.device}" + (f" ({torch.cuda.get_device_name()})" if loaded.device.type == "cuda" else ""))
     run_benchmarks(loaded, samples, batch_size, num_workers, console)
+    if training:
+        with tempfile.TemporaryDirectory() as scratch:
+            timings = [training_epochs(captioner, values, dataset, batch_size, num_workers, cache,
+                                       Path(scratch) / str(cache)) for cache in (False, True)]
+        console.print(cache_table(*timings))
