@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +91,7 @@ def run_benchmarks(captioner: Captioner, samples: list[Sample], batch_size: int,
     return pairs
 
 
-def training_epochs(captioner: str, options: dict[str, object], dataset: str, batch_size: int, workers: int,
+def training_epochs(captioner: str, options: Mapping[str, object], dataset: str, batch_size: int, workers: int,
                     cache_encoder: bool, out: Path, epochs: int = 3) -> tuple[float, float]:
     """(mean epoch seconds after the first, total wall seconds) of `foodcap train --freeze encoder`."""
     from .config import DataConfig, EvalConfig
@@ -99,7 +99,7 @@ def training_epochs(captioner: str, options: dict[str, object], dataset: str, ba
     from .training import TrainConfig, TrainOptions, train
 
     config = TrainConfig(
-        captioner=captioner, options=options, out=out,
+        captioner=captioner, options=dict(options), out=out,
         data=DataConfig(dataset=dataset, batch_size=batch_size, num_workers=workers),
         evaluation=EvalConfig(metrics=[]),
         train=TrainOptions(freeze="encoder", epochs=epochs, cache_encoder=cache_encoder, test_eval=False),
