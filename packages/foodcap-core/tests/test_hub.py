@@ -13,3 +13,7 @@ def test_hub_errors_name_the_remedy() -> None:
         raise OSError("You are trying to access a gated repo. 401 Client Error")
     with pytest.raises(FoodcapError, match="unreachable.*--model PATH"), hub_errors("nlpconnect/vit-gpt2-image-captioning"):
         raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")
+    with pytest.raises(FoodcapError, match="no safetensors weights"), hub_errors("someone/old-model"):
+        raise OSError("someone/old-model does not appear to have a file named model.safetensors or "
+                      "model.safetensors.index.json and thus cannot be loaded with `safetensors`. Please do not set "
+                      "`use_safetensors=True`.")

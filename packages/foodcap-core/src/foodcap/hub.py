@@ -37,6 +37,11 @@ def explain_load_failure(model: str, what: str, error: BaseException) -> str:
     if looks_like_path(model) and not Path(model).expanduser().exists():
         return f"cannot load {what} {model!r}: no such folder. Pass an existing folder or a hub id with --model"
     text = str(error).lower()
+    if "cannot be loaded with `safetensors`" in text:
+        return (
+            f"cannot load {what} {model!r}: it has no safetensors weights, and foodcap never unpickles "
+            "weight files. Convert it (e.g. the hub's safetensors conversion) and pass the folder with --model PATH"
+        )
     if any(hint in text for hint in _GATED_HINTS):
         return (
             f"cannot load {what} {model!r}: the hub refused access (gated or private). Accept the "
