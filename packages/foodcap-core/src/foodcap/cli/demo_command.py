@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..config import DataConfig, RunConfig
 from ..registry import get_registry
-from ..runner import run
+from ..runner import default_run_folder, run
 from ..training import TrainConfig, TrainOptions, train
 
 # Settings that make the gain visible on the bundled sample in under a minute on 2 CPU cores.
@@ -19,16 +19,17 @@ DEMO_OPTIONS = {"random_weights": "tiny", "device": "cpu", "generation": {"num_b
 
 
 @click.command("demo")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/demo"), show_default=True,
-              help="Folder for the two runs (untrained/ and fine-tuned/).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for the two runs, untrained/ and fine-tuned/ [default: runs/demo-<timestamp>].")
 @click.option("--captioner", default="vit-gpt2", show_default=True, help="A trainable captioner with random tiny weights.")
 @click.option("--epochs", default=DEMO_TRAINING.epochs, show_default=True)
-def demo_command(out: Path, captioner: str, epochs: int) -> None:
+def demo_command(out: Path | None, captioner: str, epochs: int) -> None:
     """Evaluate an untrained tiny captioner on the sample, fine-tune it, evaluate again.
 
     Needs no download and no GPU: the model is built offline with random weights.
     """
     console = Console()
+    out = out or default_run_folder("demo")
     registry = get_registry()
     data = DataConfig(dataset="sample", batch_size=32)
     before = run(RunConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, out=out / "untrained"),
