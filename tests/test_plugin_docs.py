@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from conftest import REPO
-
 from foodcap import hookspecs
+
+from conftest import REPO
 
 
 def test_every_hook_is_documented_in_the_plugin_guide() -> None:
