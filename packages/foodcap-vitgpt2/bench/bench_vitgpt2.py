@@ -26,7 +26,7 @@ from PIL import Image
 
 from foodcap import FreezePolicy, GenerationOptions, parameter_counts
 from foodcap.freeze import FreezeDecoder, FreezeEncoder, TrainEverything
-from foodcap_vitgpt2 import ViTGPT2Captioner, ViTGPT2Options
+from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 
 
 def synthetic_jpegs(count: int, seed: int = 0) -> list[bytes]:

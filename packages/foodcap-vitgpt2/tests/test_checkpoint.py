@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
 
-from foodcap_vitgpt2 import ViTGPT2Captioner, ViTGPT2Options
+from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 from foodcap_vitgpt2.checkpoint import RECORD_NAME
 
 TITLES = ["Matzo Ball Soup", "Pickled Red Onions"]

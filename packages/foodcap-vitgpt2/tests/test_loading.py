@@ -13,7 +13,7 @@ from transformers import GPT2Config, GPT2LMHeadModel, VisionEncoderDecoderModel
 
 from foodcap import FoodcapError
 from foodcap.dataset import sample_titles
-from foodcap_vitgpt2 import ViTGPT2Captioner, ViTGPT2Options
+from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 from foodcap_vitgpt2.architecture import GPT2_VOCAB_SIZE, architecture_config, random_tokenizer
 
 
@@ -106,7 +106,7 @@ def test_offline_hub_id_fails_fast_with_one_line(tmp_path: Path) -> None:
     """HF_HUB_OFFLINE and an uncached hub id: a clear message, no hang, no traceback."""
     script = (
         "from foodcap import FoodcapError\n"
-        "from foodcap_vitgpt2 import ViTGPT2Captioner, ViTGPT2Options\n"
+        "from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options\n"
         "try:\n"
         "    ViTGPT2Captioner.load(ViTGPT2Options(model='foodcap-tests/not-cached', device='cpu'))\n"
         "except FoodcapError as error:\n"

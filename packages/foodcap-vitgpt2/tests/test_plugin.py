@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foodcap.registry import get_registry
-from foodcap_vitgpt2 import DEFAULT_MODEL, ViTGPT2Captioner, ViTGPT2Options
+from foodcap_vitgpt2.captioner import DEFAULT_MODEL, ViTGPT2Captioner, ViTGPT2Options
 
 
 def test_vit_gpt2_is_registered_with_the_hub_model_as_default() -> None:

@@ -15,7 +15,7 @@ hookimpl = cast(Callable[[F], F], HookimplMarker("foodcap"))
 
 @hookspec
 def register_captioners(register: Callable[..., None]) -> None:
-    """Register Captioner classes: ``register(MyCaptioner, name=None, defaults=None)``."""
+    """Register Captioner classes: ``register(MyCaptioner | "pkg.module:MyCaptioner", name, defaults, description)``."""
 
 
 @hookspec

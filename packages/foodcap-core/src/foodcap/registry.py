@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,19 +24,43 @@ Kind = Literal["captioner", "metric", "freeze-policy"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry(Generic[T]):
-    """One registered thing, and which plugin distribution it came from."""
+    """One registered thing, and which plugin distribution it came from.
+
+    ``target`` is the class itself or an import path (``"package.module:Class"``) that is imported
+    on first use, so that listing plugins or printing help never imports model libraries.
+    """
 
     name: str
     kind: Kind
-    obj: T
+    target: T | str
     source: PluginSource
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    summary: str | None = None
+
+    @property
+    def obj(self) -> T:
+        if isinstance(self.target, str):
+            self.target = _import_target(self.target, self)
+        return self.target
 
     @property
     def description(self) -> str:
+        if self.summary is not None:
+            return self.summary
         return str(getattr(self.obj, "description", ""))
+
+
+def _import_target(target: str, entry: Entry[Any]) -> Any:
+    module_name, _, attribute = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise FoodcapError(
+            f"{entry.kind} {entry.name!r} from {entry.source.distribution} {entry.source.version} failed to "
+            f"import ({type(error).__name__}: {error}); check that it is compatible with foodcap-core"
+        ) from error
 
 
 @dataclass
@@ -126,14 +151,17 @@ def _collect() -> Registry:
 
 
 def _registrar(table: dict[str, Entry[Any]], kind: Kind, source: PluginSource) -> Callable[..., None]:
-    def register(obj: Any, name: str | None = None, defaults: Mapping[str, Any] | None = None) -> None:
+    def register(obj: Any, name: str | None = None, defaults: Mapping[str, Any] | None = None,
+                 description: str | None = None) -> None:
+        if isinstance(obj, str) and name is None:
+            raise ValueError(f"registering {obj!r} by import path needs a name")
         entry_name = name or obj.name
         if entry_name in table:
             logger.warning(
                 "%s %r from %s replaces the one from %s",
                 kind, entry_name, source.distribution, table[entry_name].source.distribution,
             )
-        table[entry_name] = Entry(entry_name, kind, obj, source, dict(defaults or {}))
+        table[entry_name] = Entry(entry_name, kind, obj, source, dict(defaults or {}), description)
 
     return register
 

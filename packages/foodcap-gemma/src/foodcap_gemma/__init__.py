@@ -1,6 +1,8 @@
-"""foodcap-gemma: Gemma 3 zero-shot captioning for foodcap, batched."""
+"""foodcap-gemma: Gemma 3 zero-shot captioning for foodcap, batched.
 
-from .captioner import GemmaCaptioner, GemmaOptions
+Import ``foodcap_gemma.captioner`` for the class; this package stays light so plugin discovery is fast.
+"""
+
 from .version import __version__
 
-__all__ = ["GemmaCaptioner", "GemmaOptions", "__version__"]
+__all__ = ["__version__"]

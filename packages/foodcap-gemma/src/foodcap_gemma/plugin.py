@@ -1,10 +1,11 @@
-"""foodcap-gemma plugin: registers with foodcap through the entry point in pyproject.toml."""
+"""foodcap-gemma plugin: registers with foodcap through the entry point in pyproject.toml.
+
+The captioner is registered by import path, so listing plugins never imports transformers' models.
+"""
 
 from collections.abc import Callable
 
 from foodcap import hookimpl
-
-from .captioner import GemmaCaptioner
 
 # One class, three sizes: the -it checkpoints differ only in weights and width.
 SIZES = {
@@ -17,4 +18,5 @@ SIZES = {
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
     for name, model in SIZES.items():
-        register(GemmaCaptioner, name=name, defaults={"model": model})
+        register("foodcap_gemma.captioner:GemmaCaptioner", name=name, defaults={"model": model},
+                 description=f"Gemma 3 ({model}) zero-shot: asks for the recipe title, batched.")

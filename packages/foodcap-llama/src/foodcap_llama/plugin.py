@@ -1,4 +1,7 @@
-"""foodcap-llama plugin: the llama-lora captioners and the ``lora`` freeze policy."""
+"""foodcap-llama plugin: the llama-lora captioners and the ``lora`` freeze policy.
+
+The captioner is registered by import path, so listing plugins never imports transformers or peft.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from collections.abc import Callable
 
 from foodcap import hookimpl
 
-from .captioner import LlamaLoraCaptioner
 from .freeze_policy import TrainAdapters
 from .options import DEFAULT_LANGUAGE_MODELS
 
@@ -14,7 +16,8 @@ from .options import DEFAULT_LANGUAGE_MODELS
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
     for name, language_model in DEFAULT_LANGUAGE_MODELS.items():
-        register(LlamaLoraCaptioner, name=name, defaults={"model": language_model})
+        register("foodcap_llama.captioner:LlamaLoraCaptioner", name=name, defaults={"model": language_model},
+                 description=f"ViT + {language_model} with a visual prefix and LoRA (ClipCap/LLaVA style).")
 
 
 @hookimpl

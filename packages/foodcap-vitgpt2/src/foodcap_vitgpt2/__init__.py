@@ -1,6 +1,8 @@
-"""foodcap-vitgpt2: the ``vit-gpt2`` captioner (ViT encoder, GPT-2 decoder) for foodcap."""
+"""foodcap-vitgpt2: the ``vit-gpt2`` captioner (ViT encoder, GPT-2 decoder) for foodcap.
 
-from .captioner import DEFAULT_MODEL, ViTGPT2Captioner, ViTGPT2Options
+Import ``foodcap_vitgpt2.captioner`` for the class; this package stays light so plugin discovery is fast.
+"""
+
 from .version import __version__
 
-__all__ = ["DEFAULT_MODEL", "ViTGPT2Captioner", "ViTGPT2Options", "__version__"]
+__all__ = ["__version__"]

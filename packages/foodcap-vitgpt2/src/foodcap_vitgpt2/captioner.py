@@ -21,7 +21,7 @@ from .architecture import fill_special_token_ids, random_image_processor, random
 from .batches import TitleCollator, TitleLabels, ViTPixels
 from .checkpoint import checked_checkpoint_folder, save_checkpoint_folder
 
-DEFAULT_MODEL = "nlpconnect/vit-gpt2-image-captioning"
+from .plugin import DEFAULT_MODEL
 
 CACHED_ENCODER_KEY = "encoder_hidden_states"
 

@@ -53,10 +53,9 @@ def _configure_logging(debug: bool) -> None:
         # transformers and friends are chatty about things users cannot act on.
         for noisy in ("transformers", "accelerate", "torch", "PIL"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+        # Rich bars are ours; transformers' tqdm bars (which follow this hub setting) interleave badly.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # rich bars are ours; its tqdm bars interleave badly
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def main(argv: list[str] | None = None) -> None:
