@@ -13,8 +13,8 @@ from transformers import GPT2Config, GPT2LMHeadModel, VisionEncoderDecoderModel
 
 from foodcap import FoodcapError
 from foodcap.dataset import sample_titles
-from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 from foodcap_vitgpt2.architecture import GPT2_VOCAB_SIZE, architecture_config, random_tokenizer
+from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 
 
 def test_loads_a_local_folder_and_pads_with_eos(load_tiny, food_images) -> None:

@@ -43,7 +43,7 @@ class Entry(Generic[T]):
     def obj(self) -> T:
         if isinstance(self.target, str):
             self.target = _import_target(self.target, self)
-        return self.target
+        return self.target  # type: ignore[return-value]  # an import path was replaced by its object
 
     @property
     def description(self) -> str:

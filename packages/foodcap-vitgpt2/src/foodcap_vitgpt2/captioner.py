@@ -20,7 +20,6 @@ from foodcap.placement import resolve_device, resolve_dtype
 from .architecture import fill_special_token_ids, random_image_processor, random_model, random_tokenizer
 from .batches import TitleCollator, TitleLabels, ViTPixels
 from .checkpoint import checked_checkpoint_folder, save_checkpoint_folder
-
 from .plugin import DEFAULT_MODEL
 
 CACHED_ENCODER_KEY = "encoder_hidden_states"
