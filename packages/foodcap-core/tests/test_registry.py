@@ -88,3 +88,27 @@ def test_unknown_captioner_names_installed_ones_and_the_provider_to_install() ->
     with pytest.raises(FoodcapError, match="did you mean 'vit-gpt2'"):
         registry.captioner("vit-gtp2")
 
+
+
+class LazyPlugin:
+    @staticmethod
+    @hookimpl
+    def register_captioners(register):  # type: ignore[no-untyped-def]
+        register("fake_captioner:FakeCaptioner", name="lazy-fake", description="imported on first use")
+        register("no_such_module_here:Thing", name="lazy-broken", description="cannot import")
+
+
+def test_import_path_registrations_load_on_first_use() -> None:
+    register_plugin(LazyPlugin, name="lazy-test")
+    reset_registry()
+    try:
+        registry = get_registry()
+        assert registry.captioners["lazy-fake"].description == "imported on first use"
+        assert isinstance(registry.captioners["lazy-fake"].target, str)  # listing did not import it
+        assert registry.captioner("lazy-fake").obj.__name__ == "FakeCaptioner"
+        with pytest.raises(FoodcapError, match=r"captioner 'lazy-broken' from lazy-test local failed to import "
+                                                r"\(ModuleNotFoundError"):
+            registry.captioner("lazy-broken").obj  # noqa: B018
+    finally:
+        unregister_plugin("lazy-test")
+        reset_registry()
