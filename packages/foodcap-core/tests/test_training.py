@@ -101,3 +101,14 @@ def test_cached_encoder_training_matches_uncached(fake_plugin: type, kaggle_fold
     assert [r["train_loss"] for r in cached.history] == pytest.approx([r["train_loss"] for r in plain.history], rel=1e-5)
     with pytest.raises(FoodcapError, match="frozen encoder"):
         train(config(kaggle_folder, tmp_path / "bad", cache_encoder=True), get_registry(), QUIET)
+
+
+def test_early_stopping_and_the_best_checkpoint_follow_the_chosen_metric(
+        fake_plugin: type, kaggle_folder: Path, tmp_path: Path) -> None:
+    # A learning rate so large that val loss gets worse after the first epoch: patience 1 stops at epoch 2.
+    result = train(config(kaggle_folder, tmp_path / "t", lr=50.0, epochs=6, patience=1, seed=0), get_registry(), QUIET)
+    losses = [row["val_loss"] for row in result.history]
+    assert len(losses) < 6
+    assert result.history[-1]["best_epoch"] == 1 + losses.index(min(losses))
+    state = json.loads((result.folder / "run.json").read_text())["best"]
+    assert state["epoch"] == result.history[-1]["best_epoch"]
