@@ -51,9 +51,13 @@ def check_cacheable(captioner: TrainableCaptioner) -> None:
 
 @torch.inference_mode()
 def build_cache(
-    captioner: TrainableCaptioner, samples: Sequence[Sample], batch_size: int, num_workers: int, console: Console
+    captioner: TrainableCaptioner, samples: Sequence[Sample], batch_size: int, num_workers: int, console: Console,
+    dtype: torch.dtype | None = None,
 ) -> CachedEncoderOutputs:
-    """Decode and encode every image once; unreadable images are left out (and were counted at load)."""
+    """Decode and encode every image once; unreadable images are left out (and were counted at load).
+
+    ``dtype`` stores the outputs smaller (bf16 under bf16 mixed precision halves the cache's memory).
+    """
     loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), batch_size, num_workers)
     items: list[tuple[Sample, Batch]] = []
     with image_progress(console) as progress:
@@ -62,7 +66,8 @@ def build_cache(
             if batch.samples:
                 encoded = captioner.encode_for_cache(batch.inputs)
                 for index, sample in enumerate(batch.samples):
-                    items.append((sample, {key: value[index].cpu() for key, value in encoded.items()}))
+                    items.append((sample, {key: value[index].to("cpu", dtype or value.dtype)
+                                           for key, value in encoded.items()}))
             progress.advance(task, len(batch.samples) + len(batch.failures))
     return CachedEncoderOutputs(items)
 

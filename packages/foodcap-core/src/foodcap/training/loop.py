@@ -143,8 +143,11 @@ class Trainer:
         data, captioner = self.config.data, self.captioner
         if self.options.cache_encoder:
             check_cacheable(captioner)
-            train_cache = build_cache(captioner, self.train_samples, data.batch_size, data.num_workers, self.console)
-            val_cache = build_cache(captioner, self.val_samples, data.batch_size, data.num_workers, self.console)
+            dtype = torch.bfloat16 if self.accelerator.mixed_precision == "bf16" else None  # autocast reads it as is
+            train_cache = build_cache(captioner, self.train_samples, data.batch_size, data.num_workers, self.console,
+                                      dtype)
+            val_cache = build_cache(captioner, self.val_samples, data.batch_size, data.num_workers, self.console,
+                                    dtype)
             return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
                     cached_loader(val_cache, captioner, data.batch_size, False, None))
         collate = TrainingCollate(captioner.training_collator())
