@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,23 @@ def wandb_records(path: Path) -> Iterator[Any]:
             pending = b""
 
 
+def finished_records(path: Path, timeout: float = 30.0) -> list[Any]:
+    """The run's records once wandb's service has written them all (its exit record), read as they land.
+
+    wandb's service process can still be appending to the log for a moment after ``finish()`` returns.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            records = list(wandb_records(path))
+        except Exception:  # noqa: BLE001 - a record still being written parses as garbage
+            records = []
+        kinds = {record.WhichOneof("record_type") for record in records}
+        if {"run", "exit"} <= kinds or time.monotonic() > deadline:
+            return records
+        time.sleep(0.2)
+
+
 def config(folder: Path, out: Path, tracker: str = "wandb") -> TrainConfig:
     return TrainConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out, data=data(folder),
                        evaluation={"metrics": ["word-overlap"]},
@@ -67,7 +85,7 @@ def test_offline_wandb_run_holds_config_history_and_gallery(kaggle_folder: Path,
     assert [row["epoch"] for row in history] == [1, 2]  # the local record is written whatever the tracker
     run_id = json.loads((result.folder / "tracker.json").read_text())["wandb_run_id"]
     [run_dir] = (tmp_path / "wandb-dir" / "wandb").glob(f"offline-run-*-{run_id}")
-    records = list(wandb_records(run_dir / f"run-{run_id}.wandb"))
+    records = finished_records(run_dir / f"run-{run_id}.wandb")
 
     run = next(r.run for r in records if r.WhichOneof("record_type") == "run")
     logged_config = {item.key: json.loads(item.value_json) for item in run.config.update}
