@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-from foodcap import Metric, MetricScore
+from foodcap import MetricScore
 
-from .corpus import Corpus
-from .gc_pause import paused_gc
+from .corpus import Corpus, CorpusMetric
 from .ngrams import MAX_ORDER, CorpusNgrams, NgramCounts, coco_ngrams, hf_ngrams
 
 _SMALL = 1e-9  # pycocoevalcap's epsilons, so that an empty guess scores 0 without dividing by zero
@@ -124,16 +123,14 @@ def hf_bleu(corpus: Corpus) -> BleuScores:
     return BleuScores(corpus_scores, per_sample)
 
 
-class _Bleu(Metric):
+class _Bleu(CorpusMetric):
     """Corpus BLEU-k; per-sample scores are sentence BLEU-k."""
 
     order: ClassVar[int]
 
-    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
-        with paused_gc():
-            corpus = Corpus(predictions, references)
-            scores = coco_bleu(corpus) if self.options.dialect == "coco" else hf_bleu(corpus)
-        return MetricScore(scores.corpus[self.order - 1], list(scores.per_sample[self.order - 1]))
+    def score(self, corpus: Corpus) -> MetricScore:
+        scores = coco_bleu(corpus) if self.options.dialect == "coco" else hf_bleu(corpus)
+        return MetricScore(scores.corpus[self.order - 1], scores.per_sample[self.order - 1])
 
 
 _DESCRIPTION = "BLEU-{k}: {k}-gram precision (geometric mean of orders 1..{k}) with a brevity penalty"

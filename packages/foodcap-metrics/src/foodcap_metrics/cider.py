@@ -9,15 +9,13 @@ Floating-point operations follow pycocoevalcap's order so per-image scores agree
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from foodcap import Metric, MetricScore
+from foodcap import MetricScore
 
-from .corpus import Corpus
-from .gc_pause import paused_gc
+from .corpus import Corpus, CorpusMetric
 from .ngrams import MAX_ORDER, NgramCounts, coco_ngrams
 from .parallel import fork_map, halves
 
@@ -92,13 +90,11 @@ def cider_d(corpus: Corpus) -> MetricScore:
     return MetricScore(float(np.mean(np.array(scores))), scores)
 
 
-class CiderD(Metric):
+class CiderD(CorpusMetric):
     """CIDEr-D (pycocoevalcap's Cider) on PTB-tokenized captions."""
 
     name = "cider-d"
     description = "CIDEr-D: TF-IDF n-gram consensus with clipping and a length penalty (pycocoevalcap; both dialects)"
 
-    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
-        with paused_gc():
-            score = cider_d(Corpus(predictions, references))
-        return MetricScore(score.score, list(score.per_sample))
+    def score(self, corpus: Corpus) -> MetricScore:
+        return cider_d(corpus)

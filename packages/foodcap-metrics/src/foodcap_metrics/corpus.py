@@ -6,12 +6,14 @@ ROUGE-L, METEOR and CIDEr-D tokenize and count n-grams once between them.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
-from foodcap import check_corpus
+from foodcap import Metric, MetricScore, check_corpus
 
+from .gc_pause import paused_gc
 from .hf_tokenizers import meteor_tokens, rouge_tokens, tokenize_13a
 from .parallel import fork_map
 from .ptb_tokenizer import coco_tokenize
@@ -56,6 +58,20 @@ class Corpus:
             grouped.append(list(flat[start : start + len(refs)]))
             start += len(refs)
         return grouped
+
+
+class CorpusMetric(Metric):
+    """A metric scored in one pass over a checked, cached ``Corpus``, with garbage collection paused."""
+
+    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
+        with paused_gc():
+            score = self.score(Corpus(predictions, references))
+        return MetricScore(score.score, list(score.per_sample))  # a copy: the cached result stays intact
+
+    @abstractmethod
+    def score(self, corpus: Corpus) -> MetricScore:
+        """Corpus and per-sample scores (may be shared through a cache; never mutate them)."""
+
 
 
 class Tokenized:

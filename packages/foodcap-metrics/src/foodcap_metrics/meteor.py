@@ -16,10 +16,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from foodcap import Metric, MetricScore
+from foodcap import MetricScore
 
-from .corpus import Corpus, coco_words, nltk_words
-from .gc_pause import paused_gc
+from .corpus import Corpus, CorpusMetric, coco_words, nltk_words
 from .parallel import fork_map, halves
 from .wordnet import SynonymIndex, synonym_index
 
@@ -148,13 +147,11 @@ def meteor(corpus: Corpus, dialect: str) -> MetricScore:
     return MetricScore(float(np.mean(np.array(scores))), scores)
 
 
-class Meteor(Metric):
+class Meteor(CorpusMetric):
     """METEOR (nltk's algorithm, WordNet 3.0 synonyms) per sample, averaged."""
 
     name = "meteor"
     description = "METEOR: unigram alignment by exact word, stem and WordNet synonym, with a fragmentation penalty (nltk)"
 
-    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
-        with paused_gc():
-            score = meteor(Corpus(predictions, references), self.options.dialect)
-        return MetricScore(score.score, list(score.per_sample))
+    def score(self, corpus: Corpus) -> MetricScore:
+        return meteor(corpus, self.options.dialect)

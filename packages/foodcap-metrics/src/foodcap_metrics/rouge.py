@@ -13,10 +13,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from foodcap import Metric, MetricScore
+from foodcap import MetricScore
 
-from .corpus import Corpus, coco_strings, rouge_score_tokens
-from .gc_pause import paused_gc
+from .corpus import Corpus, CorpusMetric, coco_strings, rouge_score_tokens
 
 BETA = 1.2
 
@@ -73,13 +72,11 @@ def rouge_l(corpus: Corpus, dialect: str) -> MetricScore:
     return MetricScore(float(np.mean(np.array(scores))), scores)
 
 
-class RougeL(Metric):
+class RougeL(CorpusMetric):
     """ROUGE-L: longest-common-subsequence F-measure per sample, averaged."""
 
     name = "rouge-l"
     description = "ROUGE-L: longest common subsequence F-measure (coco: beta 1.2, pycocoevalcap; hf: rouge-score)"
 
-    def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
-        with paused_gc():
-            score = rouge_l(Corpus(predictions, references), self.options.dialect)
-        return MetricScore(score.score, list(score.per_sample))
+    def score(self, corpus: Corpus) -> MetricScore:
+        return rouge_l(corpus, self.options.dialect)
