@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -149,6 +149,3 @@ class TrainableCaptioner(Captioner):
         The returned tensors have the batch as their first dimension; ``loss`` must accept them.
         """
         raise NotImplementedError(f"{self.name} does not support encoder caching")
-
-
-CaptionerFactory = Callable[[CaptionerOptions], Captioner]

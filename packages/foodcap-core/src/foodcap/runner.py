@@ -44,6 +44,7 @@ class CaptionLog:
     failures: dict[str, str] = field(default_factory=dict)
     repairs: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    captioned: int = 0
 
 
 def caption_batches(
@@ -61,16 +62,22 @@ def caption_batches(
                 log.repairs[repair] = log.repairs.get(repair, 0) + 1
             if batch.samples:
                 yield batch.samples, captioner.generate(batch.inputs)
+                log.captioned += len(batch.samples)
             progress.advance(task, len(batch.samples) + len(batch.failures))
     log.seconds = time.perf_counter() - started
 
 
+def pending(folder: RunFolder, samples: list[Sample]) -> list[Sample]:
+    """The samples that ``folder`` holds no prediction for yet (all of them in a new run)."""
+    done = {record["id"] for record in folder.finished()}
+    return [sample for sample in samples if sample.id not in done]
+
+
 def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample], data: DataConfig,
                  console: Console, log: CaptionLog) -> None:
-    """Caption the samples not yet in ``folder``, appending each finished batch."""
-    done = {record["id"] for record in folder.finished()}
-    todo = [sample for sample in samples if sample.id not in done]
-    for batch_samples, captions in caption_batches(captioner, todo, data.batch_size, data.num_workers, console, log):
+    """Caption ``samples``, appending each finished batch to the folder's predictions."""
+    for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
+                                                   console, log):
         folder.append_predictions(
             {"id": s.id, "image": str(s.image), "reference": s.title, "caption": c}
             for s, c in zip(batch_samples, captions)
@@ -135,20 +142,20 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     folder = RunFolder(config.out or default_run_folder(config.captioner), resume=config.resume)
     console.print(data.dataset.report.render())
 
-    previous = len(folder.finished())
+    todo = pending(folder, samples)
+    previous = len(samples) - len(todo)
     console.print(f"{len(samples)} images in split {config.data.split!r}"
                   + (f", {previous} already captioned" if previous else ""))
     log = CaptionLog()
     timings: dict[str, float] = {}
     captioner: Captioner | None = None
-    if previous < len(samples):
+    if todo:
         started = time.perf_counter()
         captioner = entry.obj.load(options)
         timings["load_seconds"] = time.perf_counter() - started
-        caption_into(folder, captioner, samples, config.data, console, log)
+        caption_into(folder, captioner, todo, config.data, console, log)
         timings["caption_seconds"] = log.seconds
-        captioned = len(folder.finished()) - previous
-        timings["images_per_second"] = captioned / log.seconds if log.seconds else 0.0
+        timings["images_per_second"] = log.captioned / log.seconds if log.seconds else 0.0
 
     started = time.perf_counter()
     scored = score_folder(folder, samples, metrics)

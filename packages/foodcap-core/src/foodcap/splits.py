@@ -15,8 +15,7 @@ class SplitData:
 
     def samples(self, split: str, limit: int | None = None) -> list[Sample]:
         """The split's samples in manifest order, optionally only the first ``limit``."""
-        by_id = {sample.id: sample for sample in self.dataset.samples}
-        chosen = [by_id[sample_id] for sample_id in self.manifest.ids(split)]
+        chosen = self.dataset.select(self.manifest.ids(split))
         return chosen[:limit] if limit else chosen
 
 

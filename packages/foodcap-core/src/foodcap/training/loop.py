@@ -8,7 +8,6 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,16 @@ from ..metric import Metric
 from ..progress import image_progress
 from ..registry import Registry
 from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
-from ..runner import CaptionLog, caption_batches, caption_into, dataset_record, record_evaluation, score_folder
+from ..runner import (
+    CaptionLog,
+    caption_batches,
+    caption_into,
+    dataset_record,
+    default_run_folder,
+    pending,
+    record_evaluation,
+    score_folder,
+)
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
 from ..tracking import load_tracker_library, tracked
@@ -60,11 +68,6 @@ class TrainResult:
     history: list[dict[str, Any]]
     test_scores: Scores | None
     test_count: int = 0
-
-
-def default_train_folder(captioner: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{captioner}-train-{stamp}"
 
 
 def mixed_precision(choice: str, device: torch.device) -> str:
@@ -102,7 +105,7 @@ class Trainer:
 
         self.config, self.options, self.console = config, config.train, console
         self.callbacks = list(callbacks)
-        self.folder_path = config.out or default_train_folder(config.captioner)
+        self.folder_path = config.out or default_run_folder(f"{config.captioner}-train")
         self._check_folder()
         entry = registry.captioner(config.captioner)
         trainable = entry.obj
@@ -318,7 +321,7 @@ class Trainer:
         if not samples:
             return None
         log = CaptionLog()
-        caption_into(folder, self.captioner, samples, self.config.data, self.console, log)
+        caption_into(folder, self.captioner, pending(folder, samples), self.config.data, self.console, log)
         scored = score_folder(folder, samples, self.metrics)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
