@@ -9,6 +9,7 @@ from rich.console import Console
 from foodcap.config import DataConfig, EvalConfig, RunConfig
 from foodcap.errors import FoodcapError
 from foodcap.registry import get_registry
+from foodcap.run_folder import part_records
 from foodcap.runner import run
 
 from conftest import COLOURS
@@ -52,7 +53,8 @@ def test_resume_does_not_redo_finished_images(fake_plugin: type, kaggle_folder: 
     monkeypatch.setattr(fake_plugin, "generate", crash_after_three_batches)
     with pytest.raises(KeyboardInterrupt):
         run(config(kaggle_folder, out), get_registry(), QUIET)
-    assert len((out / "predictions.jsonl").read_text().splitlines()) == 12
+    assert not (out / "predictions.jsonl").exists()  # nothing merged yet: the batches live in the part
+    assert len([record for _, record in part_records(out)]) == 12
     monkeypatch.setattr(fake_plugin, "generate", real_generate)
     fake_plugin.generate_calls = 0
     with pytest.raises(FoodcapError, match="pass --resume"):

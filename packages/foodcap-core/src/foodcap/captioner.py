@@ -42,6 +42,10 @@ class CaptionerOptions(BaseModel):
     )
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    device_map: Literal["auto", "balanced", "balanced_low_0", "sequential"] | None = Field(
+        None, description="Spread one model over the visible GPUs (accelerate's big-model placement).")
+    max_memory: str | None = Field(
+        None, description="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=64GiB.")
     generation: GenerationOptions = Field(default_factory=GenerationOptions)
 
 
@@ -67,6 +71,7 @@ class Captioner(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     Options: ClassVar[type[CaptionerOptions]] = CaptionerOptions
+    supports_device_map: ClassVar[bool] = False  # honours options.device_map (see foodcap.placement)
 
     def __init__(self, options: CaptionerOptions) -> None:
         self.options = options

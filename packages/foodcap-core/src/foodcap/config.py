@@ -11,6 +11,7 @@ import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import FoodcapError
+from .launch import Shard
 from .metric import Dialect
 
 Split = Literal["train", "val", "test", "all"]
@@ -64,6 +65,16 @@ class RunConfig(_Section):
     evaluation: EvalConfig = Field(default_factory=EvalConfig)
     out: Path | None = Field(None, description="Run folder (default: runs/<captioner>-<timestamp>).")
     resume: bool = Field(False, description="Continue an interrupted run in --out.")
+    shard: str | None = Field(
+        None, description="Caption only slice I of N (e.g. 0/4) as one job of an array; `foodcap merge` "
+                          "scores the run once every shard is done.")
+
+    @field_validator("shard")
+    @classmethod
+    def _shard_is_i_of_n(cls, shard: str | None) -> str | None:
+        if shard is not None:
+            Shard.parse(shard)  # a malformed value raises FoodcapError: one line naming --shard
+        return shard
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

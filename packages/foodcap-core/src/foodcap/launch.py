@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import FoodcapError
 
@@ -78,3 +78,37 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
+
+
+def decided_by_rank0(launch: Launch, decide: Callable[[], T]) -> T:
+    """``decide()`` on rank 0, handed to every rank: one collective, at start-up only.
+
+    A FoodcapError raised on rank 0 is re-raised on every rank (rank 0 alone prints it), so no
+    rank starts work that rank 0 refused. Single processes just call ``decide``.
+    """
+    if not launch.distributed:
+        return decide()
+    import torch.distributed as dist
+
+    started_here = not dist.is_initialized()
+    if started_here:
+        dist.init_process_group("gloo")  # env:// rendezvous as torchrun/accelerate set it; CPU-only traffic
+    try:
+        box: list[Any] = [None]
+        if launch.is_main:
+            try:
+                box[0] = ("ok", decide())
+            except FoodcapError as error:
+                box[0] = ("error", str(error))
+        dist.broadcast_object_list(box, src=0)
+    finally:
+        if started_here:
+            dist.destroy_process_group()
+    status, value = box[0]
+    if status == "error":
+        raise FoodcapError(value) if launch.is_main else RankStopped(value)
+    return value  # type: ignore[no-any-return]
+
+
+class RankStopped(FoodcapError):
+    """Rank 0 refused the run; other ranks stop quietly (rank 0 has printed why)."""

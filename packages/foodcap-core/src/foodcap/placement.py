@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from typing import Any
+
 import torch
 
+from .captioner import CaptionerOptions
 from .errors import FoodcapError
+from .launch import Launch
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -29,3 +35,71 @@ def resolve_dtype(requested: str, device: torch.device) -> torch.dtype:
             return torch.bfloat16
         return torch.float32
     return _DTYPES[requested]
+
+
+# -- one model over several devices (``--device-map``) and one device per rank -----------------------
+def parse_max_memory(text: str | None) -> dict[int | str, str] | None:
+    """``0=20GiB,1=20GiB,cpu=64GiB`` as accelerate wants it (GPU indices as ints)."""
+    if not text:
+        return None
+    limits: dict[int | str, str] = {}
+    for item in text.split(","):
+        device, sep, size = item.partition("=")
+        device, size = device.strip(), size.strip()
+        if not sep or not device or not size:
+            raise FoodcapError(f"--max-memory expects DEVICE=SIZE pairs like 0=20GiB,cpu=64GiB, got {item!r}")
+        limits[int(device) if device.isdigit() else device] = size
+    return limits
+
+
+def gpu_group(local_rank: int, local_world_size: int, gpus: int) -> list[int]:
+    """The GPUs one rank owns when each of a node's ranks spans several (``--device-map`` under torchrun)."""
+    per_rank = gpus // local_world_size
+    if per_rank < 1:
+        raise FoodcapError(f"{local_world_size} processes per node but only {gpus} GPU(s): "
+                           "--device-map needs at least one GPU per process")
+    return list(range(local_rank * per_rank, (local_rank + 1) * per_rank))
+
+
+def for_rank(options: CaptionerOptions, launch: Launch) -> CaptionerOptions:
+    """Each rank of a launch on its own local GPU, or its own group of GPUs with --device-map."""
+    if not launch.distributed or not torch.cuda.is_available() or options.device not in ("auto", "cuda"):
+        return options
+    if options.device_map is None:
+        return options.model_copy(update={"device": f"cuda:{launch.local_rank}"})
+    if options.max_memory:
+        return options  # the user placed every rank's model already
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", launch.world_size))
+    group = gpu_group(launch.local_rank, local_world, torch.cuda.device_count())
+    budget = ",".join(f"{gpu}={torch.cuda.get_device_properties(gpu).total_memory * 9 // 10}B" for gpu in group)
+    return options.model_copy(update={"device": f"cuda:{group[0]}", "max_memory": budget})
+
+
+def placement_kwargs(options: CaptionerOptions) -> dict[str, Any]:
+    """``from_pretrained`` arguments that spread the model as --device-map asks ({} without it)."""
+    if options.device_map is None:
+        return {}
+    kwargs: dict[str, Any] = {"device_map": options.device_map}
+    limits = parse_max_memory(options.max_memory)
+    if limits:
+        kwargs["max_memory"] = limits
+        if "disk" in str(limits) or not torch.cuda.is_available():
+            kwargs["offload_folder"] = tempfile.mkdtemp(prefix="foodcap-offload-")
+    return kwargs
+
+
+def dispatch(model: torch.nn.Module, options: CaptionerOptions) -> torch.nn.Module:
+    """Spread an already-built model (random weights) the way ``placement_kwargs`` spreads a loaded one."""
+    from accelerate import dispatch_model, infer_auto_device_map
+
+    kwargs = placement_kwargs(options)
+    no_split = getattr(model, "_no_split_modules", None) or []
+    device_map = infer_auto_device_map(model, max_memory=kwargs.get("max_memory"),
+                                       no_split_module_classes=list(no_split))
+    return dispatch_model(model, device_map=device_map, offload_dir=kwargs.get("offload_folder"))
+
+
+def describe_placement(model: torch.nn.Module) -> dict[str, str] | None:
+    """Where each part of a spread model lives (transformers and accelerate record it as hf_device_map)."""
+    device_map = getattr(model, "hf_device_map", None)
+    return {name: str(device) for name, device in device_map.items()} if device_map else None

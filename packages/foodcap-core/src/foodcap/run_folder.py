@@ -1,11 +1,12 @@
-"""A run's folder: predictions.jsonl (appended as batches finish), metrics.json, run.json, split.json."""
+"""A run's folder: predictions.jsonl (the merged, scored predictions), metrics.json, run.json, split.json,
+and parts/ (what each captioning process appended as its batches finished; see run_parts.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 RUN = "run.json"
 SPLIT = "split.json"
+PARTS = "parts"
 
 
 def _current_umask() -> int:
@@ -46,6 +48,14 @@ def write_json(path: Path, data: Any) -> None:
     write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file's content, or None when it does not exist."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Records of a JSON-lines file; a torn last line (an interrupted append) is ignored."""
     if not path.exists():
@@ -59,12 +69,24 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def part_names(folder: Path) -> list[str]:
+    """The parts (one per captioning process, see run_parts.py) in name order."""
+    return sorted(path.stem for path in (folder / PARTS).glob("*.jsonl"))
+
+
+def part_records(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(part name, record) for every record of every part."""
+    for name in part_names(folder):
+        for record in read_jsonl(folder / PARTS / f"{name}.jsonl"):
+            yield name, record
+
+
 class RunFolder:
     """Owns the files of one run; ``resume`` keeps what an interrupted run already wrote."""
 
     def __init__(self, path: Path, resume: bool = False) -> None:
         self.path = path
-        if self.predictions_path.exists() and not resume:
+        if self.holds_run() and not resume:
             raise FoodcapError(
                 f"{path} already holds a run; pass --resume to continue it or choose another --out"
             )
@@ -73,12 +95,20 @@ class RunFolder:
         path.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
 
+    def holds_run(self) -> bool:
+        return self.predictions_path.exists() or any((self.path / PARTS).glob("*.jsonl"))
+
     @property
     def predictions_path(self) -> Path:
         return self.path / PREDICTIONS
 
     def finished(self) -> list[dict[str, Any]]:
-        return read_jsonl(self.predictions_path)
+        """Every finished record: the merged predictions, then each part's."""
+        return read_jsonl(self.predictions_path) + [record for _, record in part_records(self.path)]
+
+    def captioned_ids(self) -> set[str]:
+        """Ids that hold a caption anywhere in the folder (a failed decode is retried on resume)."""
+        return {record["id"] for record in self.finished() if "caption" in record}
 
     def append_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         """Append one batch and make it durable, so ``--resume`` never redoes it."""

@@ -1,9 +1,17 @@
-"""`foodcap run`: caption a split in pipelined batches, score it, and write the run folder."""
+"""`foodcap run`: caption a split in pipelined batches, on one process or many, merge, score, record.
+
+Every process of a launch (a plain run is a launch of one; torchrun or ``accelerate launch``
+start several) captions its own share of what is left and appends it to its own part of the run
+folder. No collective call runs while captioning, so a slow rank never trips a timeout; rank 0
+waits for the others' parts, merges them in split order into predictions.jsonl, and scores once.
+A ``--shard I/N`` job captions one fixed slice and stops; ``foodcap merge`` (or ``--resume``)
+finishes the run.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,15 +19,20 @@ from typing import Any
 
 from rich.console import Console
 
-from .captioner import Captioner
+from .captioner import Captioner, CaptionerOptions
 from .config import DataConfig, RunConfig
 from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
-from .image_batches import CaptionCollate, batch_loader
+from .errors import FoodcapError
+from .image_batches import CaptionCollate, DecodedBatch, batch_loader
+from .launch import Launch, Shard, decided_by_rank0, detect_launch
 from .metric import Metric
+from .placement import for_rank
 from .progress import image_progress
 from .registry import Registry
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
+from .run_merge import merge_records, part_reports, unfinished_shards
+from .run_parts import FolderLock, PartWriter, count_lines, new_launch_id, part_name, part_status
 from .scoring import Scores, resolve_metrics, score, shuffled_control
 from .splits import SplitData, load_split_data
 
@@ -30,6 +43,7 @@ class RunResult:
     scores: Scores
     count: int
     failures: dict[str, str]
+    merged: bool = True  # False where this process only captioned (ranks > 0, --shard jobs)
 
 
 def default_run_folder(captioner: str) -> Path:
@@ -46,62 +60,213 @@ class CaptionLog:
     seconds: float = 0.0
     captioned: int = 0
 
+    def note(self, batch: DecodedBatch) -> None:
+        for sample, reason in batch.failures:
+            self.failures[sample.id] = reason
+        for repair in batch.repairs:
+            self.repairs[repair] = self.repairs.get(repair, 0) + 1
+        self.captioned += len(batch.samples)
+
+
+def prediction_record(sample: Sample, caption: str) -> dict[str, Any]:
+    return {"id": sample.id, "image": str(sample.image), "reference": sample.title, "caption": caption}
+
+
+def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
+              log: CaptionLog) -> Iterator[tuple[DecodedBatch, list[str]]]:
+    """Decoded batches (decoding runs ahead in workers) with their captions; ``log`` keeps count."""
+    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), data.batch_size, data.num_workers)
+    started = time.perf_counter()
+    for batch in loader:
+        log.note(batch)
+        yield batch, captioner.generate(batch.inputs) if batch.samples else []
+    log.seconds += time.perf_counter() - started
+
 
 def caption_batches(
     captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog
 ) -> Iterator[tuple[list[Sample], list[str]]]:
-    """Caption ``samples`` in pipelined batches with a progress bar, yielding (samples, captions)."""
-    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), batch_size, num_workers)
-    started = time.perf_counter()
+    """Caption ``samples`` with a progress bar, yielding (samples, captions) (val captioning in training)."""
+    data = DataConfig(batch_size=batch_size, num_workers=num_workers)
     with image_progress(console) as progress:
         task = progress.add_task(f"captioning ({captioner.name})", total=len(samples))
-        for batch in loader:
-            for sample, reason in batch.failures:
-                log.failures[sample.id] = reason
-            for repair in batch.repairs:
-                log.repairs[repair] = log.repairs.get(repair, 0) + 1
+        for batch, captions in captioned(captioner, samples, data, log):
             if batch.samples:
-                yield batch.samples, captioner.generate(batch.inputs)
-                log.captioned += len(batch.samples)
+                yield batch.samples, captions
             progress.advance(task, len(batch.samples) + len(batch.failures))
-    log.seconds = time.perf_counter() - started
 
 
 def pending(folder: RunFolder, samples: list[Sample]) -> list[Sample]:
-    """The samples that ``folder`` holds no prediction for yet (all of them in a new run)."""
-    done = {record["id"] for record in folder.finished()}
+    """The samples that ``folder`` holds no caption for yet (all of them in a new run)."""
+    done = folder.captioned_ids()
     return [sample for sample in samples if sample.id not in done]
 
 
 def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample], data: DataConfig,
                  console: Console, log: CaptionLog) -> None:
-    """Caption ``samples``, appending each finished batch to the folder's predictions."""
+    """Caption ``samples`` as the folder's only writer, appending each batch to its predictions."""
     for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
                                                    console, log):
-        folder.append_predictions(
-            {"id": s.id, "image": str(s.image), "reference": s.title, "caption": c}
-            for s, c in zip(batch_samples, captions)
-        )
+        folder.append_predictions(prediction_record(s, c) for s, c in zip(batch_samples, captions))
 
 
+# -- one launch: plan on rank 0, caption on every rank, wait on rank 0 -------------------------------
+@dataclass
+class LaunchPlan:
+    """Rank 0's decision, handed to every rank: where, which launch, and what is left to caption."""
+
+    folder: Path
+    launch_id: str
+    todo: list[str]  # ids still without a caption in this launch's scope, in split order
+    scope: int  # images in scope: the split, or the --shard's slice of it
+
+
+def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, held: list[FolderLock]) -> LaunchPlan:
+    """Open (or continue) the folder, lock it, and list what is left; rank 0 only."""
+    path = config.out or default_run_folder(config.captioner)
+    if not shard.whole and (path / METRICS).exists() and not config.resume:
+        raise FoodcapError(f"{path} holds a merged run already; pass --resume to add to it")
+    joins = not shard.whole and path.exists()  # shard jobs join the folder, and rejoin it when requeued
+    folder = RunFolder(path, resume=config.resume or joins)
+    held.append(FolderLock(path, shared=not shard.whole))
+    scope = shard.take(samples)
+    done = folder.captioned_ids()
+    return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope))
+
+
+class LaunchProgress:
+    """Rank 0's view of the whole launch: records in every part it writes, counted as they land."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.start = sum(count_lines(path) for path in paths)  # a rejoined shard has earlier records
+
+    def done(self) -> int:
+        return sum(count_lines(path) for path in self.paths) - self.start
+
+
+@dataclass
+class PartResult:
+    log: CaptionLog
+    captioner: Captioner | None
+    load_seconds: float = 0.0
+
+
+def caption_part(part: PartWriter, load: Callable[[], Captioner], samples: list[Sample], data: DataConfig,
+                 tick: Callable[[], None]) -> PartResult:
+    """Caption this process's share into its part (loading the model only if there is work)."""
+    result = PartResult(CaptionLog(), None)
+    if samples:
+        started = time.perf_counter()
+        result.captioner = load()
+        result.load_seconds = time.perf_counter() - started
+        for batch, captions in captioned(result.captioner, samples, data, result.log):
+            part.append([{"id": s.id, "image": str(s.image), "failure": reason} for s, reason in batch.failures]
+                        + [prediction_record(s, c) for s, c in zip(batch.samples, captions)])
+            tick()
+    log = result.log
+    part.status("done", images=log.captioned, failures=len(log.failures), repairs=log.repairs,
+                seconds=log.seconds, load_seconds=result.load_seconds,
+                images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
+                device=str(result.captioner.device) if result.captioner else None)
+    return result
+
+
+def wait_for_ranks(folder: Path, names: list[str], tick: Callable[[], None]) -> None:
+    """Rank 0 waits (by polling the parts, no collective) until every rank has reported done."""
+    while any(part_status(folder, name).get("status") != "done" for name in names):
+        tick()
+        time.sleep(0.5)
+    tick()
+
+
+def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
+        launch: Launch | None = None) -> RunResult:
+    launch = launch or detect_launch()
+    shard = Shard.parse(config.shard) if config.shard else Shard()
+    if launch.distributed and not shard.whole:
+        raise FoodcapError("--shard is for separate single processes; under torchrun every rank already "
+                           "captions its own share")
+    entry = registry.captioner(config.captioner)
+    options = for_rank(registry.captioner_options(config.captioner, config.options, flags), launch)
+    if options.device_map and not entry.obj.supports_device_map:
+        raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
+    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    data = load_split_data(config.data)
+    samples = data.samples(config.data.split, config.data.limit)
+    held: list[FolderLock] = []
+    plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, held))
+    try:
+        return _caption_and_finish(config, entry.obj.load, options, launch, shard, plan, data, samples, metrics,
+                                   console)
+    finally:
+        for lock in held:
+            lock.release()
+
+
+def _caption_and_finish(config: RunConfig, load: Callable[[CaptionerOptions], Captioner],
+                        options: CaptionerOptions, launch: Launch, shard: Shard, plan: LaunchPlan,
+                        data: SplitData, samples: list[Sample], metrics: list[Metric],
+                        console: Console) -> RunResult:
+    names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
+    if launch.is_main:
+        console.print(data.dataset.report.render())
+        where = f" (shard {shard})" if not shard.whole else ""
+        previous = plan.scope - len(plan.todo)
+        console.print(f"{plan.scope} images in split {config.data.split!r}{where}"
+                      + (f", {previous} already captioned" if previous else "")
+                      + (f"; {launch.world_size} processes" if launch.distributed else ""))
+    by_id = {sample.id: sample for sample in samples}
+    mine = [by_id[i] for i in Shard(launch.rank, launch.world_size).take(plan.todo)]
+    about = {"config": config.model_dump(mode="json"), "rank": launch.rank, "world_size": launch.world_size,
+             "shard": str(shard) if not shard.whole else None, "assigned": len(mine)}
+    started = time.perf_counter()
+    with PartWriter(plan.folder, names[launch.rank], about) as part:
+        if not launch.is_main:
+            part_result = caption_part(part, lambda: load(options), mine, config.data, lambda: None)
+            return RunResult(plan.folder, Scores({}, {}, {}), 0, part_result.log.failures, merged=False)
+        watched = LaunchProgress([plan.folder / "parts" / f"{name}.jsonl" for name in names])
+        with image_progress(console) as progress:
+            task = progress.add_task(f"captioning ({config.captioner})", total=len(plan.todo))
+
+            def tick() -> None:
+                progress.update(task, completed=watched.done())
+
+            part_result = caption_part(part, lambda: load(options), mine, config.data, tick)
+            wait_for_ranks(plan.folder, names, tick)
+    wall = time.perf_counter() - started
+    if not shard.whole:
+        console.print(f"shard {shard} finished; once every shard has, `foodcap merge {plan.folder}` scores the run")
+        return RunResult(plan.folder, Scores({}, {}, {}), 0, part_result.log.failures, merged=False)
+    captioned_now = sum(part_status(plan.folder, name).get("images", 0) for name in names)
+    timings = {"load_seconds": part_result.load_seconds, "caption_seconds": wall,
+               "images_per_second": captioned_now / wall if wall else 0.0}
+    return finish_run(RunFolder(plan.folder, resume=True), config, data, samples, metrics, timings, launch,
+                      part_result.captioner)
+
+
+# -- merging and scoring (rank 0, ``foodcap merge``) --------------------------------------------------
 @dataclass
 class FolderScores:
     scores: Scores
     count: int
     grounding: dict[str, dict[str, float]]
+    failures: dict[str, str] = field(default_factory=dict)
+    captioned_twice: int = 0
 
 
 def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]) -> FolderScores:
-    """Score what is on disk, in split order, store per-sample scores with each prediction, and
-    run the shuffled-image control."""
-    done = {record["id"]: record for record in folder.finished()}
-    records = [done[sample.id] for sample in samples if sample.id in done]
+    """Merge what is on disk in split order, store per-sample scores with each prediction, and run
+    the shuffled-image control. Records of other ids stay in predictions.jsonl, unscored."""
+    merged = merge_records(folder.path, samples)
+    records = merged.records
     predictions, references = [r["caption"] for r in records], [[r["reference"]] for r in records]
     scores = score(metrics, predictions, references)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
-    folder.rewrite_predictions(records)
-    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores))
+    folder.rewrite_predictions(records + merged.others)
+    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores),
+                        merged.failures, merged.captioned_twice)
 
 
 def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
@@ -133,35 +298,25 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
     }
 
 
-def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None) -> RunResult:
-    entry = registry.captioner(config.captioner)
-    options = registry.captioner_options(config.captioner, config.options, flags)
-    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
-    data = load_split_data(config.data)
-    samples = data.samples(config.data.split, config.data.limit)
-    folder = RunFolder(config.out or default_run_folder(config.captioner), resume=config.resume)
-    console.print(data.dataset.report.render())
-
-    todo = pending(folder, samples)
-    previous = len(samples) - len(todo)
-    console.print(f"{len(samples)} images in split {config.data.split!r}"
-                  + (f", {previous} already captioned" if previous else ""))
-    log = CaptionLog()
-    timings: dict[str, float] = {}
-    captioner: Captioner | None = None
-    if todo:
-        started = time.perf_counter()
-        captioner = entry.obj.load(options)
-        timings["load_seconds"] = time.perf_counter() - started
-        caption_into(folder, captioner, todo, config.data, console, log)
-        timings["caption_seconds"] = log.seconds
-        timings["images_per_second"] = log.captioned / log.seconds if log.seconds else 0.0
-
+def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: list[Sample],
+               metrics: list[Metric], timings: dict[str, float], launch: Launch,
+               captioner: Captioner | None = None) -> RunResult:
+    """Merge every part, score once, and write metrics.json and run.json."""
+    unfinished = unfinished_shards(folder.path)
+    merged = merge_records(folder.path, samples)
+    if merged.missing:
+        shards = f" (unfinished shards: {', '.join(map(str, unfinished))})" if unfinished else ""
+        raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
+                           f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
     scored = score_folder(folder, samples, metrics)
-    scores, count = scored.scores, scored.count
-    timings["metrics_seconds"] = time.perf_counter() - started
-    evaluated_on = record_evaluation(folder, config, data, config.data.split, scores, count)
+    reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
+    log = CaptionLog(failures=scored.failures)
+    for report in reports:
+        for reason, count in (report.get("repairs") or {}).items():
+            log.repairs[reason] = log.repairs.get(reason, 0) + count
+    timings = {**timings, "metrics_seconds": time.perf_counter() - started}
+    evaluated_on = record_evaluation(folder, config, data, config.data.split, scored.scores, scored.count)
     folder.write(RUN, {
         "kind": "run",
         "config": config.model_dump(mode="json"),
@@ -169,8 +324,11 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         "evaluated_on": evaluated_on,
         "versions": package_versions(),
         "hardware": describe_hardware(captioner.device) if captioner else {},
-        "timings": {**timings, "metric_seconds": scores.seconds},
+        "world_size": launch.world_size,
+        "processes": reports,
+        "captioned_twice": scored.captioned_twice,
+        "timings": {**timings, "metric_seconds": scored.scores.seconds},
         "grounding": scored.grounding,
         **dataset_record(data, log),
     })
-    return RunResult(folder.path, scores, count, log.failures)
+    return RunResult(folder.path, scored.scores, scored.count, scored.failures)

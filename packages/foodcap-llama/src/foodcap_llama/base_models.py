@@ -30,11 +30,16 @@ class BaseModels:
     language_model: PreTrainedModel
 
 
-def load_base_models(language_model: str, vision_model: str, dtype: torch.dtype) -> BaseModels:
-    """Load both halves from hub ids or local folders (safetensors only, no remote code)."""
+def load_base_models(language_model: str, vision_model: str, dtype: torch.dtype,
+                     placement: dict[str, Any] | None = None) -> BaseModels:
+    """Load both halves from hub ids or local folders (safetensors only, no remote code).
+
+    ``placement`` (see ``foodcap.placement.placement_kwargs``) spreads the language model over devices.
+    """
     with hub_errors(language_model, "language model"):
         tokenizer = AutoTokenizer.from_pretrained(language_model)
-        language = AutoModelForCausalLM.from_pretrained(language_model, dtype=dtype, use_safetensors=True)
+        language = AutoModelForCausalLM.from_pretrained(language_model, dtype=dtype, use_safetensors=True,
+                                                        **(placement or {}))
     with hub_errors(vision_model, "vision model"):
         image_processor = AutoImageProcessor.from_pretrained(vision_model)
         # The in21k checkpoint's pooler feeds a classifier head; the prefix uses the token sequence.

@@ -13,7 +13,7 @@ from torch import nn
 from transformers import GenerationConfig
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
-from foodcap.placement import resolve_device, resolve_dtype
+from foodcap.placement import describe_placement, dispatch, placement_kwargs, resolve_device, resolve_dtype
 
 from .base_models import BaseModels, load_base_models
 from .batches import PixelBatch, TitleCollator, TitleText
@@ -46,6 +46,7 @@ class LlamaLoraCaptioner(TrainableCaptioner):
     description = "ViT features as a visual prefix for Llama 3.2 + LoRA (ClipCap/LLaVA style); needs --checkpoint."
     Options = LlamaLoraOptions
     default_freeze_policy = "lora"
+    supports_device_map = True  # the language model spreads; ViT and projector sit on its first device
 
     def __init__(self, options: LlamaLoraOptions, network: VisualPrefixLM, text: TitleText,
                  pixels: PixelBatch, record: CheckpointConfig, device: torch.device) -> None:
@@ -90,10 +91,18 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         assert options.model is not None  # _with_checkpoint_settings / registry defaults set it
         if options.random_weights:
             bases = random_base_models(options.random_weights, options.model, device, dtype)
+            if options.device_map:
+                bases.language_model = dispatch(bases.language_model, options)
         else:
-            bases = load_base_models(options.model, options.vision_model, dtype)
+            bases = load_base_models(options.model, options.vision_model, dtype, placement_kwargs(options))
+        if options.device_map:
+            device = bases.language_model.get_input_embeddings().weight.device  # where the prefix must go
+            if device.type == "meta":  # offloaded embeddings: hooks bring them to the execution device
+                device = resolve_device(options.device)
         network, record = _assemble(options, bases, saved)
-        network.to(device).eval()  # inference until a trainer calls train()
+        for part in (network.vision, network.projector) if options.device_map else (network,):
+            part.to(device)
+        network.eval()  # inference until a trainer calls train()
         if options.gradient_checkpointing:
             network.enable_gradient_checkpointing()
         text = TitleText(bases.tokenizer, options.prompt, options.max_title_tokens)
@@ -172,7 +181,9 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         write_checkpoint(Path(directory), record, self.network)
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "architecture": self.record.model_dump(mode="json")}
+        placement = describe_placement(self.network.language_model.get_base_model())
+        return {**super().describe(), "architecture": self.record.model_dump(mode="json"),
+                **({"placement": placement} if placement else {})}
 
 
 def _with_checkpoint_settings(options: LlamaLoraOptions, saved: CheckpointConfig) -> LlamaLoraOptions:
@@ -206,7 +217,8 @@ def _assemble(options: LlamaLoraOptions, bases: BaseModels,
     language_model: PeftModel
     if saved is not None:
         directory = cast(Path, options.checkpoint)
-        language_model = attach_adapter(bases.language_model, directory, str(options.model))
+        language_model = attach_adapter(bases.language_model, directory, str(options.model),
+                                        placement_kwargs(options))
         load_weights(projector, directory / PROJECTOR_FILE)
         if saved.vision_trained:
             load_weights(bases.vision, directory / VISION_FILE)

@@ -7,7 +7,7 @@ were random, in which case the fixed seed rebuilds them. The ViT is saved only i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from peft import PeftModel
@@ -64,10 +64,15 @@ def read_checkpoint_config(directory: Path) -> CheckpointConfig:
         raise FoodcapError(f"{path} is not a valid llama-lora checkpoint config: {error.errors()[0]['msg']}") from error
 
 
-def attach_adapter(language_model: nn.Module, directory: Path, base_name: str) -> PeftModel:
-    """The saved LoRA adapter on ``language_model``, trainable so training can resume from it."""
+def attach_adapter(language_model: nn.Module, directory: Path, base_name: str,
+                   placement: dict[str, Any] | None = None) -> PeftModel:
+    """The saved LoRA adapter on ``language_model``, trainable so training can resume from it.
+
+    A language model spread over devices is re-spread with the adapter by the same ``placement``.
+    """
     try:
-        return PeftModel.from_pretrained(language_model, str(directory / ADAPTER_DIR), is_trainable=True)
+        return PeftModel.from_pretrained(language_model, str(directory / ADAPTER_DIR), is_trainable=True,
+                                         **(placement or {}))
     except (RuntimeError, ValueError, OSError) as error:
         raise FoodcapError(
             f"the LoRA adapter in {directory} does not fit language model {base_name!r} ({_detail(error)})"

@@ -12,10 +12,12 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from ..errors import FoodcapError
+from ..launch import RankStopped, detect_launch
 from ..registry import add_plugin_commands
 from .bench_command import bench_command
 from .compare_command import compare_command
 from .demo_command import demo_command
+from .merge_command import merge_command
 from .plugins_command import plugins_command
 from .report_command import report_command
 from .run_command import run_command
@@ -43,12 +45,15 @@ cli.add_command(bench_command)
 cli.add_command(compare_command)
 cli.add_command(report_command)
 cli.add_command(sweep_command)
+cli.add_command(merge_command)
 
 
 def _configure_logging(debug: bool) -> None:
     handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s", handlers=[handler])
-    logging.getLogger("foodcap").setLevel(logging.DEBUG if debug else logging.INFO)
+    # Under torchrun, rank 0 speaks for every rank (errors still come from each).
+    quiet = not detect_launch().is_main and not debug
+    logging.getLogger("foodcap").setLevel(logging.ERROR if quiet else logging.DEBUG if debug else logging.INFO)
     if not debug:
         # transformers and friends are chatty about things users cannot act on.
         for noisy in ("transformers", "accelerate", "torch", "PIL"):
@@ -66,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     add_plugin_commands(cli)
     try:
         cli.main(args=args, prog_name="foodcap", standalone_mode=False)
+    except RankStopped:
+        sys.exit(2)  # rank 0 refused the run and said why
     except FoodcapError as error:
         if debug:
             raise

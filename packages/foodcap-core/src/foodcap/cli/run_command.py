@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..cli_flags import flag_names
 from ..config import RunConfig
+from ..launch import detect_launch
 from ..registry import get_registry
 from ..runner import run
 from ..scoring import Scores
@@ -39,11 +40,21 @@ def run_command(**kwargs: Any) -> None:
       foodcap run --captioner vit-gpt2 --dataset ~/data/food --split test --batch-size 64
       foodcap run --captioner llama-lora-1b --checkpoint runs/llama-train --metrics bleu-1,meteor
 
+    \b
+    Several GPUs or machines (each rank captions its share; rank 0 merges and scores):
+      torchrun --nproc_per_node 8 -m foodcap run --captioner vit-gpt2 --dataset ~/data/food
+    A job array without torch.distributed (then `foodcap merge FOLDER`):
+      foodcap run --captioner vit-gpt2 --dataset ~/data/food --shard $SLURM_ARRAY_TASK_ID/8 --out runs/x
+    One model over every visible GPU:
+      foodcap run --captioner gemma-3-27b --device-map auto --max-memory 0=40GiB,1=40GiB
+
     Writes predictions.jsonl, metrics.json, run.json and split.json into --out.
     """
-    console = Console()
+    console = Console(quiet=not detect_launch().is_main)  # one console per launch: rank 0's
     config = build_config(RunConfig, RUN_FLAGS, kwargs)
     result = run(config, get_registry(), console, flag_names(RUN_FLAGS))
+    if not result.merged:
+        return
     if result.failures:
         console.print(f"[yellow]{len(result.failures)} image(s) could not be decoded; see run.json[/]")
     console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count))

@@ -1,0 +1,152 @@
+"""Per-process prediction files: every captioning process appends only to its own part of the run.
+
+``parts/NAME.jsonl`` holds one record per finished image (a caption, or the reason its image
+could not be decoded), appended and fsynced batch by batch; ``parts/NAME.json`` says who wrote it
+and, once the process is through its share, ``"status": "done"`` with its counts and speed.
+NAME is ``launch-<id>-rank-<r>-of-<n>`` for the ranks of one launch (a plain run is rank 0 of 1)
+or ``shard-<i>-of-<n>`` for a ``--shard i/n`` job. Parts are never rewritten, so whatever the
+world size or shard count of a later resume, the union of all parts is everything ever finished.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import secrets
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import FoodcapError
+from .launch import Launch, Shard
+from .run_folder import PARTS, read_json, write_json
+
+_NAME = re.compile(r"(launch-(?P<launch>[\w-]+?)-rank-(?P<rank>\d+)|shard-(?P<shard>\d+))-of-(?P<count>\d+)")
+
+
+def new_launch_id() -> str:
+    """Unique per launch, sortable by start time."""
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def part_name(launch: Launch, launch_id: str, shard: Shard) -> str:
+    if not shard.whole:
+        return f"shard-{shard.index}-of-{shard.count}"
+    return f"launch-{launch_id}-rank-{launch.rank}-of-{launch.world_size}"
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """What a part's file name says about it."""
+
+    name: str
+    launch_id: str | None
+    rank: int | None
+    shard: Shard | None
+
+    @classmethod
+    def parse(cls, name: str) -> PartInfo | None:
+        match = _NAME.fullmatch(name)
+        if not match:
+            return None
+        count = int(match["count"])
+        if match["shard"] is not None:
+            return cls(name, None, None, Shard(int(match["shard"]), count))
+        return cls(name, match["launch"], int(match["rank"]), None)
+
+
+def append_jsonl(file: IO[str], records: Iterable[dict[str, Any]], where: Path) -> None:
+    """Append whole lines and fsync; on a full disk, cut back to the last whole line and say so."""
+    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    start = file.tell()
+    try:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    except OSError as error:
+        file.truncate(start)  # no torn record: the batch is either all there or not at all
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise FoodcapError(f"no space left while writing {where}; free some and rerun with --resume "
+                               "(every finished batch is kept)") from error
+        raise
+
+
+class PartWriter:
+    """Appends one process's records under an exclusive lock, so a double launch is refused."""
+
+    def __init__(self, folder: Path, name: str, about: dict[str, Any]) -> None:
+        self.folder = folder / PARTS
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.path = self.folder / f"{name}.jsonl"
+        self.file = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.close()
+            raise FoodcapError(f"{name} of {folder} is being written by another process right now "
+                               "(launched twice?); wait for it or stop it first") from None
+        self._drop_torn_tail()
+        self.about = {"name": name, "host": socket.gethostname(), "pid": os.getpid(), **about}
+        self.status("running")
+
+    def _drop_torn_tail(self) -> None:
+        """A killed process may leave half a line; cut it so appends start on a fresh line."""
+        self.file.seek(0)
+        raw = self.file.read()
+        if raw and not raw.endswith("\n"):
+            self.file.truncate(len(raw[: raw.rfind("\n") + 1].encode("utf-8")))
+        self.file.seek(0, os.SEEK_END)
+
+    def append(self, records: Iterable[dict[str, Any]]) -> None:
+        append_jsonl(self.file, records, self.path)
+
+    def status(self, status: str, **stats: Any) -> None:
+        write_json(self.folder / f"{self.name}.json", {**self.about, "status": status, **stats})
+
+    def close(self) -> None:
+        self.file.close()  # releases the lock
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def part_status(folder: Path, name: str) -> dict[str, Any]:
+    return read_json(folder / PARTS / f"{name}.json") or {"name": name, "status": "unknown"}
+
+
+def count_lines(path: Path) -> int:
+    """Finished records in a part (cheap enough to poll for a progress bar)."""
+    try:
+        with path.open("rb") as file:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+    except FileNotFoundError:
+        return 0
+
+
+class FolderLock:
+    """Held by every process captioning into a folder: exclusively by a whole run (a launch of any
+    world size, or a merge), shared by ``--shard`` jobs. So shard jobs run side by side, but a
+    merge or a second launch never starts while anything else writes."""
+
+    def __init__(self, folder: Path, shared: bool) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = (folder / ".foodcap.lock").open("a")
+        try:
+            fcntl.flock(self.file.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.close()
+            raise FoodcapError(f"another foodcap process is working in {folder} (a running launch or "
+                               "shard); wait for it to finish or stop it first") from None
+
+    def release(self) -> None:
+        self.file.close()
