@@ -173,3 +173,10 @@ def test_a_shard_launched_twice_is_refused(tmp_path: Path, foodcap: Cli) -> None
     lines = (folder / "parts" / "shard-0-of-2.jsonl").read_text().splitlines()
     ids = [json.loads(line)["id"] for line in lines if line.endswith("}")]
     assert len(ids) == len(set(ids))  # the refused launch wrote nothing into the first one's part
+
+
+def test_device_map_is_refused_by_a_captioner_that_cannot_spread(foodcap: Cli) -> None:
+    result = foodcap(*RUN, "--device-map", "auto", "--out", "run", env=ENV)
+    assert result.returncode == 2 and "cannot be spread over devices" in result.stderr
+    bad = foodcap(*RUN, "--shard", "3/3", "--out", "run", env=ENV)
+    assert bad.returncode == 2 and "invalid shard 3/3" in bad.stderr and "Traceback" not in bad.stderr
