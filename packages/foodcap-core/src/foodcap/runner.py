@@ -152,6 +152,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     if todo:
         started = time.perf_counter()
         captioner = entry.obj.load(options)
+        captioner.use_examples([] if config.data.split in ("train", "all") else data.samples("train"))
         timings["load_seconds"] = time.perf_counter() - started
         caption_into(folder, captioner, todo, config.data, console, log)
         timings["caption_seconds"] = log.seconds

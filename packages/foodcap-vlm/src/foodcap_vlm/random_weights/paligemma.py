@@ -1,0 +1,56 @@
+"""PaliGemma 2 (SigLIP + Gemma 2, prefix-LM, no chat template) with random weights."""
+
+from __future__ import annotations
+
+import torch
+from transformers import PaliGemmaConfig, PaliGemmaForConditionalGeneration, PaliGemmaProcessor
+from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
+
+from foodcap import FoodcapError
+from foodcap.offline_tokenizer import train_offline_tokenizer
+
+from . import TOKENIZER_TEXTS, RandomSize, seeded
+
+# Tiny: 32x32-pixel images in 4x4 patches: 64 image tokens (the real 224-px checkpoints: 256).
+_IMAGE_SIZE, _PATCH = 32, 4
+
+
+def build_processor() -> PaliGemmaProcessor:
+    tokenizer = train_offline_tokenizer(
+        TOKENIZER_TEXTS, vocab_size=512, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+        unk_token="<unk>", extra_special_tokens=["<image>"],
+    )
+    image_processor = SiglipImageProcessorPil(
+        size={"height": _IMAGE_SIZE, "width": _IMAGE_SIZE}, image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],
+    )
+    image_processor.image_seq_length = (_IMAGE_SIZE // _PATCH) ** 2
+    return PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer)
+
+
+def build_random_paligemma(
+    size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+    attention: str = "sdpa", seed: int = 0,
+) -> tuple[PaliGemmaForConditionalGeneration, PaliGemmaProcessor]:
+    if size != "tiny":
+        raise FoodcapError("--random-weights full is built for Gemma 3 only; use tiny for PaliGemma 2")
+    processor = build_processor()
+    tokenizer = processor.tokenizer
+    config = PaliGemmaConfig(
+        text_config={
+            "model_type": "gemma2", "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
+            "query_pre_attn_scalar": 16, "sliding_window": 32, "max_position_embeddings": 1024,
+            "pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+        },
+        vision_config={
+            "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+            "image_size": _IMAGE_SIZE, "patch_size": _PATCH, "projection_dim": 64,
+        },
+        projection_dim=64, image_token_index=processor.image_token_id,
+    )
+    model = seeded(
+        lambda: PaliGemmaForConditionalGeneration._from_config(config, dtype=dtype, attn_implementation=attention),
+        device, seed,
+    )
+    return model.eval(), processor
