@@ -20,6 +20,7 @@ DEFAULT_MODEL = "google/gemma-3-12b-it"
 class GemmaOptions(VlmOptions):
     """The VLM options, with the family fixed to Gemma 3."""
 
+    model: str | None = Field(DEFAULT_MODEL, description="Hub id or local folder of a Gemma 3 image-text model.")
     family: Literal["gemma3"] = Field("gemma3", description="Always Gemma 3 here; use the vlm captioner for others.")
 
 
@@ -30,12 +31,3 @@ class GemmaCaptioner(VlmCaptioner):
     description: ClassVar[str] = "Gemma 3: asks for the recipe title (batched, left padding); few-shot, LoRA."
     Options: ClassVar[type[CaptionerOptions]] = GemmaOptions
     family_required: ClassVar[str | None] = "gemma3"
-
-    @classmethod
-    def _checked(cls, options: CaptionerOptions) -> GemmaOptions:
-        if isinstance(options, GemmaOptions):
-            return options
-        values = options.model_dump()
-        values.setdefault("model", None)
-        values["model"] = values["model"] or DEFAULT_MODEL
-        return GemmaOptions.model_validate(values)

@@ -76,9 +76,9 @@ class VlmCaptioner(TrainableCaptioner):
 
     @classmethod
     def _checked(cls, options: CaptionerOptions) -> VlmOptions:
-        if isinstance(options, VlmOptions):
-            return options
-        return VlmOptions.model_validate(options.model_dump())
+        if isinstance(options, cls.Options):
+            return cast(VlmOptions, options)
+        return cast(VlmOptions, cls.Options.model_validate(options.model_dump(exclude_unset=True)))
 
     @classmethod
     def _build(cls, options: VlmOptions, training: bool) -> VlmCaptioner:

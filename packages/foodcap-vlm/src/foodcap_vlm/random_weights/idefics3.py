@@ -20,8 +20,8 @@ SMOLVLM_CHAT_TEMPLATE = (
     "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
 )
 _SPECIAL = ("<|im_start|>", "<end_of_utterance>", "<fake_token_around_image>", "<image>", "<global-img>")
-# Tiny: 32x32-pixel images in 8x8 patches (4x4), pixel-shuffled by 2 into 4 tokens of 4x the width.
-_IMAGE_SIZE, _PATCH, _SCALE = 32, 8, 2
+# Tiny: 32x32-pixel images in 4x4 patches (8x8), pixel-shuffled by 2 into 16 tokens of 4x the width.
+_IMAGE_SIZE, _PATCH, _SCALE = 32, 4, 2
 
 
 def build_processor() -> Idefics3Processor:
@@ -50,7 +50,7 @@ def build_random_smolvlm(
         text_config={
             "model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
             "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-            "max_position_embeddings": 1024, "pad_token_id": tokenizer.pad_token_id,
+            "max_position_embeddings": 1024, "pad_token_id": tokenizer.pad_token_id, "initializer_range": 0.1,
             "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.convert_tokens_to_ids("<end_of_utterance>"),
         },
         vision_config={
