@@ -44,6 +44,7 @@ def load_pretrained(source: str, options: VlmOptions, device: torch.device, dtyp
                     expected: str | None = None) -> tuple[PreTrainedModel, Any, Family]:
     """Processor and weights from the hub or a folder, with every failure as one clear line."""
     _check_local_folder(source)
+    quantization_config(options.quantization, dtype, device)  # a missing extra or GPU fails before any download
     token = os.environ.get("HF_TOKEN") or None  # gated weights: the licence must be accepted first
     with hub_errors(source):
         config = AutoConfig.from_pretrained(source, token=token)
