@@ -24,18 +24,9 @@ PROMPTS = [
 ]
 
 
-def answers(captioner: GemmaCaptioner, batch: dict[str, torch.Tensor]) -> list[list[int]]:
-    """Each row's answer tokens up to and including its stop token (batch rows pad after it)."""
-    rows = []
-    for row in captioner.answer_token_ids(batch).tolist():
-        stop = next((i for i, token in enumerate(row) if token in captioner.stop_token_ids), len(row) - 1)
-        rows.append(row[: stop + 1])
-    return rows
-
-
 def one_by_one(captioner: GemmaCaptioner, images: list[Image.Image]) -> list[list[int]]:
     preprocess = captioner.preprocessor()
-    return [answers(captioner, preprocess([image]))[0] for image in images]
+    return [captioner.answers(preprocess([image]))[0] for image in images]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +46,7 @@ def test_batch_of_eight_matches_one_by_one_in_any_order(
     captioner: GemmaCaptioner, images: list[Image.Image], single: list[list[int]], order: list[int]
 ) -> None:
     batch = captioner.preprocessor()([images[i] for i in order])
-    assert answers(captioner, batch) == [single[i] for i in order]
+    assert captioner.answers(batch) == [single[i] for i in order]
 
 
 def test_a_longer_prompt_with_a_system_turn_is_left_padded_and_matches_one_by_one(
@@ -67,7 +58,7 @@ def test_a_longer_prompt_with_a_system_turn_is_left_padded_and_matches_one_by_on
     batch = longer.preprocessor()(images)
     assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
     assert "You name dishes." in longer.preprocessor().text
-    assert answers(longer, batch) == one_by_one(longer, images)
+    assert longer.answers(batch) == one_by_one(longer, images)
 
 
 def test_captions_are_the_cleaned_decoded_answers(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
@@ -92,8 +83,8 @@ def test_greedy_even_when_the_checkpoint_samples(
     for key, value in {"do_sample": True, "top_k": 64, "top_p": 0.95, "temperature": 1.5}.items():
         monkeypatch.setattr(captioner.model.generation_config, key, value)
     batch = captioner.preprocessor()(images)
-    assert answers(captioner, batch) == single
-    assert answers(captioner, batch) == single
+    assert captioner.answers(batch) == single
+    assert captioner.answers(batch) == single
 
 
 def test_generation_lengths_follow_the_options(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:

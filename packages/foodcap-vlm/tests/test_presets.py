@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import torch
 from PIL import Image
 
 from foodcap import FoodcapError
@@ -17,18 +16,9 @@ from foodcap_vlm.prompting import TITLES_HEADER
 Tiny = Callable[..., VlmCaptioner]
 
 
-def answers(captioner: VlmCaptioner, batch: dict[str, torch.Tensor]) -> list[list[int]]:
-    """Each row's answer tokens up to and including its stop token (batch rows pad after it)."""
-    rows = []
-    for row in captioner.answer_token_ids(batch).tolist():
-        stop = next((i for i, token in enumerate(row) if token in captioner.stop_token_ids), len(row) - 1)
-        rows.append(row[: stop + 1])
-    return rows
-
-
 def one_by_one(captioner: VlmCaptioner, images: list[Image.Image]) -> list[list[int]]:
     preprocess = captioner.preprocessor()
-    return [answers(captioner, preprocess([image]))[0] for image in images]
+    return [captioner.answers(preprocess([image]))[0] for image in images]
 
 
 def test_the_image_changes_the_answer(captioner: VlmCaptioner, images: list[Image.Image]) -> None:
@@ -44,7 +34,7 @@ def test_batch_of_eight_matches_one_by_one_in_any_order(
 ) -> None:
     single = one_by_one(captioner, images)
     batch = captioner.preprocessor()([images[i] for i in order])
-    assert answers(captioner, batch) == [single[i] for i in order]
+    assert captioner.answers(batch) == [single[i] for i in order]
 
 
 def test_few_shot_batch_matches_one_by_one(
@@ -54,7 +44,7 @@ def test_few_shot_batch_matches_one_by_one(
     shots = tiny(captioner.family.model_type, shots=2, shot_format=fmt)
     shots.use_examples(splits["train"])
     single = one_by_one(shots, images[:4])
-    assert answers(shots, shots.preprocessor()(images[:4][::-1])) == single[::-1]
+    assert shots.answers(shots.preprocessor()(images[:4][::-1])) == single[::-1]
     assert single != one_by_one(captioner, images[:4]), "the examples should change the prompt"
 
 

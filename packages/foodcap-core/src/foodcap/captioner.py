@@ -97,6 +97,7 @@ class Captioner(ABC):
     def use_examples(self, pool: Sequence[Sample]) -> None:
         """Few-shot captioners take their examples from ``pool`` (the train split, never the
         evaluated one; empty when the evaluated split includes train). Others ignore it."""
+        return None
 
     def describe(self) -> dict[str, Any]:
         """What to record about this captioner in ``run.json``."""

@@ -15,6 +15,7 @@ from peft import PeftModel, get_peft_model
 from peft.tuners.lora import LoraModel
 from peft.utils import ModulesToSaveWrapper
 from torch import nn
+from transformers import PreTrainedModel
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
 from foodcap.dataset import Sample
@@ -47,7 +48,7 @@ class VlmCaptioner(TrainableCaptioner):
     default_freeze_policy: ClassVar[str] = "lora"
     family_required: ClassVar[str | None] = None  # a model_type that subclasses insist on
 
-    def __init__(self, options: VlmOptions, model: nn.Module, processor: Any, family: Family,
+    def __init__(self, options: VlmOptions, model: PreTrainedModel | PeftModel, processor: Any, family: Family,
                  device: torch.device, record: CheckpointConfig) -> None:
         super().__init__(options)
         self.options: VlmOptions = options
@@ -88,7 +89,7 @@ class VlmCaptioner(TrainableCaptioner):
         device = resolve_device(options.device)
         dtype = resolve_dtype(options.dtype, device)
         model, processor, family = load_model(options, device, dtype, cls.family_required)
-        network: nn.Module = model
+        network: PreTrainedModel | PeftModel = model
         if saved is not None:
             network = attach_adapter(model, cast(Path, options.checkpoint), trainable=training)
         elif training:
@@ -106,9 +107,11 @@ class VlmCaptioner(TrainableCaptioner):
         return self._device
 
     @property
-    def base_model(self) -> nn.Module:
+    def base_model(self) -> PreTrainedModel:
         """The transformers model, under the peft wrapper when there is one."""
-        return self.network.get_base_model() if isinstance(self.network, PeftModel) else self.network
+        if isinstance(self.network, PeftModel):
+            return cast(PreTrainedModel, self.network.get_base_model())
+        return self.network
 
     def use_examples(self, pool: Sequence[Sample]) -> None:
         """Pick ``shots`` examples from ``pool`` (the train split) for every prompt of this run."""
@@ -128,6 +131,14 @@ class VlmCaptioner(TrainableCaptioner):
     def generate(self, inputs: Batch) -> list[str]:
         answers = self.processor.batch_decode(self.answer_token_ids(inputs), skip_special_tokens=True)
         return [clean_title(answer) for answer in answers]
+
+    def answers(self, inputs: Batch) -> list[list[int]]:
+        """Each row's answer tokens up to and including its stop token (batch rows pad after it)."""
+        rows = []
+        for row in self.answer_token_ids(inputs).tolist():
+            stop = next((i for i, token in enumerate(row) if token in self.stop_token_ids), len(row) - 1)
+            rows.append(row[: stop + 1])
+        return rows
 
     def answer_token_ids(self, inputs: Batch) -> torch.Tensor:
         """The generated tokens only (prompt cut off), one row per image, padded after the stop token."""
@@ -217,7 +228,7 @@ def _with_checkpoint_settings(options: VlmOptions, saved: CheckpointConfig) -> V
     })
 
 
-def _stop_token_ids(model: nn.Module, tokenizer: Any, family: Family) -> list[int]:
+def _stop_token_ids(model: PreTrainedModel, tokenizer: Any, family: Family) -> list[int]:
     """The configured EOS ids, the tokenizer's EOS and the family's end of answer (<end_of_turn>...)."""
     configured = model.generation_config.eos_token_id
     ids = configured if isinstance(configured, list) else [configured]

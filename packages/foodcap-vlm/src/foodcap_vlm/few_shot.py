@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from PIL.Image import Image
+
 from foodcap import FoodcapError
 from foodcap.dataset import Sample, UnreadableImage, open_rgb
 
@@ -25,7 +27,7 @@ def choose_examples(pool: Sequence[Sample], shots: int, seed: int, shot_format: 
             for sample in chosen]
 
 
-def _image(sample: Sample) -> object:
+def _image(sample: Sample) -> Image:
     try:
         return open_rgb(sample.image)[0]
     except UnreadableImage as error:

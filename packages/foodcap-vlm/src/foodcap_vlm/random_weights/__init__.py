@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import torch
+from transformers import PreTrainedModel
 
+from foodcap import FoodcapError
 from foodcap.dataset import sample_titles
 
 from ..prompting import DEFAULT_PROMPT
@@ -43,6 +45,17 @@ def seeded(build: Callable[[], ModelT], device: torch.device | str, seed: int) -
         return build()
 
 
+def seeded_model(model_class: Any, config: Any, *, device: torch.device | str, dtype: torch.dtype,
+                 attention: str, seed: int) -> Any:
+    """``model_class`` with random weights from ``config``, seeded (see ``seeded``)."""
+    return seeded(lambda: model_class._from_config(config, dtype=dtype, attn_implementation=attention), device, seed)
+
+
+def require_tiny(size: RandomSize, label: str) -> None:
+    if size != "tiny":
+        raise FoodcapError(f"--random-weights full is built for Gemma 3 only; use tiny for {label}")
+
+
 @torch.no_grad()
 def wake_projection(weight: torch.Tensor, std: float | None) -> None:
     """transformers zero-initialises some image projections (a checkpoint overwrites them); left at
@@ -50,7 +63,7 @@ def wake_projection(weight: torch.Tensor, std: float | None) -> None:
     torch.nn.init.normal_(weight, std=std or 0.02)
 
 
-def build_random(builder: str, size: RandomSize, **kwargs: Any) -> tuple[torch.nn.Module, Any]:
+def build_random(builder: str, size: RandomSize, **kwargs: Any) -> tuple[PreTrainedModel, Any]:
     """Call a family's ``module:function`` builder."""
     import importlib
 

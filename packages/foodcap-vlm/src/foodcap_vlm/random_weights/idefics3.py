@@ -6,10 +6,9 @@ import torch
 from transformers import Idefics3Config, Idefics3ForConditionalGeneration, Idefics3Processor
 from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
 
-from foodcap import FoodcapError
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, seeded
+from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # HuggingFaceTB/SmolVLM-*-Instruct's chat template: "User:<image>question<end_of_utterance>\nAssistant:".
 SMOLVLM_CHAT_TEMPLATE = (
@@ -42,8 +41,7 @@ def build_random_smolvlm(
     size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "sdpa", seed: int = 0,
 ) -> tuple[Idefics3ForConditionalGeneration, Idefics3Processor]:
-    if size != "tiny":
-        raise FoodcapError("--random-weights full is built for Gemma 3 only; use tiny for SmolVLM")
+    require_tiny(size, "SmolVLM")
     processor = build_processor()
     tokenizer = processor.tokenizer
     config = Idefics3Config(
@@ -57,10 +55,7 @@ def build_random_smolvlm(
             "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
             "image_size": _IMAGE_SIZE, "patch_size": _PATCH,
         },
-        scale_factor=_SCALE, image_token_id=processor.image_token_id, pad_token_id=tokenizer.pad_token_id,
+        scale_factor=_SCALE, image_token_id=processor.image_token_id,
     )
-    model = seeded(
-        lambda: Idefics3ForConditionalGeneration._from_config(config, dtype=dtype, attn_implementation=attention),
-        device, seed,
-    )
+    model = seeded_model(Idefics3ForConditionalGeneration, config, device=device, dtype=dtype, attention=attention, seed=seed)
     return model.eval(), processor

@@ -6,10 +6,9 @@ import torch
 from transformers import PaliGemmaConfig, PaliGemmaForConditionalGeneration, PaliGemmaProcessor
 from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
 
-from foodcap import FoodcapError
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, seeded
+from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # Tiny: 32x32-pixel images in 4x4 patches: 64 image tokens (the real 224-px checkpoints: 256).
 _IMAGE_SIZE, _PATCH = 32, 4
@@ -23,7 +22,8 @@ def build_processor() -> PaliGemmaProcessor:
     image_processor = SiglipImageProcessorPil(
         size={"height": _IMAGE_SIZE, "width": _IMAGE_SIZE}, image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],
     )
-    image_processor.image_seq_length = (_IMAGE_SIZE // _PATCH) ** 2
+    # PaliGemmaProcessor reads the image-token count from its image processor.
+    setattr(image_processor, "image_seq_length", (_IMAGE_SIZE // _PATCH) ** 2)  # noqa: B010
     return PaliGemmaProcessor(image_processor=image_processor, tokenizer=tokenizer)
 
 
@@ -31,8 +31,7 @@ def build_random_paligemma(
     size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "sdpa", seed: int = 0,
 ) -> tuple[PaliGemmaForConditionalGeneration, PaliGemmaProcessor]:
-    if size != "tiny":
-        raise FoodcapError("--random-weights full is built for Gemma 3 only; use tiny for PaliGemma 2")
+    require_tiny(size, "PaliGemma 2")
     processor = build_processor()
     tokenizer = processor.tokenizer
     config = PaliGemmaConfig(
@@ -49,8 +48,5 @@ def build_random_paligemma(
         },
         projection_dim=64, image_token_index=processor.image_token_id,
     )
-    model = seeded(
-        lambda: PaliGemmaForConditionalGeneration._from_config(config, dtype=dtype, attn_implementation=attention),
-        device, seed,
-    )
+    model = seeded_model(PaliGemmaForConditionalGeneration, config, device=device, dtype=dtype, attention=attention, seed=seed)
     return model.eval(), processor

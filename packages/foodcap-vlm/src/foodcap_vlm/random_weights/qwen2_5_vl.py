@@ -14,10 +14,9 @@ from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Q
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 from transformers.processing_utils import ProcessorMixin
 
-from foodcap import FoodcapError
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, seeded
+from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # Qwen2.5-VL-Instruct's chat template (images only): a default system turn, <|im_start|> turns.
 QWEN_CHAT_TEMPLATE = (
@@ -63,8 +62,7 @@ def build_random_qwen(
     size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "sdpa", seed: int = 0,
 ) -> tuple[Qwen2_5_VLForConditionalGeneration, QwenImageProcessor]:
-    if size != "tiny":
-        raise FoodcapError("--random-weights full is built for Gemma 3 only; use tiny for Qwen2.5-VL")
+    require_tiny(size, "Qwen2.5-VL")
     processor = build_processor()
     tokenizer = processor.tokenizer
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _SPECIAL}
@@ -84,8 +82,5 @@ def build_random_qwen(
         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
     )
-    model = seeded(
-        lambda: Qwen2_5_VLForConditionalGeneration._from_config(config, dtype=dtype, attn_implementation=attention),
-        device, seed,
-    )
+    model = seeded_model(Qwen2_5_VLForConditionalGeneration, config, device=device, dtype=dtype, attention=attention, seed=seed)
     return model.eval(), processor
