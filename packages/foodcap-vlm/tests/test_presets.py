@@ -35,6 +35,9 @@ def test_batch_of_eight_matches_one_by_one_in_any_order(
     single = one_by_one(captioner, images)
     batch = captioner.preprocessor()([images[i] for i in order])
     assert captioner.answers(batch) == [single[i] for i in order]
+    assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
+    if "image_grid_thw" in batch:  # Qwen2.5-VL: image tokens follow the photo's shape, so rows are padded
+        assert (batch["attention_mask"] == 0).any()
 
 
 def test_few_shot_batch_matches_one_by_one(
