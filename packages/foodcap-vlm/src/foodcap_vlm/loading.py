@@ -21,8 +21,6 @@ from .options import VlmOptions
 from .quantization import quantization_config
 from .random_weights import build_random
 
-DEFAULT_MODEL = "google/gemma-3-4b-it"
-
 
 def load_model(options: VlmOptions, device: torch.device, dtype: torch.dtype,
                expected: str | None = None) -> tuple[PreTrainedModel, Any, Family]:
@@ -37,7 +35,10 @@ def load_model(options: VlmOptions, device: torch.device, dtype: torch.dtype,
         model, processor = build_random(family.random_builder, options.random_weights, device=device, dtype=dtype,
                                         attention=attention_of(options, family))
         return model, processor, family  # type: ignore[return-value]  # builders return PreTrainedModels
-    return load_pretrained(options.model or DEFAULT_MODEL, options, device, dtype, expected)
+    if options.model is None:
+        raise FoodcapError("the vlm captioner needs a model: -o model=HUB_ID or a folder (or a preset such as "
+                           "qwen2.5-vl-3b, or --random-weights tiny -o family=...)")
+    return load_pretrained(options.model, options, device, dtype, expected)
 
 
 def load_pretrained(source: str, options: VlmOptions, device: torch.device, dtype: torch.dtype,
