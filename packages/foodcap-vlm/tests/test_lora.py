@@ -51,6 +51,17 @@ def train(captioner: VlmCaptioner, data: Pairs, epochs: int, lr: float = 1e-2) -
     model.eval()
 
 
+def word_overlap(captions: list[str], titles: list[str]) -> float:
+    """Unigram precision against the reference (BLEU-1 without the brevity penalty)."""
+    hits = total = 0
+    for caption, title in zip(captions, titles):
+        reference = title.lower().split()
+        words = caption.lower().split()
+        hits += sum(word in reference for word in words)
+        total += len(words)
+    return hits / max(total, 1)
+
+
 @torch.no_grad()
 def mean_loss(captioner: VlmCaptioner, data: Pairs) -> float:
     captioner.model.eval()
@@ -59,19 +70,21 @@ def mean_loss(captioner: VlmCaptioner, data: Pairs) -> float:
 
 
 def test_training_lowers_val_loss_and_beats_the_shuffled_image_control(splits: dict[str, list[Sample]]) -> None:
-    train_pairs, val = pairs(splits["train"]), pairs(splits["val"])[:32]
+    train_pairs, val = pairs(splits["train"]), pairs(splits["val"])[:24]
     order = torch.randperm(len(train_pairs), generator=torch.Generator().manual_seed(3)).tolist()
     shuffled = [(train_pairs[i][0], train_pairs[j][1]) for i, j in enumerate(order)]
-    losses = {}
+    losses, overlaps = {}, {}
     for name, data in (("grounded", train_pairs), ("control", shuffled)):
         captioner = fresh()
         before = mean_loss(captioner, val)
-        train(captioner, data, epochs=6, lr=5e-3)
+        train(captioner, data, epochs=12, lr=5e-3)
         losses[name] = (before, mean_loss(captioner, val))
-    assert losses["grounded"][1] < 0.6 * losses["grounded"][0], losses
-    # Both runs learn the title prior; only the grounded one can also read the photo. (On these
-    # tiny random towers the gap is small, about 0.1 nats; greedy captions do not separate yet.)
-    assert losses["grounded"][1] < losses["control"][1] - 0.05, losses
+        overlaps[name] = word_overlap(captioner.caption([image for image, _ in val]), [title for _, title in val])
+    assert losses["grounded"][1] < 0.5 * losses["grounded"][0], losses
+    # Both runs learn the title prior ("Mushroom Salad with Basil" for every photo); only the
+    # grounded one can also read the photo's colour and shape.
+    assert losses["grounded"][1] < losses["control"][1] - 0.2, losses
+    assert overlaps["grounded"] > overlaps["control"] + 0.1, overlaps
 
 
 def test_lora_leaves_frozen_weights_bit_identical_and_round_trips_through_plain_peft(
