@@ -35,6 +35,12 @@ TOKENIZER_TEXTS = (
     *sample_titles(),
 )
 
+# The language model of every tiny family: two layers of width 64 (head_dim 16), GQA 4:2.
+TINY_TEXT: dict[str, Any] = {
+    "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "max_position_embeddings": 1024,
+}
+
 
 def seeded(build: Callable[[], ModelT], device: torch.device | str, seed: int) -> ModelT:
     """``build()`` under ``seed`` on ``device``, without touching the caller's random state."""

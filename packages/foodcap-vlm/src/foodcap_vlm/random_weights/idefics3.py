@@ -8,7 +8,7 @@ from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3I
 
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # HuggingFaceTB/SmolVLM-*-Instruct's chat template: "User:<image>question<end_of_utterance>\nAssistant:".
 SMOLVLM_CHAT_TEMPLATE = (
@@ -46,9 +46,9 @@ def build_random_smolvlm(
     tokenizer = processor.tokenizer
     config = Idefics3Config(
         text_config={
-            "model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-            "max_position_embeddings": 1024, "pad_token_id": tokenizer.pad_token_id, "initializer_range": 0.1,
+            **TINY_TEXT, "model_type": "llama", "vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
+            # Livelier logits than the default 0.02, so the image visibly changes the answer.
+            "initializer_range": 0.1,
             "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.convert_tokens_to_ids("<end_of_utterance>"),
         },
         vision_config={

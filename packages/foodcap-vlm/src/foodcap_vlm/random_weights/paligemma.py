@@ -8,7 +8,7 @@ from transformers.models.siglip.image_processing_pil_siglip import SiglipImagePr
 
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # Tiny: 32x32-pixel images in 4x4 patches: 64 image tokens (the real 224-px checkpoints: 256).
 _IMAGE_SIZE, _PATCH = 32, 4
@@ -36,9 +36,8 @@ def build_random_paligemma(
     tokenizer = processor.tokenizer
     config = PaliGemmaConfig(
         text_config={
-            "model_type": "gemma2", "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-            "query_pre_attn_scalar": 16, "sliding_window": 32, "max_position_embeddings": 1024,
+            **TINY_TEXT, "model_type": "gemma2", "vocab_size": len(tokenizer), "head_dim": 16,
+            "query_pre_attn_scalar": 16, "sliding_window": 32,
             "pad_token_id": tokenizer.pad_token_id, "bos_token_id": tokenizer.bos_token_id,
             "eos_token_id": tokenizer.eos_token_id,
         },

@@ -16,7 +16,7 @@ from transformers.processing_utils import ProcessorMixin
 
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
 
 # Qwen2.5-VL-Instruct's chat template (images only): a default system turn, <|im_start|> turns.
 QWEN_CHAT_TEMPLATE = (
@@ -68,8 +68,7 @@ def build_random_qwen(
     ids = {token: tokenizer.convert_tokens_to_ids(token) for token in _SPECIAL}
     config = Qwen2_5_VLConfig(
         text_config={
-            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-            "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 1024,
+            **TINY_TEXT, "vocab_size": len(tokenizer),
             # head_dim 16: rotary over 8 frequency pairs, split between time, height and width.
             "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10_000.0},
             "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": tokenizer.pad_token_id,
