@@ -5,13 +5,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import torch
 from PIL.Image import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from .dataset import Sample
+if TYPE_CHECKING:
+    from .dataset import Sample
 
 Batch = dict[str, torch.Tensor]
 
