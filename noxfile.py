@@ -9,9 +9,11 @@ import nox
 nox.options.sessions = ["tests", "integration", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-gemma", "foodcap-llama"]
+PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama"]
 # Extras a package's own tests need (declared in its pyproject.toml).
 TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]"}
+# Sibling packages a plugin builds on (installed editable, as foodcap-core is).
+SIBLINGS = {"foodcap-gemma": ["foodcap-vlm"]}
 WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
 
 
@@ -34,6 +36,8 @@ def tests(session: nox.Session, package: str) -> None:
     # Core's own tests cover compare/report/sweep/tracking, so they need its optional extras.
     editable = ["-e", "packages/foodcap-core" + ("[report,sweep,wandb]" if package == "foodcap-core" else "[report]")]
     if package != "foodcap-core":
+        for sibling in SIBLINGS.get(package, []):
+            editable += ["-e", f"packages/{sibling}"]
         editable += ["-e", f"packages/{package}{TEST_EXTRAS.get(package, '')}"]
     install(session, *editable, "pytest")
     session.run("pytest", "-q", f"packages/{package}/tests", *session.posargs)
@@ -64,6 +68,7 @@ def bench(session: nox.Session) -> None:
     install(session, "-r", "requirements-dev.txt")
     session.run("foodcap", "bench", "--captioner", "vit-gpt2", "--random-weights", "tiny")
     for script in ("packages/foodcap-metrics/bench/bench_metrics.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
-                   "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-llama/bench/bench_llama.py"):
+                   "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
+                   "packages/foodcap-llama/bench/bench_llama.py"):
         if os.path.exists(script):
             session.run("python", script)

@@ -10,7 +10,8 @@ import torch
 from PIL import Image
 
 from foodcap_gemma.captioner import GemmaCaptioner, GemmaOptions
-from foodcap_gemma.random_weights import save_random_gemma
+from foodcap_vlm.families import FAMILIES
+from foodcap_vlm.random_weights import save_random
 
 # Tiny models gain nothing from threads, and on a shared machine extra threads only spin.
 torch.set_num_threads(1)
@@ -18,7 +19,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="session")
 def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_random_gemma("tiny", tmp_path_factory.mktemp("tiny-gemma"))
+    return save_random(FAMILIES["gemma3"].random_builder, "tiny", tmp_path_factory.mktemp("tiny-gemma"))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from foodcap_gemma.captioner import GemmaCaptioner, GemmaOptions
-from foodcap_gemma.titles import clean_title
+from foodcap_vlm.titles import clean_title
 
 PROMPTS = [
     "Title?",
@@ -24,21 +24,9 @@ PROMPTS = [
 ]
 
 
-def answers(captioner: GemmaCaptioner, batch: dict[str, torch.Tensor]) -> list[list[int]]:
-    """Each row's answer tokens up to and including its stop token (batch rows pad after it)."""
-    rows = []
-    for row in captioner.answer_token_ids(batch).tolist():
-        stop = next((i for i, token in enumerate(row) if token in captioner.stop_token_ids), len(row) - 1)
-        rows.append(row[: stop + 1])
-    return rows
-
-
-def one_by_one(captioner: GemmaCaptioner, images: list[Image.Image], prompts: list[str] | None = None) -> list[list[int]]:
+def one_by_one(captioner: GemmaCaptioner, images: list[Image.Image]) -> list[list[int]]:
     preprocess = captioner.preprocessor()
-    return [
-        answers(captioner, preprocess([image], None if prompts is None else [prompts[i]]))[0]
-        for i, image in enumerate(images)
-    ]
+    return [captioner.answers(preprocess([image]))[0] for image in images]
 
 
 @pytest.fixture(scope="module")
@@ -58,25 +46,19 @@ def test_batch_of_eight_matches_one_by_one_in_any_order(
     captioner: GemmaCaptioner, images: list[Image.Image], single: list[list[int]], order: list[int]
 ) -> None:
     batch = captioner.preprocessor()([images[i] for i in order])
-    assert answers(captioner, batch) == [single[i] for i in order]
+    assert captioner.answers(batch) == [single[i] for i in order]
 
 
-def test_mixed_prompt_lengths_are_left_padded_and_match_one_by_one(
+def test_a_longer_prompt_with_a_system_turn_is_left_padded_and_matches_one_by_one(
     captioner: GemmaCaptioner, images: list[Image.Image]
 ) -> None:
-    batch = captioner.preprocessor()(images, PROMPTS)
-    lengths = batch["attention_mask"].sum(dim=1)
-    assert len(set(lengths.tolist())) > 3, "the prompts should need padding"
+    options = GemmaOptions(model="x", prompt=PROMPTS[2], system_prompt="You name dishes.")
+    longer = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family, captioner.device,
+                            captioner.record)
+    batch = longer.preprocessor()(images)
     assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
-    assert (batch["attention_mask"][lengths.argmin(), 0] == 0).item()
-    batched = answers(captioner, batch)
-    assert batched == one_by_one(captioner, images, PROMPTS)
-    assert len({tuple(row) for row in batched}) >= 4
-
-
-def test_prompt_count_must_match_image_count(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
-    with pytest.raises(ValueError, match="2 prompts for 3 images"):
-        captioner.preprocessor()(images[:3], PROMPTS[:2])
+    assert "You name dishes." in longer.preprocessor().text
+    assert longer.answers(batch) == one_by_one(longer, images)
 
 
 def test_captions_are_the_cleaned_decoded_answers(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
@@ -101,13 +83,14 @@ def test_greedy_even_when_the_checkpoint_samples(
     for key, value in {"do_sample": True, "top_k": 64, "top_p": 0.95, "temperature": 1.5}.items():
         monkeypatch.setattr(captioner.model.generation_config, key, value)
     batch = captioner.preprocessor()(images)
-    assert answers(captioner, batch) == single
-    assert answers(captioner, batch) == single
+    assert captioner.answers(batch) == single
+    assert captioner.answers(batch) == single
 
 
 def test_generation_lengths_follow_the_options(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
     options = GemmaOptions(model="x", generation={"max_new_tokens": 5}, min_new_tokens=5)
-    forced = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.device)
+    forced = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family,
+                           captioner.device, captioner.record)
     tokens = forced.answer_token_ids(forced.preprocessor()(images))
     assert tokens.shape == (len(images), 5)
     # min_new_tokens keeps the stop tokens out, so no row ends early
@@ -116,7 +99,8 @@ def test_generation_lengths_follow_the_options(captioner: GemmaCaptioner, images
 
 def test_prompt_option_reaches_the_model(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
     options = GemmaOptions(model="x", prompt="Describe the plate.")
-    other = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.device)
+    other = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family,
+                           captioner.device, captioner.record)
     text = other.preprocessor().text
     assert "Describe the plate." in text and text.endswith("<start_of_turn>model\n")
     assert other.preprocessor()(images[:1])["input_ids"].shape != captioner.preprocessor()(images[:1])["input_ids"].shape

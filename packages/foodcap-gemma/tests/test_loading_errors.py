@@ -17,7 +17,7 @@ from transformers import AutoConfig, Gemma3TextConfig
 
 from foodcap import FoodcapError
 from foodcap_gemma.captioner import GemmaCaptioner, GemmaOptions
-from foodcap_gemma.quantization import quantization_config
+from foodcap_vlm.quantization import quantization_config
 
 HUB_ID = "google/gemma-3-12b-it"
 
@@ -101,15 +101,15 @@ def test_offline_hub_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert "unreachable" in lines[0] and "--random-weights tiny" in lines[0] and HUB_ID in lines[0]
 
 
-def test_checkpoint_is_refused() -> None:
-    assert "zero-shot" in load_error(checkpoint="run/checkpoint")
+def test_a_folder_that_is_no_checkpoint_is_refused(tmp_path: Path) -> None:
+    assert "not a foodcap-vlm checkpoint" in load_error(checkpoint=str(tmp_path))
 
 
 @pytest.mark.parametrize("mode", ["4bit", "8bit"])
 def test_quantization_without_the_extra_names_it(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     message = load_error(model=HUB_ID, quantization=mode)
-    assert "pip install 'foodcap-gemma[quant]'" in message and mode in message
+    assert "pip install 'foodcap-vlm[quant]'" in message and mode in message
 
 
 def test_quantization_needs_cuda(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from transformers import Gemma3ForConditionalGeneration
 
 from foodcap.registry import get_registry
 from foodcap_gemma.captioner import GemmaCaptioner, GemmaOptions
-from foodcap_gemma.random_weights import build_config, build_processor
+from foodcap_vlm.random_weights.gemma3 import build_config, build_processor
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ def test_sizes_are_registered_through_the_entry_point(name: str, model: str) -> 
     assert entry.source.distribution == "foodcap-gemma"
     options = registry.captioner_options(name, {"prompt": "Name the dish."})
     assert isinstance(options, GemmaOptions)
-    assert (options.model, options.prompt, options.attention) == (model, "Name the dish.", "sdpa")
+    assert (options.model, options.prompt, options.family) == (model, "Name the dish.", "gemma3")
 
 
 def test_full_random_weights_are_the_12b_architecture() -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import torch
 from PIL.Image import Image
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from .dataset import Sample
 
 Batch = dict[str, torch.Tensor]
 
@@ -96,6 +99,11 @@ class Captioner(ABC):
     def caption(self, images: list[Image]) -> list[str]:
         """Caption RGB images in one batch."""
         return self.generate(self.preprocessor()(images))
+
+    def use_examples(self, pool: Sequence[Sample]) -> None:
+        """Few-shot captioners take their examples from ``pool`` (the train split, never the
+        evaluated one; empty when the evaluated split includes train). Others ignore it."""
+        return None
 
     def describe(self) -> dict[str, Any]:
         """What to record about this captioner in ``run.json``."""

@@ -55,6 +55,25 @@ class FreezeDecoder(FreezeComponents):
     frozen = ("decoder",)
 
 
+class TrainAdapters(FreezePolicy):
+    """Works on any captioner whose components include ``adapter`` (its LoRA parameters)."""
+
+    name = "lora"
+    description = "Only the LoRA adapter and the projector train; encoder and decoder base weights stay frozen."
+
+    def apply(self, captioner: TrainableCaptioner) -> None:
+        components = captioner.components()
+        if "adapter" not in components:
+            raise FoodcapError(
+                f"freeze policy 'lora' needs a captioner with a LoRA adapter; {captioner.name} has "
+                f"{', '.join(components) or 'no components'}"
+            )
+        captioner.model.requires_grad_(False)
+        for name in ("adapter", "projector"):
+            if name in components:
+                components[name].requires_grad_(True)
+
+
 def parameter_counts(captioner: TrainableCaptioner) -> dict[str, dict[str, int]]:
     """Trainable and frozen parameter counts per component, plus ``other`` and ``total``."""
     owner: dict[int, str] = {}

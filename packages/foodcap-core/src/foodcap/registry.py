@@ -98,7 +98,6 @@ KNOWN_PROVIDERS = {
     "gemma-3-4b": "foodcap-gemma",
     "gemma-3-12b": "foodcap-gemma",
     "gemma-3-27b": "foodcap-gemma",
-    "lora": "foodcap-llama",
     **{name: "foodcap-metrics" for name in
        ("bleu-1", "bleu-2", "bleu-3", "bleu-4", "rouge-l", "meteor", "meteor-1.5", "cider-d")},
 }

@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .captioner import Captioner, CaptionerOptions
+from .captioner import Captioner
 from .config import DataConfig, RunConfig
 from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
@@ -194,18 +194,23 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
     data = load_split_data(config.data)
     samples = data.samples(config.data.split, config.data.limit)
+    examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
+
+    def load() -> Captioner:
+        captioner = entry.obj.load(options)
+        captioner.use_examples(examples)
+        return captioner
+
     held: list[FolderLock] = []
     plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, held))
     try:
-        return _caption_and_finish(config, entry.obj.load, options, launch, shard, plan, data, samples, metrics,
-                                   console)
+        return _caption_and_finish(config, load, launch, shard, plan, data, samples, metrics, console)
     finally:
         for lock in held:
             lock.release()
 
 
-def _caption_and_finish(config: RunConfig, load: Callable[[CaptionerOptions], Captioner],
-                        options: CaptionerOptions, launch: Launch, shard: Shard, plan: LaunchPlan,
+def _caption_and_finish(config: RunConfig, load: Callable[[], Captioner], launch: Launch, shard: Shard, plan: LaunchPlan,
                         data: SplitData, samples: list[Sample], metrics: list[Metric],
                         console: Console) -> RunResult:
     names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
@@ -223,7 +228,7 @@ def _caption_and_finish(config: RunConfig, load: Callable[[CaptionerOptions], Ca
     started = time.perf_counter()
     with PartWriter(plan.folder, names[launch.rank], about) as part:
         if not launch.is_main:
-            part_result = caption_part(part, lambda: load(options), mine, config.data, lambda: None)
+            part_result = caption_part(part, load, mine, config.data, lambda: None)
             return RunResult(plan.folder, Scores({}, {}, {}), 0, part_result.log.failures, merged=False)
         watched = LaunchProgress([plan.folder / "parts" / f"{name}.jsonl" for name in names])
         with image_progress(console) as progress:
@@ -232,7 +237,7 @@ def _caption_and_finish(config: RunConfig, load: Callable[[CaptionerOptions], Ca
             def tick() -> None:
                 progress.update(task, completed=watched.done())
 
-            part_result = caption_part(part, lambda: load(options), mine, config.data, tick)
+            part_result = caption_part(part, load, mine, config.data, tick)
             wait_for_ranks(plan.folder, names, tick)
     wall = time.perf_counter() - started
     if not shard.whole:

@@ -1,4 +1,4 @@
-"""foodcap-gemma: Gemma 3 zero-shot captioning for foodcap, batched.
+"""foodcap-gemma: the Gemma 3 captioners (gemma-3-4b/12b/27b), built on foodcap-vlm.
 
 Import ``foodcap_gemma.captioner`` for the class; this package stays light so plugin discovery is fast.
 """

@@ -19,4 +19,4 @@ SIZES = {
 def register_captioners(register: Callable[..., None]) -> None:
     for name, model in SIZES.items():
         register("foodcap_gemma.captioner:GemmaCaptioner", name=name, defaults={"model": model},
-                 description=f"Gemma 3 ({model}) zero-shot: asks for the recipe title, batched.")
+                 description=f"Gemma 3 ({model}): asks for the recipe title, batched; few-shot, LoRA.")

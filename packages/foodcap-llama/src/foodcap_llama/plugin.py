@@ -1,4 +1,4 @@
-"""foodcap-llama plugin: the llama-lora captioners and the ``lora`` freeze policy.
+"""foodcap-llama plugin: the llama-lora captioners (their ``lora`` freeze policy is foodcap-core's).
 
 The captioner is registered by import path, so listing plugins never imports transformers or peft.
 """
@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from foodcap import hookimpl
 
-from .freeze_policy import TrainAdapters
 from .options import DEFAULT_LANGUAGE_MODELS
 
 
@@ -18,8 +17,3 @@ def register_captioners(register: Callable[..., None]) -> None:
     for name, language_model in DEFAULT_LANGUAGE_MODELS.items():
         register("foodcap_llama.captioner:LlamaLoraCaptioner", name=name, defaults={"model": language_model},
                  description=f"ViT + {language_model} with a visual prefix and LoRA (ClipCap/LLaVA style).")
-
-
-@hookimpl
-def register_freeze_policies(register: Callable[..., None]) -> None:
-    register(TrainAdapters)

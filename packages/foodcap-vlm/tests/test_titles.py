@@ -2,7 +2,7 @@
 
 import pytest
 
-from foodcap_gemma.titles import clean_title
+from foodcap_vlm.titles import clean_title
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,6 @@ Only the tokenizer is small in both: random weights make the words meaningless a
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
-
 import torch
 from transformers import (
     Gemma3Config,
@@ -23,9 +20,7 @@ from transformers.models.gemma3.image_processing_pil_gemma3 import Gemma3ImagePr
 
 from foodcap.offline_tokenizer import train_offline_tokenizer
 
-from .prompting import DEFAULT_PROMPT
-
-RandomSize = Literal["tiny", "full"]
+from . import TOKENIZER_TEXTS, RandomSize, seeded, wake_projection
 
 # Gemma 3's chat template, as google/gemma-3-*-it ship it (images become <start_of_image>).
 GEMMA3_CHAT_TEMPLATE = (
@@ -76,20 +71,6 @@ END_OF_TURN = "<end_of_turn>"
 _IMAGE_TOKENS = {"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>", "image_token": "<image_soft_token>"}
 _TURN_TOKENS = ("<start_of_turn>", END_OF_TURN)
 
-# What the offline tokenizer learns its merges from: the chat scaffolding and dish-like words.
-_TOKENIZER_TEXTS = (
-    DEFAULT_PROMPT,
-    "user\nmodel\n",
-    "Roast Chicken with Lemon and Garlic",
-    "Spicy Curry Noodle Soup with Chicken and Sweet Potato",
-    "Smoked Salmon with Black Pepper Potato Chips",
-    "Bacon Swiss Burgers with Tomato and Avocado",
-    "Harissa-Crusted Tri-Tip Roast",
-    "Matzo Ball Soup",
-    "Chocolate Layer Cake with Vanilla Frosting",
-    "Grilled Vegetable Salad with Feta and Mint",
-)
-
 # Pixels per image side and image tokens per image. The real checkpoints: 896x896 pixels in 14x14
 # patches (64x64), pooled 4x4 to 256 tokens. Tiny: 32x32 pixels in 4x4 patches (8x8), pooled 2x2 to 16.
 _IMAGE_SIZE = {"full": 896, "tiny": 32}
@@ -99,7 +80,7 @@ _IMAGE_TOKENS_PER_IMAGE = {"full": 256, "tiny": 16}
 def build_processor(size: RandomSize) -> Gemma3Processor:
     """A Gemma3Processor made offline: a small BPE tokenizer, Gemma's chat template and image geometry."""
     trained = train_offline_tokenizer(
-        _TOKENIZER_TEXTS, vocab_size=512, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+        TOKENIZER_TEXTS, vocab_size=512, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
         unk_token="<unk>", extra_special_tokens=[*_TURN_TOKENS, *_IMAGE_TOKENS.values()],
     )
     # Re-wrapped to name the image tokens; Gemma3Processor reads tokenizer.boi_token and friends.
@@ -171,28 +152,11 @@ def build_random_gemma(
     """A random-weight Gemma 3 and its processor; the same ``seed`` gives the same weights."""
     processor = build_processor(size)
     config = build_config(size, processor)
-    with torch.random.fork_rng(devices=_cuda_devices(device)), torch.device(device):
-        torch.manual_seed(seed)
+
+    def build() -> Gemma3ForConditionalGeneration:
         model = Gemma3ForConditionalGeneration._from_config(config, dtype=dtype, attn_implementation=attention)
-        # transformers zero-initialises the image projection (the checkpoint overwrites it); left at
-        # zero, every image would reach the language model as the same blank and captions would
-        # not depend on the image at all.
-        projection = model.model.multi_modal_projector.mm_input_projection_weight
-        torch.nn.init.normal_(projection, std=config.initializer_range or 0.02)
+        wake_projection(model.model.multi_modal_projector.mm_input_projection_weight, config.initializer_range)
+        return model
+
+    model = seeded(build, device, seed)
     return model.eval(), processor
-
-
-def save_random_gemma(size: RandomSize, folder: Path, *, seed: int = 0) -> Path:
-    """Write a random-weight Gemma 3 (safetensors) and its processor where ``--model`` can load them."""
-    model, processor = build_random_gemma(size, seed=seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder)  # safetensors, the only format transformers 5 writes
-    processor.save_pretrained(folder)
-    return folder
-
-
-def _cuda_devices(device: torch.device | str) -> list[int]:
-    device = torch.device(device)
-    if device.type != "cuda":
-        return []
-    return [device.index if device.index is not None else torch.cuda.current_device()]

@@ -1,0 +1,74 @@
+"""The checkpoint folder: a peft adapter (loadable with plain ``PeftModel.from_pretrained``) plus our config.
+
+The base model is not copied: the config names it (hub id or folder) or records that it was
+random, in which case the fixed seed rebuilds it. The projector, when it trained, is in the
+adapter as a peft ``modules_to_save`` entry, so plain peft restores it too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from peft import LoraConfig, PeftModel
+from pydantic import BaseModel, ConfigDict, ValidationError
+from torch import nn
+
+from foodcap import FoodcapError
+
+from .families import Family
+from .options import LoraSettings
+
+CONFIG_FILE = "foodcap-vlm.json"
+
+
+class CheckpointConfig(BaseModel):
+    """Everything needed to rebuild the captioner around the saved adapter."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    format: Literal[1] = 1
+    model: str | None
+    random_weights: Literal["tiny", "full"] | None
+    family: str
+    prompt: str
+    system_prompt: str | None
+    max_title_tokens: int
+    lora: LoraSettings
+
+
+def lora_config(family: Family, settings: LoraSettings) -> LoraConfig:
+    """LoRA on the language model's ``target_modules`` only (never the vision tower's layers of the
+    same names); the projector is saved whole alongside, in case the freeze policy trains it."""
+    names = "|".join(re.escape(name) for name in settings.target_modules)
+    return LoraConfig(
+        r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+        target_modules=rf"{re.escape(family.language_model)}\..*\.({names})",
+        modules_to_save=[family.projector.rsplit(".", 1)[-1]],
+    )
+
+
+def write_checkpoint(directory: Path, config: CheckpointConfig, model: PeftModel) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(directory), safe_serialization=True)
+    (directory / CONFIG_FILE).write_text(config.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def read_checkpoint_config(directory: Path) -> CheckpointConfig:
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise FoodcapError(f"{directory} is not a foodcap-vlm checkpoint: it has no {CONFIG_FILE}")
+    try:
+        return CheckpointConfig.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise FoodcapError(f"{path} is not a valid foodcap-vlm checkpoint config: {error.errors()[0]['msg']}") from error
+
+
+def attach_adapter(model: nn.Module, directory: Path, trainable: bool) -> PeftModel:
+    """The saved adapter on ``model``; trainable so that training can resume from it."""
+    try:
+        return PeftModel.from_pretrained(model, str(directory), is_trainable=trainable)
+    except (RuntimeError, ValueError, OSError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise FoodcapError(f"the LoRA adapter in {directory} does not fit its base model ({first})") from error

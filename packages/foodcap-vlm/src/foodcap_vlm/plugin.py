@@ -1,0 +1,34 @@
+"""foodcap-vlm plugin: the generic ``vlm`` captioner and the presets of Qwen2.5-VL, SmolVLM and PaliGemma 2.
+
+Gemma 3's presets (gemma-3-4b/12b/27b) are registered by foodcap-gemma, which builds on this package.
+Captioners are registered by import path, so listing plugins never imports transformers' models.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from foodcap import hookimpl
+
+CAPTIONER = "foodcap_vlm.captioner:VlmCaptioner"
+
+# name -> (defaults, description)
+PRESETS: dict[str, tuple[dict[str, Any], str]] = {
+    "qwen2.5-vl-3b": ({"model": "Qwen/Qwen2.5-VL-3B-Instruct", "family": "qwen2_5_vl"},
+                      "Qwen2.5-VL 3B Instruct: dynamic resolution (max_pixels), ChatML turns."),
+    "qwen2.5-vl-7b": ({"model": "Qwen/Qwen2.5-VL-7B-Instruct", "family": "qwen2_5_vl"},
+                      "Qwen2.5-VL 7B Instruct: dynamic resolution (max_pixels), ChatML turns."),
+    "smolvlm-256m": ({"model": "HuggingFaceTB/SmolVLM-256M-Instruct", "family": "idefics3"},
+                     "SmolVLM 256M Instruct (Idefics3): one global view per image, no tiling."),
+    "smolvlm-2b": ({"model": "HuggingFaceTB/SmolVLM-Instruct", "family": "idefics3"},
+                   "SmolVLM 2.2B Instruct (Idefics3): one global view per image, no tiling."),
+    "paligemma2-3b": ({"model": "google/paligemma2-3b-mix-224", "family": "paligemma", "prompt": "caption en"},
+                      "PaliGemma 2 3B mix (224 px): no chat template, asked 'caption en'; titles-only few-shot."),
+}
+
+
+@hookimpl
+def register_captioners(register: Callable[..., None]) -> None:
+    register(CAPTIONER, name="vlm",
+             description="Any chat VLM (-o model=ID): zero-shot, few-shot (-o shots=K) or LoRA-trained.")
+    for name, (defaults, description) in PRESETS.items():
+        register(CAPTIONER, name=name, defaults=defaults, description=description)
