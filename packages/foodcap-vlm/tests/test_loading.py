@@ -56,3 +56,18 @@ def test_a_system_prompt_on_a_family_without_one_is_refused() -> None:
                                              system_prompt="You name dishes."))
     with pytest.raises(FoodcapError, match="no system turn"):
         captioner.preprocessor()
+
+
+def test_device_map_spreads_a_model_and_captions_like_one_device(tmp_path: Path, images: list[Image.Image]) -> None:
+    """--device-map: a max-memory that fits only part of the model on the CPU forces a real split (the
+    rest goes to disk, loaded per forward pass); the same hooks move weights between GPUs."""
+    folder = save_random(FAMILIES["paligemma"].random_builder, "tiny", tmp_path / "paligemma")
+    whole = VlmCaptioner.load(VlmOptions(model=str(folder), device="cpu", generation={"max_new_tokens": 6}))
+    spread = VlmCaptioner.load(VlmOptions(model=str(folder), device="cpu", device_map="auto", max_memory="cpu=600KB",
+                                          generation={"max_new_tokens": 6}))
+    placement = spread.describe()["placement"]
+    assert set(placement.values()) == {"cpu", "disk"}  # split, and recorded for run.json
+    assert "placement" not in whole.describe()
+    expected = whole.caption(images[:4])
+    assert len(set(expected)) > 1
+    assert spread.caption(images[:4]) == expected

@@ -19,7 +19,7 @@ from transformers import PreTrainedModel
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
 from foodcap.dataset import Sample
-from foodcap.placement import resolve_device, resolve_dtype
+from foodcap.placement import describe_placement, placement_kwargs, resolve_device, resolve_dtype
 
 from .batches import CaptionBatch, PromptEncoder, TitleCollator
 from .checkpoint import CheckpointConfig, attach_adapter, lora_config, read_checkpoint_config, write_checkpoint
@@ -47,6 +47,7 @@ class VlmCaptioner(TrainableCaptioner):
     Options: ClassVar[type[CaptionerOptions]] = VlmOptions
     default_freeze_policy: ClassVar[str] = "lora"
     family_required: ClassVar[str | None] = None  # a model_type that subclasses insist on
+    supports_device_map: ClassVar[bool] = True  # --device-map spreads the model (see loading.py)
 
     def __init__(self, options: VlmOptions, model: PreTrainedModel | PeftModel, processor: Any, family: Family,
                  device: torch.device, record: CheckpointConfig) -> None:
@@ -89,9 +90,13 @@ class VlmCaptioner(TrainableCaptioner):
         device = resolve_device(options.device)
         dtype = resolve_dtype(options.dtype, device)
         model, processor, family = load_model(options, device, dtype, cls.family_required)
+        if options.device_map:  # inputs go where the embeddings are; accelerate's hooks do the rest
+            embeddings = model.get_input_embeddings().weight.device
+            device = embeddings if embeddings.type != "meta" else device
         network: PreTrainedModel | PeftModel = model
         if saved is not None:
-            network = attach_adapter(model, cast(Path, options.checkpoint), trainable=training)
+            network = attach_adapter(model, cast(Path, options.checkpoint), trainable=training,
+                                     placement=placement_kwargs(options))
         elif training:
             network = get_peft_model(model, lora_config(family, options.lora))
         record = CheckpointConfig(
@@ -211,6 +216,9 @@ class VlmCaptioner(TrainableCaptioner):
     def describe(self) -> dict[str, Any]:
         described = {**super().describe(), "family": self.family.model_type,
                      "dtype": str(self.base_model.dtype).removeprefix("torch.")}
+        placement = describe_placement(self.base_model)
+        if placement:
+            described["placement"] = placement
         if self.options.shots:
             # Which train-split samples the prompts showed: the few-shot run's record.
             described["examples"] = [{"id": e.id, "title": e.title} for e in self.examples or []]

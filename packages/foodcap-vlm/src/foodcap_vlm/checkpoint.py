@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from peft import LoraConfig, PeftModel
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -65,10 +65,14 @@ def read_checkpoint_config(directory: Path) -> CheckpointConfig:
         raise FoodcapError(f"{path} is not a valid foodcap-vlm checkpoint config: {error.errors()[0]['msg']}") from error
 
 
-def attach_adapter(model: nn.Module, directory: Path, trainable: bool) -> PeftModel:
-    """The saved adapter on ``model``; trainable so that training can resume from it."""
+def attach_adapter(model: nn.Module, directory: Path, trainable: bool,
+                   placement: dict[str, Any] | None = None) -> PeftModel:
+    """The saved adapter on ``model``; trainable so that training can resume from it.
+
+    A model spread over devices (``--device-map``) is re-spread with the adapter by the same ``placement``.
+    """
     try:
-        return PeftModel.from_pretrained(model, str(directory), is_trainable=trainable)
+        return PeftModel.from_pretrained(model, str(directory), is_trainable=trainable, **(placement or {}))
     except (RuntimeError, ValueError, OSError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise FoodcapError(f"the LoRA adapter in {directory} does not fit its base model ({first})") from error

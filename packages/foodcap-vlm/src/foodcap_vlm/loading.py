@@ -15,6 +15,7 @@ from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor,
 
 from foodcap import FoodcapError
 from foodcap.hub import hub_errors
+from foodcap.placement import dispatch, placement_kwargs
 
 from .families import FAMILIES, Family, family_of
 from .options import VlmOptions
@@ -34,6 +35,8 @@ def load_model(options: VlmOptions, device: torch.device, dtype: torch.dtype,
         family = FAMILIES[options.family]
         model, processor = build_random(family.random_builder, options.random_weights, device=device, dtype=dtype,
                                         attention=attention_of(options, family))
+        if options.device_map:
+            model = dispatch(model, options)
         return model, processor, family  # type: ignore[return-value]  # builders return PreTrainedModels
     if options.model is None:
         raise FoodcapError("the vlm captioner needs a model: -o model=HUB_ID or a folder (or a preset such as "
@@ -53,9 +56,9 @@ def load_pretrained(source: str, options: VlmOptions, device: torch.device, dtyp
         if expected is not None and family.model_type != expected:
             raise FoodcapError(f"{source!r} is a {config.model_type} model; this captioner needs a "
                                f"{FAMILIES[expected].label} image-text model ({expected})")
-        # Weights go straight to the device (no full copy in host memory first); bitsandbytes
-        # quantizes them on the way.
-        placement: dict[str, Any] = {"device_map": {"": device}}
+        # Weights go straight to the device, or spread over several with --device-map (no full copy in
+        # host memory first); bitsandbytes quantizes them on the way.
+        placement: dict[str, Any] = placement_kwargs(options) or {"device_map": {"": device}}
         quantization = quantization_config(options.quantization, dtype, device, family.keep_unquantized)
         if quantization is not None:
             placement["quantization_config"] = quantization
