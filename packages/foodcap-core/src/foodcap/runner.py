@@ -17,6 +17,7 @@ from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
 from .image_batches import CaptionCollate, batch_loader
 from .metric import Metric
+from .predictions import prediction_record, record_references
 from .progress import image_progress
 from .registry import Registry
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
@@ -78,10 +79,7 @@ def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample],
     """Caption ``samples``, appending each finished batch to the folder's predictions."""
     for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
                                                    console, log):
-        folder.append_predictions(
-            {"id": s.id, "image": str(s.image), "reference": s.title, "caption": c}
-            for s, c in zip(batch_samples, captions)
-        )
+        folder.append_predictions(prediction_record(s, c) for s, c in zip(batch_samples, captions))
 
 
 @dataclass
@@ -96,7 +94,7 @@ def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]
     run the shuffled-image control."""
     done = {record["id"]: record for record in folder.finished()}
     records = [done[sample.id] for sample in samples if sample.id in done]
-    predictions, references = [r["caption"] for r in records], [[r["reference"]] for r in records]
+    predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
     scores = score(metrics, predictions, references)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
@@ -137,7 +135,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     entry = registry.captioner(config.captioner)
     options = registry.captioner_options(config.captioner, config.options, flags)
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
-    data = load_split_data(config.data)
+    data = load_split_data(config.data, registry)
     samples = data.samples(config.data.split, config.data.limit)
     folder = RunFolder(config.out or default_run_folder(config.captioner), resume=config.resume)
     console.print(data.dataset.report.render())

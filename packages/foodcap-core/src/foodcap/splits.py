@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import DataConfig
-from .dataset import RecipeDataset, Sample, SplitManifest, load_dataset, split_manifest
+from .dataset import RecipeDataset, Sample, SplitManifest, split_manifest
+from .dataset.kinds import DatasetOptions
+from .dataset.selection import open_dataset
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
 @dataclass
@@ -19,7 +25,18 @@ class SplitData:
         return chosen[:limit] if limit else chosen
 
 
-def load_split_data(data: DataConfig) -> SplitData:
-    dataset = load_dataset(data.dataset)
-    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed)
+def dataset_options(data: DataConfig) -> DatasetOptions:
+    return DatasetOptions(image_column=data.image_column, caption_column=data.caption_column,
+                          image_root=data.image_root)
+
+
+def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:
+    """Read the dataset (any installed kind) and split it: its own split, or one drawn by seed and ratios."""
+    if registry is None:
+        from .registry import get_registry
+
+        registry = get_registry()
+    dataset = open_dataset(data.dataset, registry, data.dataset_kind, dataset_options(data))
+    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed,
+                              own_split=data.own_split)
     return SplitData(dataset, manifest)

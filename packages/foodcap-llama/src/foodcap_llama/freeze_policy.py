@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from foodcap import FoodcapError, FreezePolicy, TrainableCaptioner
+from typing import TYPE_CHECKING
+
+from foodcap import FoodcapError, FreezePolicy
+
+if TYPE_CHECKING:  # plugins load for `foodcap --help`, which must not import torch
+    from foodcap import TrainableCaptioner
 
 
 class TrainAdapters(FreezePolicy):

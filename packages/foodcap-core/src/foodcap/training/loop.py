@@ -263,7 +263,7 @@ class Trainer:
         for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
                                                        self.config.data.num_workers, self.console, CaptionLog()):
             predictions.extend(captions)
-            references.extend([[s.title] for s in batch_samples])
+            references.extend([list(s.references) for s in batch_samples])
         return score(self.metrics, predictions, references)
 
     # -- checkpoints and records -------------------------------------------------------------------
