@@ -72,7 +72,19 @@ def _registry(registry: Registry | None) -> Registry:
 
 
 def _console(progress: bool, console: Console | None) -> Console:
+    if not progress:
+        _quiet_model_libraries()
     return console if console is not None else Console(quiet=not progress, stderr=True)
+
+
+def _quiet_model_libraries() -> None:
+    """No tqdm bars from transformers and the hub either (weight loading, shard writing)."""
+    import os
+
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 def config_from_settings(model: type[C], captioner: str | None, settings: Mapping[str, Any],
@@ -103,12 +115,15 @@ def config_from_settings(model: type[C], captioner: str | None, settings: Mappin
     return validate(model, merged)  # type: ignore[no-any-return]
 
 
-def load_captioner(name: str, *, registry: Registry | None = None, **options: Any) -> Captioner:
+def load_captioner(name: str, *, progress: bool = True, registry: Registry | None = None,
+                   **options: Any) -> Captioner:
     """A loaded captioner; ``caption(images)`` takes PIL images or image files.
 
     ``options`` are the captioner's options: ``checkpoint``, ``model``, ``device``, ``random_weights``,
     ``dtype``, ``generation={"num_beams": 1}``, or a plugin's own.
     """
+    if not progress:
+        _quiet_model_libraries()
     chosen = _registry(registry)
     values = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
     return chosen.captioner(name).obj.load(chosen.captioner_options(name, values))
