@@ -51,7 +51,7 @@ def _metadata_files(root: Path) -> list[tuple[Path, str | None]]:
     for name in METADATA_NAMES:
         if (root / name).is_file():
             return [(root / name, None)]
-    found = []
+    found: list[tuple[Path, str | None]] = []
     for folder in SPLIT_FOLDERS:
         for name in METADATA_NAMES:
             if (root / folder / name).is_file():
