@@ -109,3 +109,5 @@ def test_errors_are_foodcap_errors_not_exits(plugins: type, tmp_path: Path) -> N
         foodcap.run("fake", dataset=tmp_path, progress=False)
     with pytest.raises(foodcap.FoodcapError, match="unknown captioner 'fkae'"):
         foodcap.load_captioner("fkae")
+    with pytest.raises(foodcap.FoodcapError, match="invalid value for caption_colum"):
+        foodcap.load_dataset("sample", caption_colum="dish")

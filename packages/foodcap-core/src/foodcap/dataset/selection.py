@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import validate
 from ..errors import FoodcapError
 from .bundled_sample import SAMPLE
 from .kinds import DatasetOptions
@@ -66,5 +67,5 @@ def open_dataset(location: str, registry: Registry, kind: str | None = None,
                  options: DatasetOptions | dict[str, Any] | None = None) -> RecipeDataset:
     """Read and clean a dataset of any installed kind."""
     choice = choose_dataset_kind(location, kind, registry)
-    settings = options if isinstance(options, DatasetOptions) else DatasetOptions(**(options or {}))
+    settings = options if isinstance(options, DatasetOptions) else validate(DatasetOptions, options or {})
     return registry.dataset(choice.kind).obj().load(choice.location, settings)
