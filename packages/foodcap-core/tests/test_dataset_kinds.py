@@ -138,3 +138,14 @@ def test_bad_files_are_one_line_errors(tmp_path: Path) -> None:
         open_dataset(str(folder), get_registry())
     assert open_dataset(str(folder), get_registry(), options={"caption_column": "label"}).report.to_dict()[
         "skipped"] == {"missing image file": 1}
+
+
+def test_a_dataset_that_is_all_train_gets_a_drawn_split(tmp_path: Path) -> None:
+    root = tmp_path / "menu"
+    lines = []
+    for k in range(10):
+        write_image(root / "train" / f"{k}.jpg")
+        lines.append(json.dumps({"file_name": f"{k}.jpg", "caption": f"dish {k}"}))
+    (root / "train" / "metadata.jsonl").write_text("\n".join(lines))
+    manifest = split_manifest(open_dataset(str(root), get_registry()).samples)
+    assert not manifest.given and manifest.sizes() == {"train": 8, "val": 1, "test": 1}

@@ -91,7 +91,7 @@ class SplitManifest:
 def split_manifest(
     samples: Sequence[Sample], ratios: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, own_split: bool = True
 ) -> SplitManifest:
-    """The dataset's own split when every sample has one (and ``own_split``); else one drawn by group.
+    """The dataset's own split when it has one (see ``has_own_split``) and ``own_split``; else one drawn by group.
 
     A drawn split is the same on every machine and Python version. A sample's group is its
     ``group`` or else its first reference normalised (case, punctuation, spacing), so one dish,
@@ -100,7 +100,7 @@ def split_manifest(
     share of the line holds the group's midpoint (exact fractions, no float drift).
     """
     checked = _checked_ratios(ratios)
-    if own_split and samples and all(sample.split for sample in samples):
+    if own_split and has_own_split(samples):
         return given_split_manifest(samples, seed)
     groups: dict[str, list[str]] = {}
     seen: set[str] = set()
@@ -126,6 +126,12 @@ def split_manifest(
         position += len(ids)
     train, val, test = (sorted(bucket, key=_id_order) for bucket in buckets)
     return SplitManifest(seed=seed, ratios=checked, train=train, val=val, test=test)
+
+
+def has_own_split(samples: Sequence[Sample]) -> bool:
+    """Every sample has a split and some are held out: a dataset that is all "train" (a lone
+    ``load_dataset`` split) gets a drawn split instead, or nothing would be left to test on."""
+    return bool(samples) and all(s.split for s in samples) and any(s.split != "train" for s in samples)
 
 
 def given_split_manifest(samples: Sequence[Sample], seed: int = 0) -> SplitManifest:
