@@ -90,3 +90,16 @@ def test_missing_extra_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "datasets", None)
     with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[hf\]'"):
         open_dataset(str(folder), get_registry())
+
+
+def test_a_parquet_file_is_read_with_load_dataset(tmp_path: Path, cache: Path) -> None:
+    """Relative image paths in a data file start from the file's folder, like every other kind's."""
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "soup.jpg").write_bytes(jpeg_bytes())
+    table = datasets.Dataset.from_dict({"image_path": ["photos/soup.jpg", "photos/gone.jpg"],
+                                       "caption": [["tomato soup", "red soup"], ["lost dish"]]})
+    table.to_parquet(str(tmp_path / "menu.parquet"))
+    dataset = open_dataset(f"hf:{tmp_path / 'menu.parquet'}", get_registry())
+    assert dataset.report.to_dict()["skipped"] == {"missing image file": 1}
+    assert [(s.image, s.references) for s in dataset.samples] == [
+        (tmp_path / "photos" / "soup.jpg", ("tomato soup", "red soup"))]

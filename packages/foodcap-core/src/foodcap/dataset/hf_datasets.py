@@ -1,4 +1,5 @@
-"""``hf``: a Hugging Face dataset saved with ``save_to_disk``, or whatever ``datasets.load_dataset(location)`` reads.
+"""``hf``: a Hugging Face dataset saved with ``save_to_disk``, a data file (parquet, JSON lines, CSV,
+arrow) or whatever ``datasets.load_dataset(location)`` reads (a folder of data files, a hub name).
 
 Needs the ``datasets`` package: ``pip install 'foodcap-core[hf]'``. A DatasetDict's splits become
 the dataset's own split. Images stored inside the dataset (bytes, not paths) are written once to
@@ -22,6 +23,8 @@ from .records import DatasetRecord, caption_list, clean_records, merge_rows
 
 ID_COLUMNS = ("id", "image_id", "cocoid")
 IMAGE_COLUMNS = ("image", "img", "image_path", "file_name")
+# A single data file is read with the builder its suffix names (``load_dataset("parquet", data_files=...)``).
+DATA_FILE_BUILDERS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv", ".arrow": "arrow"}
 
 
 class HfDataset(DatasetKind):
@@ -36,7 +39,7 @@ class HfDataset(DatasetKind):
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         splits = _open(location)
-        root = Path(location).expanduser().resolve() if Path(location).expanduser().exists() else cache_root()
+        root = self.root(location, options) if Path(location).expanduser().exists() else cache_root()
         rows = [row for split, table in splits.items() for row in _rows(table, split, options)]
         return clean_records(merge_rows(rows), root, workers=options.workers)
 
@@ -53,7 +56,12 @@ def _open(location: str) -> dict[str | None, Any]:
         raise FoodcapError("the hf dataset kind needs the datasets package: pip install 'foodcap-core[hf]'") from error
     path = Path(location).expanduser()
     try:
-        loaded = datasets.load_from_disk(str(path)) if HfDataset.detect(path) else datasets.load_dataset(location)
+        if HfDataset.detect(path):
+            loaded = datasets.load_from_disk(str(path))
+        elif path.is_file() and path.suffix.lower() in DATA_FILE_BUILDERS:
+            loaded = datasets.load_dataset(DATA_FILE_BUILDERS[path.suffix.lower()], data_files=str(path))
+        else:
+            loaded = datasets.load_dataset(location)
     except (FileNotFoundError, ValueError, OSError, ConnectionError) as error:
         raise FoodcapError(f"datasets could not load {location!r}: {error}") from error
     if isinstance(loaded, datasets.DatasetDict):
