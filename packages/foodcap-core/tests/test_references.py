@@ -17,9 +17,11 @@ from foodcap.predictions import record_references
 from foodcap.registry import get_registry, reset_registry
 from foodcap.reports import ReportSettings, compare_runs, load_runs, write_report
 from foodcap.runner import run
+from foodcap.splits import load_split_data
+from foodcap.training import TrainConfig, TrainOptions, train
 
 from conftest import COLOURS
-from dataset_layouts import five_captions, write_coco
+from dataset_layouts import five_captions, write_coco, write_karpathy
 
 QUIET = Console(quiet=True)
 
@@ -93,3 +95,22 @@ def test_records_written_before_references_were_kept_still_read() -> None:
     assert record_references({"reference": "Pea soup"}) == ["Pea soup"]
     assert record_references({"reference": "Pea soup", "references": ["Pea soup", "Green soup"]}) == [
         "Pea soup", "Green soup"]
+
+
+def test_training_learns_every_reference_of_an_image(counting_metric: None, kaggle_folder: Path,
+                                                     tmp_path: Path) -> None:
+    karpathy = write_karpathy(tmp_path / "karpathy")
+    data = load_split_data(DataConfig(dataset=str(karpathy)))
+    pairs = data.training_samples("train")
+    assert [pair.id for pair in pairs[:6]] == ["1000#0", "1000#1", "1000#2", "1000#3", "1000#4", "1001#0"]
+    assert len(pairs) == 4 * 5 and [pair.title for pair in pairs[:5]] == five_captions(0)
+    assert all(sorted(pair.references) == sorted(five_captions(0)) for pair in pairs[:5])
+    kaggle = load_split_data(DataConfig(dataset=str(kaggle_folder)))
+    assert kaggle.training_samples("train") == kaggle.samples("train")  # one reference: unchanged
+
+    result = train(TrainConfig(captioner="fake", options={"titles": ["a bowl of"]}, out=tmp_path / "trained",
+                               data=DataConfig(dataset=str(karpathy), batch_size=8, num_workers=0),
+                               evaluation=EvalConfig(metrics=["reference-count"]),
+                               train=TrainOptions(epochs=1, lr=1e-2)), get_registry(), QUIET)
+    assert result.test_scores is not None and result.test_scores.corpus == {"reference-count": 5.0}
+    assert result.test_count == 2

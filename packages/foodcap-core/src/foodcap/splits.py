@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .config import DataConfig
@@ -23,6 +23,22 @@ class SplitData:
         """The split's samples in manifest order, optionally only the first ``limit``."""
         chosen = self.dataset.select(self.manifest.ids(split))
         return chosen[:limit] if limit else chosen
+
+    def training_samples(self, split: str, limit: int | None = None) -> list[Sample]:
+        """The split's samples, one per reference: an image with five captions is five training pairs.
+
+        Pair ``k`` learns reference ``k`` (its ``title``) and keeps the others for scoring; its id is
+        ``<id>#<k>``. Images with one reference (Kaggle) come back unchanged.
+        """
+        return [pair for sample in self.samples(split, limit) for pair in reference_pairs(sample)]
+
+
+def reference_pairs(sample: Sample) -> list[Sample]:
+    if len(sample.references) == 1:
+        return [sample]
+    references = sample.references
+    return [replace(sample, id=f"{sample.id}#{k}", references=(reference, *references[:k], *references[k + 1:]))
+            for k, reference in enumerate(references)]
 
 
 def dataset_options(data: DataConfig) -> DatasetOptions:

@@ -116,7 +116,7 @@ class Trainer:
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
         self.data = load_split_data(config.data)
-        self.train_samples = self.data.samples("train", config.data.limit)
+        self.train_samples = self.data.training_samples("train", config.data.limit)
         self.val_samples = self.data.samples("val", config.data.limit)
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
