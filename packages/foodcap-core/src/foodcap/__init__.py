@@ -1,36 +1,86 @@
-"""foodcap: caption, fine-tune and fairly compare image captioners on food images."""
+"""foodcap: caption, fine-tune and fairly compare image captioners on food images.
 
-from .captioner import (
-    Batch,
-    Captioner,
-    CaptionerOptions,
-    GenerationOptions,
-    ImagePreprocessor,
-    TrainableCaptioner,
-    TrainingCollator,
-)
+``import foodcap`` is cheap: everything that needs torch or transformers (captioners, the
+runner, the trainer) is imported on first use of the name, through ``__getattr__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import FoodcapError
-from .freeze import FreezeComponents, FreezePolicy, parameter_counts
 from .hookspecs import hookimpl
-from .metric import Metric, MetricOptions, MetricScore, check_corpus
 from .version import __version__
+
+# name -> module that defines it, imported when the name is first used.
+_LAZY = {
+    **dict.fromkeys(("Batch", "Captioner", "ImagePreprocessor", "TrainableCaptioner", "TrainingCollator"),
+                    ".captioner"),
+    **dict.fromkeys(("CaptionerOptions", "GenerationOptions"), ".captioner_options"),
+    **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
+    **dict.fromkeys(("Metric", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
+    **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
+    **dict.fromkeys(("DatasetRecord",), ".dataset.records"),
+    **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
+    **dict.fromkeys(("load_captioner", "load_dataset", "merge", "run", "score", "train", "RunSummary",
+                     "TrainSummary", "Scores"), ".api"),
+}
 
 __all__ = [
     "Batch",
     "Captioner",
     "CaptionerOptions",
+    "check_corpus",
+    "DatasetKind",
+    "DatasetOptions",
+    "DatasetRecord",
     "FoodcapError",
     "FreezeComponents",
     "FreezePolicy",
     "GenerationOptions",
+    "hookimpl",
     "ImagePreprocessor",
+    "load_captioner",
+    "load_dataset",
+    "merge",
     "Metric",
     "MetricOptions",
     "MetricScore",
+    "parameter_counts",
+    "RecipeDataset",
+    "run",
+    "RunSummary",
+    "Sample",
+    "score",
+    "Scores",
+    "train",
     "TrainableCaptioner",
     "TrainingCollator",
+    "TrainSummary",
     "__version__",
-    "check_corpus",
-    "hookimpl",
-    "parameter_counts",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'foodcap' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+if TYPE_CHECKING:
+    from .api import RunSummary, Scores, TrainSummary, load_captioner, load_dataset, merge, run, score, train
+    from .captioner import Batch, Captioner, ImagePreprocessor, TrainableCaptioner, TrainingCollator
+    from .captioner_options import CaptionerOptions, GenerationOptions
+    from .dataset.kinds import DatasetKind, DatasetOptions
+    from .dataset.recipe_dataset import RecipeDataset, Sample
+    from .dataset.records import DatasetRecord
+    from .freeze import FreezeComponents, FreezePolicy, parameter_counts
+    from .metric import Metric, MetricOptions, MetricScore, check_corpus

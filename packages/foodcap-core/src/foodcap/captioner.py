@@ -5,51 +5,22 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import torch
 from PIL.Image import Image
-from pydantic import BaseModel, ConfigDict, Field
+
+from .captioner_options import CaptionerOptions, GenerationOptions
+from .dataset.image_files import UnreadableImage, open_rgb
+from .errors import FoodcapError
+
+__all__ = ["Batch", "Captioner", "CaptionerOptions", "GenerationOptions", "ImagePreprocessor",
+           "TrainableCaptioner", "TrainingCollator"]
 
 if TYPE_CHECKING:
     from .dataset import Sample
 
 Batch = dict[str, torch.Tensor]
-
-
-class GenerationOptions(BaseModel):
-    """Decoding settings; ``None`` means "the captioner's own default"."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    max_new_tokens: int | None = Field(None, ge=1, description="Most tokens to generate per caption.")
-    num_beams: int | None = Field(None, ge=1, description="Beam width (1 = greedy).")
-    no_repeat_ngram_size: int | None = Field(None, ge=0, description="Forbid repeating n-grams of this size.")
-    repetition_penalty: float | None = Field(None, gt=0, description="Penalty (>1) on repeated tokens.")
-    length_penalty: float | None = Field(None, description="Beam-search length penalty.")
-
-    def merged_over(self, defaults: Mapping[str, Any]) -> dict[str, Any]:
-        """The captioner's defaults with every option the user set laid over them."""
-        return {**defaults, **self.model_dump(exclude_none=True)}
-
-
-class CaptionerOptions(BaseModel):
-    """Options every captioner takes. Plugins subclass this to add their own fields."""
-
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-    model: str | None = Field(None, description="Hub id or local folder; None = the captioner's default.")
-    checkpoint: Path | None = Field(None, description="A folder written by `foodcap train`.")
-    random_weights: Literal["tiny", "full"] | None = Field(
-        None, description="Build the architecture offline with random weights instead of loading."
-    )
-    device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    device_map: Literal["auto", "balanced", "balanced_low_0", "sequential"] | None = Field(
-        None, description="Spread one model over the visible GPUs (accelerate's big-model placement).")
-    max_memory: str | None = Field(
-        None, description="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=64GiB.")
-    generation: GenerationOptions = Field(default_factory=GenerationOptions)
 
 
 class ImagePreprocessor(Protocol):
@@ -96,9 +67,19 @@ class Captioner(ABC):
     def device(self) -> torch.device:
         return torch.device("cpu")
 
-    def caption(self, images: list[Image]) -> list[str]:
-        """Caption RGB images in one batch."""
-        return self.generate(self.preprocessor()(images))
+    def caption(self, images: Sequence[Image | str | Path], batch_size: int = 16) -> list[str]:
+        """Caption images (PIL images or image files) in batches of ``batch_size``, in order.
+
+        Files are decoded to RGB as the runner decodes them; one that cannot be read is a FoodcapError.
+        """
+        if batch_size < 1:
+            raise FoodcapError(f"batch_size must be at least 1, got {batch_size}")
+        preprocess = self.preprocessor()
+        captions: list[str] = []
+        for start in range(0, len(images), batch_size):
+            batch = [_as_rgb(image) for image in images[start:start + batch_size]]
+            captions.extend(self.generate(preprocess(batch)))
+        return captions
 
     def use_examples(self, pool: Sequence[Sample]) -> None:
         """Few-shot captioners take their examples from ``pool`` (the train split, never the
@@ -162,3 +143,12 @@ class TrainableCaptioner(Captioner):
         The returned tensors have the batch as their first dimension; ``loss`` must accept them.
         """
         raise NotImplementedError(f"{self.name} does not support encoder caching")
+
+
+def _as_rgb(image: Image | str | Path) -> Image:
+    if isinstance(image, (str, Path)):
+        try:
+            return open_rgb(Path(image))[0]
+        except UnreadableImage as error:
+            raise FoodcapError(f"cannot caption {error}") from error
+    return image if image.mode == "RGB" else image.convert("RGB")

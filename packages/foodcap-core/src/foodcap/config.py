@@ -29,7 +29,18 @@ class _Section(BaseModel):
 
 
 class DataConfig(_Section):
-    dataset: str = Field("sample", description="Kaggle-layout folder, or 'sample' for the bundled one.")
+    dataset: str = Field(
+        "sample", description="Dataset folder or file (kind detected), KIND:PATH, or 'sample' for the bundled one."
+    )
+    dataset_kind: str | None = Field(
+        None, description="Dataset kind, e.g. kaggle-food, imagefolder, coco, hf (default: detected)."
+    )
+    image_column: str | None = Field(None, description="Image column of an hf dataset (default: its Image column).")
+    caption_column: str | None = Field(
+        None, description="Caption column (imagefolder, hf; default: caption, captions, text, title...)."
+    )
+    image_root: Path | None = Field(None, description="Folder a COCO JSON's image paths start from (default: its folder).")
+    own_split: bool = Field(True, description="Use the dataset's own train/val/test split when it has one.")
     split: Split = Field("test", description="Which split to caption.")
     split_ratios: tuple[float, float, float] = Field(
         (0.8, 0.1, 0.1), description="Train/val/test fractions, comma-separated."

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from .captioner import TrainableCaptioner
 from .errors import FoodcapError
+
+if TYPE_CHECKING:  # freeze policies register at plugin load, which must not import torch
+    from .captioner import TrainableCaptioner
 
 
 class FreezePolicy(ABC):

@@ -29,5 +29,10 @@ def register_freeze_policies(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def register_datasets(register: Callable[..., None]) -> None:
+    """Register DatasetKind classes: ``register(MyKind | "pkg.module:MyKind", name, description)``."""
+
+
+@hookspec
 def register_commands(cli: click.Group) -> None:
     """Add click commands to the ``foodcap`` command group."""

@@ -1,4 +1,7 @@
-"""What the installed plugins registered: captioners, metrics and freeze policies, by name."""
+"""What the installed plugins registered: captioners, metrics, freeze policies and dataset kinds, by name.
+
+Imports no model library: registered classes are imported on first use.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +10,23 @@ import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import click
 
-from .captioner import Captioner, CaptionerOptions
 from .config import deep_merge, validate
 from .errors import FoodcapError
-from .freeze import FreezePolicy
-from .metric import Metric
 from .plugins import PluginSource, load_plugins, plugin_source, pm
+
+if TYPE_CHECKING:
+    from .captioner import Captioner, CaptionerOptions
+    from .dataset.kinds import DatasetKind
+    from .freeze import FreezePolicy
+    from .metric import Metric
 
 logger = logging.getLogger("foodcap")
 
-Kind = Literal["captioner", "metric", "freeze-policy"]
+Kind = Literal["captioner", "metric", "freeze-policy", "dataset"]
 T = TypeVar("T")
 
 
@@ -68,9 +74,11 @@ class Registry:
     captioners: dict[str, Entry[type[Captioner]]] = field(default_factory=dict)
     metrics: dict[str, Entry[type[Metric]]] = field(default_factory=dict)
     freeze_policies: dict[str, Entry[type[FreezePolicy]]] = field(default_factory=dict)
+    datasets: dict[str, Entry[type[DatasetKind]]] = field(default_factory=dict)
 
     def entries(self) -> list[Entry[Any]]:
-        return [*self.captioners.values(), *self.metrics.values(), *self.freeze_policies.values()]
+        return [*self.captioners.values(), *self.metrics.values(), *self.freeze_policies.values(),
+                *self.datasets.values()]
 
     def captioner(self, name: str) -> Entry[type[Captioner]]:
         return _lookup(self.captioners, name, "captioner")
@@ -80,6 +88,9 @@ class Registry:
 
     def freeze_policy(self, name: str) -> Entry[type[FreezePolicy]]:
         return _lookup(self.freeze_policies, name, "freeze policy")
+
+    def dataset(self, name: str) -> Entry[type[DatasetKind]]:
+        return _lookup(self.datasets, name, "dataset kind")
 
     def captioner_options(
         self, name: str, values: Mapping[str, Any], flags: Mapping[str, str] | None = None
@@ -141,6 +152,7 @@ def _collect() -> Registry:
         ("register_captioners", "captioner", registry.captioners),
         ("register_metrics", "metric", registry.metrics),
         ("register_freeze_policies", "freeze-policy", registry.freeze_policies),
+        ("register_datasets", "dataset", registry.datasets),
     ):
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             source = plugin_source(impl.plugin_name)

@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 
 from .captioner import Captioner
-from .config import DataConfig, RunConfig
+from .config import DataConfig, RunConfig, validate
 from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
 from .errors import FoodcapError
@@ -28,10 +28,11 @@ from .image_batches import CaptionCollate, DecodedBatch, batch_loader
 from .launch import Launch, Shard, decided_by_rank0, detect_launch
 from .metric import Metric
 from .placement import for_rank
+from .predictions import prediction_record, record_references
 from .progress import image_progress
 from .registry import Registry
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
-from .run_merge import merge_records, part_reports, unfinished_shards
+from .run_merge import merge_records, part_reports, recorded_config, unfinished_shards
 from .run_parts import FolderLock, PartWriter, count_lines, new_launch_id, part_name, part_status
 from .scoring import Scores, resolve_metrics, score, shuffled_control
 from .splits import SplitData, load_split_data
@@ -67,9 +68,6 @@ class CaptionLog:
             self.repairs[repair] = self.repairs.get(repair, 0) + 1
         self.captioned += len(batch.samples)
 
-
-def prediction_record(sample: Sample, caption: str) -> dict[str, Any]:
-    return {"id": sample.id, "image": str(sample.image), "reference": sample.title, "caption": caption}
 
 
 def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
@@ -192,7 +190,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
-    data = load_split_data(config.data)
+    data = load_split_data(config.data, registry)
     samples = data.samples(config.data.split, config.data.limit)
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
 
@@ -265,7 +263,7 @@ def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]
     the shuffled-image control. Records of other ids stay in predictions.jsonl, unscored."""
     merged = merge_records(folder.path, samples)
     records = merged.records
-    predictions, references = [r["caption"] for r in records], [[r["reference"]] for r in records]
+    predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
     scores = score(metrics, predictions, references)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
@@ -337,3 +335,26 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
         **dataset_record(data, log),
     })
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
+
+
+def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None) -> RunResult:
+    """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done."""
+    if not folder.is_dir():
+        raise FoodcapError(f"{folder} is not a run folder")
+    config = validate(RunConfig, {**recorded_config(folder), "out": str(folder), "resume": True, "shard": None})
+    if metrics is not None:
+        config.evaluation.metrics = metrics
+    unfinished = unfinished_shards(folder)
+    if unfinished:
+        raise FoodcapError(f"cannot merge {folder}: shard(s) {', '.join(map(str, unfinished))} of "
+                           f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
+                           f"same options) or caption what is left in one process with `foodcap run --resume "
+                           f"--out {folder}`")
+    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    data = load_split_data(config.data, registry)
+    lock = FolderLock(folder, shared=False)
+    try:
+        return finish_run(RunFolder(folder, resume=True), config, data,
+                          data.samples(config.data.split, config.data.limit), scorers, {}, Launch())
+    finally:
+        lock.release()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .config import DataConfig
-from .dataset import RecipeDataset, Sample, SplitManifest, load_dataset, split_manifest
+from .dataset import RecipeDataset, Sample, SplitManifest, split_manifest
+from .dataset.kinds import DatasetOptions
+from .dataset.selection import open_dataset
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
 @dataclass
@@ -18,8 +24,35 @@ class SplitData:
         chosen = self.dataset.select(self.manifest.ids(split))
         return chosen[:limit] if limit else chosen
 
+    def training_samples(self, split: str, limit: int | None = None) -> list[Sample]:
+        """The split's samples, one per reference: an image with five captions is five training pairs.
 
-def load_split_data(data: DataConfig) -> SplitData:
-    dataset = load_dataset(data.dataset)
-    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed)
+        Pair ``k`` learns reference ``k`` (its ``title``) and keeps the others for scoring; its id is
+        ``<id>#<k>``. Images with one reference (Kaggle) come back unchanged.
+        """
+        return [pair for sample in self.samples(split, limit) for pair in reference_pairs(sample)]
+
+
+def reference_pairs(sample: Sample) -> list[Sample]:
+    if len(sample.references) == 1:
+        return [sample]
+    references = sample.references
+    return [replace(sample, id=f"{sample.id}#{k}", references=(reference, *references[:k], *references[k + 1:]))
+            for k, reference in enumerate(references)]
+
+
+def dataset_options(data: DataConfig) -> DatasetOptions:
+    return DatasetOptions(image_column=data.image_column, caption_column=data.caption_column,
+                          image_root=data.image_root)
+
+
+def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:
+    """Read the dataset (any installed kind) and split it: its own split, or one drawn by seed and ratios."""
+    if registry is None:
+        from .registry import get_registry
+
+        registry = get_registry()
+    dataset = open_dataset(data.dataset, registry, data.dataset_kind, dataset_options(data))
+    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed,
+                              own_split=data.own_split)
     return SplitData(dataset, manifest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -14,38 +15,63 @@ from rich.markup import escape
 from ..errors import FoodcapError
 from ..launch import RankStopped, detect_launch
 from ..registry import add_plugin_commands
-from .bench_command import bench_command
-from .compare_command import compare_command
-from .demo_command import demo_command
-from .merge_command import merge_command
-from .plugins_command import plugins_command
-from .report_command import report_command
-from .run_command import run_command
-from .sweep_command import sweep_command
-from .train_command import train_command
 
 err_console = Console(stderr=True)
 
+# Built-in commands: (module, attribute, one-line help). A module is imported only when its command
+# runs or shows its own --help, so `foodcap --help` never imports torch or transformers.
+BUILTIN_COMMANDS = {
+    "run": ("run_command", "run_command", "Caption a dataset split with a captioner and score it."),
+    "plugins": ("plugins_command", "plugins_command",
+                "List every registered captioner, metric, freeze policy and dataset kind."),
+    "train": ("train_command", "train_command", "Fine-tune a captioner on the train split, validating every epoch."),
+    "demo": ("demo_command", "demo_command",
+             "Evaluate an untrained tiny captioner on the sample, fine-tune it, evaluate again."),
+    "bench": ("bench_command", "bench_command", "Time the data pipeline, batched captioning and cached-encoder epochs."),
+    "compare": ("compare_command", "compare_command", "Compare run folders: a row per metric and a column per run."),
+    "report": ("report_command", "report_command", "Write an HTML report of run folders: table, curves, gallery."),
+    "sweep": ("sweep_command", "sweep_command",
+              "Search learning rate, weight decay, warmup, batch size and freeze policy with optuna."),
+    "merge": ("merge_command", "merge_command", "Merge the parts of a sharded run into predictions.jsonl and score it."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A click group whose built-in commands are imported when used, listed from ``BUILTIN_COMMANDS``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*BUILTIN_COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in BUILTIN_COMMANDS:
+            return None
+        module, attribute, _ = BUILTIN_COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list, with built-ins' help from the table rather than from importing them."""
+        rows = [(name, BUILTIN_COMMANDS[name][2] if name in BUILTIN_COMMANDS and name not in self.commands
+                 else self.commands[name].get_short_help_str(limit=formatter.width - 6 - len(name)))
+                for name in self.list_commands(ctx)
+                if name in BUILTIN_COMMANDS or not self.commands[name].hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="foodcap-core")
 def cli() -> None:
     """Caption, fine-tune and compare image captioners on food images.
 
-    Captioners and metrics come from installed plugins (`foodcap plugins` lists them).
+    Captioners, metrics and dataset kinds come from installed plugins (`foodcap plugins` lists them).
     Add --debug anywhere to see full tracebacks.
     """
 
-
-cli.add_command(run_command)
-cli.add_command(plugins_command)
-cli.add_command(train_command)
-cli.add_command(demo_command)
-cli.add_command(bench_command)
-cli.add_command(compare_command)
-cli.add_command(report_command)
-cli.add_command(sweep_command)
-cli.add_command(merge_command)
 
 
 def _configure_logging(debug: bool) -> None:

@@ -11,7 +11,7 @@ import click
 import tomllib
 from pydantic import BaseModel
 
-from ..captioner import CaptionerOptions
+from ..captioner_options import CaptionerOptions
 from ..cli_flags import Flag, flag_names, flags_for, values_from_flags, with_flags
 from ..config import deep_merge, read_config_file, validate
 from ..errors import FoodcapError

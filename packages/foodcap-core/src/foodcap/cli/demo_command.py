@@ -8,10 +8,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .. import api
 from ..config import DataConfig, RunConfig
-from ..registry import get_registry
-from ..runner import default_run_folder, run
-from ..training import TrainConfig, TrainOptions, train
+from ..runner import default_run_folder
+from ..training import TrainConfig, TrainOptions
 
 # Settings that make the gain visible on the bundled sample in under a minute on 2 CPU cores.
 DEMO_TRAINING = TrainOptions(epochs=30, lr=2e-3, warmup_ratio=0.05, weight_decay=0.0, eval_every=100)
@@ -30,20 +30,19 @@ def demo_command(out: Path | None, captioner: str, epochs: int) -> None:
     """
     console = Console()
     out = out or default_run_folder("demo")
-    registry = get_registry()
     data = DataConfig(dataset="sample", batch_size=32)
-    before = run(RunConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, out=out / "untrained"),
-                 registry, console)
+    before = api.run(config=RunConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, out=out / "untrained"),
+                     console=console)
     training = DEMO_TRAINING.model_copy(update={"epochs": epochs})
-    after = train(TrainConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, train=training,
-                              out=out / "fine-tuned"), registry, console)
+    after = api.train(config=TrainConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, train=training,
+                                         out=out / "fine-tuned"), console=console)
     table = Table(title=f"{captioner} (tiny, random init) on the sample's test split")
     table.add_column("model")
-    names = list(before.scores.corpus)
+    names = list(before.scores)
     for name in names:
         table.add_column(name, justify="right")
-    table.add_row("untrained", *(f"{before.scores.corpus[n]:.4f}" for n in names))
+    table.add_row("untrained", *(f"{before.scores[n]:.4f}" for n in names))
     if after.test_scores is not None:
-        table.add_row(f"fine-tuned ({epochs} epochs)", *(f"{after.test_scores.corpus[n]:.4f}" for n in names))
+        table.add_row(f"fine-tuned ({epochs} epochs)", *(f"{after.test_scores[n]:.4f}" for n in names))
     console.print(table)
     console.print(f"runs: {out / 'untrained'} and {out / 'fine-tuned'}")

@@ -14,7 +14,7 @@ from ..registry import get_registry
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 def plugins_command(as_json: bool) -> None:
-    """List every registered captioner, metric and freeze policy, and which package provides it."""
+    """List every registered captioner, metric, freeze policy and dataset kind, and which package provides it."""
     rows = [
         {
             "name": entry.name,

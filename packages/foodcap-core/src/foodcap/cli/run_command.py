@@ -11,19 +11,16 @@ from rich.table import Table
 from ..cli_flags import flag_names
 from ..config import RunConfig
 from ..launch import detect_launch
-from ..registry import get_registry
-from ..runner import run
-from ..scoring import Scores
 from .config_options import build_config, config_flags, configurable
 
 RUN_FLAGS = config_flags(RunConfig)
 
 
-def scores_table(title: str, scores: Scores, count: int) -> Table:
+def scores_table(title: str, scores: dict[str, float], count: int) -> Table:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("score", justify="right")
-    for name, value in scores.corpus.items():
+    for name, value in scores.items():
         table.add_row(name, f"{value:.4f}")
     table.caption = f"{count} images"
     return table
@@ -39,6 +36,11 @@ def run_command(**kwargs: Any) -> None:
       foodcap run --captioner vit-gpt2 --random-weights tiny --dataset sample
       foodcap run --captioner vit-gpt2 --dataset ~/data/food --split test --batch-size 64
       foodcap run --captioner llama-lora-1b --checkpoint runs/llama-train --metrics bleu-1,meteor
+      foodcap run --captioner vit-gpt2 --dataset coco:annotations/captions_val2014.json --image-root val2014
+      foodcap run --captioner vit-gpt2 --dataset menu-photos/ --caption-column dish   (imagefolder)
+
+    --dataset takes any installed dataset kind (kaggle-food, imagefolder, coco, hf, plugins'),
+    detected from the path or named with --dataset-kind or KIND:PATH (`foodcap plugins` lists them).
 
     \b
     Several GPUs or machines (each rank captions its share; rank 0 merges and scores):
@@ -50,9 +52,11 @@ def run_command(**kwargs: Any) -> None:
 
     Writes predictions.jsonl, metrics.json, run.json and split.json into --out.
     """
+    from .. import api  # the runner imports torch: only when a run starts
+
     console = Console(quiet=not detect_launch().is_main)  # one console per launch: rank 0's
     config = build_config(RunConfig, RUN_FLAGS, kwargs)
-    result = run(config, get_registry(), console, flag_names(RUN_FLAGS))
+    result = api.run(config=config, console=console, flags=flag_names(RUN_FLAGS))
     if not result.merged:
         return
     if result.failures:

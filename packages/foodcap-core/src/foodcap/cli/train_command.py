@@ -8,8 +8,7 @@ import click
 from rich.console import Console
 
 from ..cli_flags import flag_names
-from ..registry import get_registry
-from ..training import TrainConfig, train
+from ..training.options import TrainConfig
 from .config_options import build_config, config_flags, configurable
 from .run_command import scores_table
 
@@ -33,9 +32,11 @@ def train_command(**kwargs: Any) -> None:
     resumable with --resume), best/ (a checkpoint for `foodcap run --checkpoint`), and the test
     split's predictions.jsonl, metrics.json and run.json.
     """
+    from .. import api  # the trainer imports torch: only when training starts
+
     console = Console()
     config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
-    result = train(config, get_registry(), console, flag_names(TRAIN_FLAGS))
+    result = api.train(config=config, console=console, flags=flag_names(TRAIN_FLAGS))
     if result.test_scores is not None:
         console.print(scores_table(f"{config.captioner} (best epoch) on test", result.test_scores, result.test_count))
     console.print(f"training folder: {result.folder}")

@@ -59,7 +59,7 @@ def load_dataset(location: str | Path, *, workers: int = 1) -> RecipeDataset:
             continue
         for repair in candidate.repairs:
             report.add_repair(repair)
-        samples.append(Sample(candidate.row.id, folder.images_dir / candidate.file_name, candidate.title))
+        samples.append(Sample(candidate.row.id, folder.images_dir / candidate.file_name, (candidate.title,)))
     return RecipeDataset(root=root, samples=samples, report=report)
 
 

@@ -12,11 +12,29 @@ from .cleaning_report import CleaningReport
 
 @dataclass(frozen=True)
 class Sample:
-    """One cleaned, usable row: an image and its reference caption (the recipe title)."""
+    """One cleaned, usable image and its reference captions (for Kaggle: the recipe title).
 
-    id: str  # the CSV's first (unnamed) column, so ids survive re-ordering and re-cleaning
+    ``references`` may be given as one string (the Kaggle title). ``group`` keeps samples on one side
+    of a split (default: the first reference's normalised text); ``split`` is the dataset's own
+    split (``train``, ``val`` or ``test``) when it has one.
+    """
+
+    id: str  # the dataset's own id (Kaggle: the CSV's first column), so ids survive re-cleaning
     image: Path  # absolute
-    title: str
+    references: tuple[str, ...]
+    group: str | None = None
+    split: str | None = None
+
+    def __post_init__(self) -> None:
+        references = (self.references,) if isinstance(self.references, str) else tuple(self.references)
+        if not references:
+            raise ValueError(f"sample {self.id!r} has no reference caption")
+        object.__setattr__(self, "references", references)
+
+    @property
+    def title(self) -> str:
+        """The first reference: what training learns and what one-reference readers show."""
+        return self.references[0]
 
 
 @dataclass

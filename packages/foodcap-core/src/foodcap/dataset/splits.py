@@ -27,6 +27,7 @@ class SplitManifest:
     train: list[str]
     val: list[str]
     test: list[str]
+    given: bool = False  # the dataset's own split, not one drawn by seed and ratios
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ratios", _checked_ratios(self.ratios))
@@ -73,6 +74,7 @@ class SplitManifest:
             raise FoodcapError(f"{path} is not a foodcap split manifest (format {_FORMAT})")
         try:
             return cls(
+                given=_exact(document.get("given", False), bool),
                 seed=_exact(document["seed"], int),
                 ratios=tuple(document["ratios"]),  # type: ignore[arg-type]
                 **{split: [_exact(i, str) for i in _exact(document[split], list)] for split in SPLITS},
@@ -81,28 +83,33 @@ class SplitManifest:
             raise FoodcapError(f"split manifest {path} is malformed: {error}") from error
 
     def _content(self) -> dict[str, Any]:
-        return {"seed": self.seed, "ratios": list(self.ratios),
+        # "given" appears only when set, so the digests of drawn splits stay what they always were.
+        return {"seed": self.seed, "ratios": list(self.ratios), **({"given": True} if self.given else {}),
                 **{split: getattr(self, split) for split in SPLITS}}
 
 
 def split_manifest(
-    samples: Sequence[Sample], ratios: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0
+    samples: Sequence[Sample], ratios: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, own_split: bool = True
 ) -> SplitManifest:
-    """Split samples by title group, the same way on every machine and Python version.
+    """The dataset's own split when it has one (see ``has_own_split``) and ``own_split``; else one drawn by group.
 
-    Samples whose titles normalise alike (case, punctuation, spacing) form one group, so one
-    dish never sits on both sides of a split. Groups are shuffled by sha256(seed, title key),
+    A drawn split is the same on every machine and Python version. A sample's group is its
+    ``group`` or else its first reference normalised (case, punctuation, spacing), so one dish,
+    and every reference of one image, never sits on both sides of a split. Groups are shuffled by sha256(seed, title key),
     which depends on nothing but the data, then laid end to end; each goes to the split whose
     share of the line holds the group's midpoint (exact fractions, no float drift).
     """
     checked = _checked_ratios(ratios)
+    if own_split and has_own_split(samples):
+        return given_split_manifest(samples, seed)
     groups: dict[str, list[str]] = {}
     seen: set[str] = set()
     for sample in samples:
         if sample.id in seen:
             raise FoodcapError(f"sample id {sample.id!r} appears twice; ids must be unique to split")
         seen.add(sample.id)
-        groups.setdefault(title_group_key(sample.title), []).append(sample.id)
+        key = f"group\x00{sample.group}" if sample.group is not None else title_group_key(sample.title)
+        groups.setdefault(key, []).append(sample.id)
 
     def shuffle_key(title_key: str) -> tuple[str, str]:
         return hashlib.sha256(f"{seed}\x00{title_key}".encode()).hexdigest(), title_key
@@ -119,6 +126,27 @@ def split_manifest(
         position += len(ids)
     train, val, test = (sorted(bucket, key=_id_order) for bucket in buckets)
     return SplitManifest(seed=seed, ratios=checked, train=train, val=val, test=test)
+
+
+def has_own_split(samples: Sequence[Sample]) -> bool:
+    """Every sample has a split and some are held out: a dataset that is all "train" (a lone
+    ``load_dataset`` split) gets a drawn split instead, or nothing would be left to test on."""
+    return bool(samples) and all(s.split for s in samples) and any(s.split != "train" for s in samples)
+
+
+def given_split_manifest(samples: Sequence[Sample], seed: int = 0) -> SplitManifest:
+    """The split the dataset itself gives (COCO Karpathy, split folders); ratios are the resulting shares."""
+    buckets: dict[str, list[str]] = {split: [] for split in SPLITS}
+    for sample in samples:
+        if sample.split not in buckets:
+            raise FoodcapError(f"sample {sample.id!r} has split {sample.split!r}; expected train, val or test")
+        buckets[sample.split].append(sample.id)
+    total = len(samples)
+    shares = [len(buckets[split]) / total for split in SPLITS]
+    shares[0] = 1.0 - shares[1] - shares[2]  # exact sum, whatever the float rounding
+    train, val, test = (sorted(buckets[split], key=_id_order) for split in SPLITS)
+    return SplitManifest(seed=seed, ratios=(shares[0], shares[1], shares[2]), train=train, val=val, test=test,
+                         given=True)
 
 
 def _checked_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..predictions import record_references
 from .run_records import EVALUATION_FIELDS, RunRecord
 
 COUNT_ROW = "images"
@@ -16,6 +17,7 @@ _DIFFERENCE = {
     "manifest_digest": "split manifests (different data, ratios or seed)",
     "limit": "image limits (--limit)",
     "count": "numbers of scored images",
+    "references": "numbers of references per image (scores against more references run higher)",
 }
 
 
@@ -76,6 +78,13 @@ class Comparison:
         return notes
 
 
+def references_per_image(run: RunRecord) -> float | None:
+    """The mean number of references the run's images were scored against (None without predictions)."""
+    if not run.predictions:
+        return None
+    return round(sum(len(record_references(r)) for r in run.predictions) / len(run.predictions), 2)
+
+
 def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
     evaluated = [run for run in runs if run.evaluated]
     mismatches = []
@@ -83,6 +92,9 @@ def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
         values = {run.label: run.evaluated_on(name) for run in evaluated}
         if len({repr(value) for value in values.values()}) > 1:
             mismatches.append(Mismatch(name, values))
+    references = {run.label: references_per_image(run) for run in evaluated}
+    if len({value for value in references.values() if value is not None}) > 1:
+        mismatches.append(Mismatch("references", references))
     return mismatches
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..predictions import record_references
 from .run_records import RunRecord
 
 T = TypeVar("T")
@@ -26,9 +27,13 @@ class GalleryItem:
     """One image with its ground truth and the captions shown next to it."""
 
     id: str
-    reference: str
+    references: list[str]  # every reference caption of the image (COCO has five)
     image: str | None  # path relative to the report folder; None when the source image is gone
     captions: list[Caption]
+
+    @property
+    def reference(self) -> str:
+        return self.references[0]
 
 
 def evenly_spaced(items: Sequence[T], count: int) -> list[T]:
@@ -90,8 +95,8 @@ def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, im
     for record in evenly_spaced(shared, count):
         captions = [Caption(run.label, ids[record["id"]]["caption"], _score(ids[record["id"]], metric))
                     for run, ids in zip(with_predictions, by_run)]
-        items.append(GalleryItem(record["id"], record["reference"], images.relative(record["id"], record["image"]),
-                                 captions))
+        items.append(GalleryItem(record["id"], record_references(record),
+                                 images.relative(record["id"], record["image"]), captions))
     return items
 
 
@@ -107,7 +112,7 @@ def best_and_worst(run: RunRecord, count: int, metric: str | None,
              if record["id"] not in shown][:count]
 
     def item(record: dict[str, Any]) -> GalleryItem:
-        return GalleryItem(record["id"], record["reference"], images.relative(record["id"], record["image"]),
+        return GalleryItem(record["id"], record_references(record), images.relative(record["id"], record["image"]),
                            [Caption(run.label, record["caption"], _score(record, metric))])
 
     return [item(record) for record in best], [item(record) for record in worst]

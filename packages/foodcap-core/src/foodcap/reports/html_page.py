@@ -136,8 +136,16 @@ def _card(item: GalleryItem, metric: str | None) -> str:
         + (f' <span class="score">{escape(metric or "")} {caption.score:.3f}</span>' if caption.score is not None else "")
         + "</li>" for caption in item.captions)
     return (f'<figure class="card">{picture}<figcaption><div class="id">{escape(item.id)}</div>'
-            f'<div class="truth"><b>Ground truth:</b> {escape(item.reference)}</div><ul>{captions}</ul>'
+            f'{_truth(item.references)}<ul>{captions}</ul>'
             "</figcaption></figure>")
+
+
+def _truth(references: Sequence[str]) -> str:
+    """The ground truth: one line, or every reference in a list when the image has several."""
+    if len(references) == 1:
+        return f'<div class="truth"><b>Ground truth:</b> {escape(references[0])}</div>'
+    listed = "".join(f"<li>{escape(reference)}</li>" for reference in references)
+    return f'<div class="truth"><b>Ground truth ({len(references)} references):</b><ol>{listed}</ol></div>'
 
 
 def _cards(items: Sequence[GalleryItem], metric: str | None, empty: str) -> str:

@@ -116,7 +116,7 @@ class Trainer:
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
         self.data = load_split_data(config.data)
-        self.train_samples = self.data.samples("train", config.data.limit)
+        self.train_samples = self.data.training_samples("train", config.data.limit)
         self.val_samples = self.data.samples("val", config.data.limit)
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
@@ -263,7 +263,7 @@ class Trainer:
         for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
                                                        self.config.data.num_workers, self.console, CaptionLog()):
             predictions.extend(captions)
-            references.extend([[s.title] for s in batch_samples])
+            references.extend([list(s.references) for s in batch_samples])
         return score(self.metrics, predictions, references)
 
     # -- checkpoints and records -------------------------------------------------------------------

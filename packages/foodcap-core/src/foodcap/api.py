@@ -1,0 +1,212 @@
+"""The Python API: what the ``foodcap`` commands do, one call away in a notebook.
+
+The commands are a thin layer over these functions: same configuration models, same runner and
+trainer. Errors raise ``FoodcapError`` (never ``sys.exit``); ``progress=False`` keeps them quiet.
+Keyword settings are routed by name to the config models' sections: ``dataset``, ``split``,
+``limit``, ``batch_size`` go to ``data``; ``metrics``, ``metric_dialect`` (or ``dialect``) to
+``evaluation``; ``epochs``, ``lr``, ``freeze``... to ``train``; anything else is a captioner option
+(``checkpoint``, ``device``, ``random_weights``, ``generation``, a plugin's own options).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+from rich.console import Console
+
+from .config import DataConfig, EvalConfig, RunConfig, deep_merge, validate
+from .dataset.recipe_dataset import RecipeDataset
+from .errors import FoodcapError
+from .metric import Dialect
+from .scoring import Scores
+
+if TYPE_CHECKING:
+    from .captioner import Captioner
+    from .registry import Registry
+    from .runner import RunResult
+    from .training import TrainConfig
+
+__all__ = ["RunSummary", "Scores", "TrainSummary", "load_captioner", "load_dataset", "run", "score", "train"]
+
+C = TypeVar("C", bound=RunConfig)
+_ALIASES = {"dialect": "metric_dialect"}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What ``run`` produced: corpus and per-image scores, the run folder and its timings (seconds)."""
+
+    folder: Path
+    scores: dict[str, float]
+    per_sample: dict[str, list[float]]
+    count: int
+    timings: dict[str, Any]
+    failures: dict[str, str]
+    cleaning_report: dict[str, Any] = field(default_factory=dict)
+    merged: bool = True  # False for a --shard job or a rank other than 0: it captioned, nothing was scored
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """What ``train`` produced: the folder (``best/`` is the checkpoint), per-epoch history, test scores."""
+
+    folder: Path
+    history: list[dict[str, Any]]
+    test_scores: dict[str, float] | None
+    test_count: int
+
+    @property
+    def best_checkpoint(self) -> Path:
+        return self.folder / "best"
+
+
+def _registry(registry: Registry | None) -> Registry:
+    if registry is not None:
+        return registry
+    from .registry import get_registry
+
+    return get_registry()
+
+
+def _console(progress: bool, console: Console | None) -> Console:
+    if not progress:
+        _quiet_model_libraries()
+    return console if console is not None else Console(quiet=not progress, stderr=True)
+
+
+def _quiet_model_libraries() -> None:
+    """No tqdm bars from transformers and the hub either (weight loading, shard writing)."""
+    import os
+
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
+def config_from_settings(model: type[C], captioner: str | None, settings: Mapping[str, Any],
+                         config: C | None = None) -> C:
+    """A config from keyword settings routed to their section by name, laid over ``config`` if given."""
+    sections: dict[str, type[BaseModel]] = {"data": DataConfig, "evaluation": EvalConfig}
+    train_section = model.model_fields.get("train")
+    if train_section is not None:
+        sections["train"] = train_section.annotation  # type: ignore[assignment]
+    values: dict[str, Any] = config.model_dump(exclude_unset=True) if config is not None else {}
+    routed: dict[str, Any] = {"options": {}}
+    for raw_key, value in settings.items():
+        key = _ALIASES.get(raw_key, raw_key)
+        section = next((name for name, section_model in sections.items() if key in section_model.model_fields), None)
+        if key == "options" and isinstance(value, Mapping):
+            routed["options"] = deep_merge(routed["options"], value)
+        elif section is not None:
+            routed.setdefault(section, {})[key] = str(value) if key == "dataset" else value
+        elif key in model.model_fields and key not in sections:
+            routed[key] = value
+        else:
+            routed["options"][key] = value
+    if captioner is not None:
+        routed["captioner"] = captioner
+    merged = deep_merge(values, routed)
+    if "captioner" not in merged:
+        raise FoodcapError("name a captioner, e.g. run('vit-gpt2', ...) (`foodcap plugins` lists them)")
+    return validate(model, merged)  # type: ignore[no-any-return]
+
+
+def load_captioner(name: str, *, progress: bool = True, registry: Registry | None = None,
+                   **options: Any) -> Captioner:
+    """A loaded captioner; ``caption(images)`` takes PIL images or image files.
+
+    ``options`` are the captioner's options: ``checkpoint``, ``model``, ``device``, ``random_weights``,
+    ``dtype``, ``generation={"num_beams": 1}``, or a plugin's own.
+    """
+    if not progress:
+        _quiet_model_libraries()
+    chosen = _registry(registry)
+    values = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
+    return chosen.captioner(name).obj.load(chosen.captioner_options(name, values))
+
+
+def load_dataset(location: str | Path, *, kind: str | None = None, registry: Registry | None = None,
+                 **options: Any) -> RecipeDataset:
+    """Read and clean a dataset of any installed kind (detected, or ``kind``); ``.report`` says what was skipped."""
+    from .dataset.selection import open_dataset
+
+    return open_dataset(str(location), _registry(registry), kind, options)
+
+
+def run(captioner: str | None = None, *, config: RunConfig | None = None, progress: bool = True,
+        console: Console | None = None, registry: Registry | None = None, flags: Mapping[str, str] | None = None,
+        **settings: Any) -> RunSummary:
+    """Caption a split and score it, writing the run folder (``out``): ``foodcap run`` in Python."""
+    from .runner import run as run_split
+
+    chosen = config_from_settings(RunConfig, captioner, settings, config) if settings or captioner else config
+    if chosen is None:
+        raise FoodcapError("name a captioner, e.g. run('vit-gpt2', ...) (`foodcap plugins` lists them)")
+    result = run_split(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
+    return _summary(result)
+
+
+def merge(folder: str | Path, *, metrics: Sequence[str] | None = None, registry: Registry | None = None) -> RunSummary:
+    """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``."""
+    from .runner import merge_run
+
+    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None))
+
+
+def _summary(result: RunResult) -> RunSummary:
+    if not result.merged:
+        return RunSummary(result.folder, {}, {}, 0, {}, dict(result.failures), merged=False)
+    record = _read_record(result.folder)
+    return RunSummary(result.folder, dict(result.scores.corpus), dict(result.scores.per_sample), result.count,
+                      dict(record.get("timings", {})), dict(result.failures),
+                      dict(record.get("cleaning_report", {})))
+
+
+def train(captioner: str | None = None, *, config: TrainConfig | None = None, progress: bool = True,
+          console: Console | None = None, registry: Registry | None = None, flags: Mapping[str, str] | None = None,
+          **settings: Any) -> TrainSummary:
+    """Fine-tune a captioner (``freeze``, ``epochs``, ``lr``...), writing ``out``: ``foodcap train`` in Python."""
+    from .training import TrainConfig as TrainConfigModel
+    from .training import train as train_captioner
+
+    chosen = config_from_settings(TrainConfigModel, captioner, settings, config) if settings or captioner else config
+    if chosen is None:
+        raise FoodcapError("name a captioner, e.g. train('vit-gpt2', ...) (`foodcap plugins` lists them)")
+    result = train_captioner(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
+    tested = result.test_scores
+    return TrainSummary(result.folder, result.history, dict(tested.corpus) if tested else None, result.test_count)
+
+
+def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
+          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", registry: Registry | None = None) -> Scores:
+    """Score captions against one or several references each (``references[i]`` may be a string).
+
+    ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Bad input
+    (different lengths, an image without references) is a FoodcapError.
+    """
+    from .metric import check_corpus
+    from .scoring import resolve_metrics
+    from .scoring import score as score_corpus
+
+    lists = [[refs] if isinstance(refs, str) else list(refs) for refs in references]
+    try:
+        check_corpus(list(predictions), lists)
+    except ValueError as error:
+        raise FoodcapError(f"cannot score: {error}") from error
+    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect)
+    return score_corpus(chosen, list(predictions), lists)
+
+
+def _read_record(folder: Path) -> dict[str, Any]:
+    """run.json as the runner wrote it (timings, the cleaning report with decode-time skips folded in)."""
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
