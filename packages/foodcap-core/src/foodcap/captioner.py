@@ -149,3 +149,10 @@ class TrainableCaptioner(Captioner):
         The returned tensors have the batch as their first dimension; ``loss`` must accept them.
         """
         raise NotImplementedError(f"{self.name} does not support encoder caching")
+
+
+def registered_captioner(alias: str, cls: type[Captioner], captioner: Captioner | None) -> dict[str, Any]:
+    """A run record's captioner: the registered name the user chose, with the class alongside
+    (one class may serve several names, e.g. every Gemma size)."""
+    described = captioner.describe() if captioner is not None else {}
+    return {**described, "name": alias, "class": f"{cls.__module__}.{cls.__qualname__}", "class_name": cls.name}

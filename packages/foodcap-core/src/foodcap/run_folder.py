@@ -15,6 +15,7 @@ PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 RUN = "run.json"
 SPLIT = "split.json"
+STARTED = "started.json"  # what the folder's work is (captioner, options, data), for --resume to compare
 
 
 def _current_umask() -> int:

@@ -11,14 +11,16 @@ from typing import Any
 
 from rich.console import Console
 
-from .captioner import Captioner
+from .captioner import Captioner, registered_captioner
 from .config import DataConfig, RunConfig
 from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
 from .image_batches import CaptionCollate, batch_loader
 from .metric import Metric
+from .preflight import require, run_checks
 from .progress import image_progress
 from .registry import Registry
+from .resume_check import check_resume, started_with
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
 from .scoring import Scores, resolve_metrics, score, shuffled_control
 from .splits import SplitData, load_split_data
@@ -95,12 +97,12 @@ def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]
     """Score what is on disk, in split order, store per-sample scores with each prediction, and
     run the shuffled-image control."""
     done = {record["id"]: record for record in folder.finished()}
-    records = [done[sample.id] for sample in samples if sample.id in done]
+    records = [done.pop(sample.id) for sample in samples if sample.id in done]
     predictions, references = [r["caption"] for r in records], [[r["reference"]] for r in records]
     scores = score(metrics, predictions, references)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
-    folder.rewrite_predictions(records)
+    folder.rewrite_predictions(records + list(done.values()))  # never drop a record the folder held
     return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores))
 
 
@@ -115,7 +117,8 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
         "limit": config.data.limit,
         "dialect": config.evaluation.metric_dialect,
     }
-    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus})
+    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
+                           **({"failures": scores.failures} if scores.failures else {})})
     return evaluated_on
 
 
@@ -134,12 +137,14 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
 
 
 def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None) -> RunResult:
+    require(run_checks(config, registry, flags))  # WordNet, Java, dataset, --out...: fail before the long part
     entry = registry.captioner(config.captioner)
     options = registry.captioner_options(config.captioner, config.options, flags)
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
     data = load_split_data(config.data)
     samples = data.samples(config.data.split, config.data.limit)
     folder = RunFolder(config.out or default_run_folder(config.captioner), resume=config.resume)
+    check_resume(folder.path, started_with(config, options, data.manifest.digest(), config.data.split), config.resume)
     console.print(data.dataset.report.render())
 
     todo = pending(folder, samples)
@@ -165,7 +170,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     folder.write(RUN, {
         "kind": "run",
         "config": config.model_dump(mode="json"),
-        "captioner": captioner.describe() if captioner else {"name": config.captioner},
+        "captioner": registered_captioner(config.captioner, entry.obj, captioner),
         "evaluated_on": evaluated_on,
         "versions": package_versions(),
         "hardware": describe_hardware(captioner.device) if captioner else {},

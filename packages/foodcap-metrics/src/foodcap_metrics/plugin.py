@@ -12,12 +12,11 @@ from .cider import CiderD
 from .meteor import Meteor
 from .rouge import RougeL
 
-METRICS = (Bleu1, Bleu2, Bleu3, Bleu4, RougeL, Meteor, CiderD)
+# meteor-1.5 is registered even without Java: asking for it then fails in pre-flight, naming what to install.
+METRICS = (Bleu1, Bleu2, Bleu3, Bleu4, RougeL, Meteor, CiderD, meteor15.Meteor15)
 
 
 @hookimpl
 def register_metrics(register: Callable[..., None]) -> None:
     for metric in METRICS:
         register(metric)
-    if meteor15.available():  # the original jar, where Java and pycocoevalcap are installed
-        register(meteor15.Meteor15)

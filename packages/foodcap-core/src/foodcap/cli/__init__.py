@@ -16,6 +16,7 @@ from ..registry import add_plugin_commands
 from .bench_command import bench_command
 from .compare_command import compare_command
 from .demo_command import demo_command
+from .doctor_command import doctor_command
 from .plugins_command import plugins_command
 from .report_command import report_command
 from .run_command import run_command
@@ -43,6 +44,7 @@ cli.add_command(bench_command)
 cli.add_command(compare_command)
 cli.add_command(report_command)
 cli.add_command(sweep_command)
+cli.add_command(doctor_command)
 
 
 def _configure_logging(debug: bool) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..cli_flags import flag_names
@@ -24,6 +25,8 @@ def scores_table(title: str, scores: Scores, count: int) -> Table:
     table.add_column("score", justify="right")
     for name, value in scores.corpus.items():
         table.add_row(name, f"{value:.4f}")
+    for name, reason in scores.failures.items():
+        table.add_row(name, f"[red]failed: {escape(reason)}[/]")
     table.caption = f"{count} images"
     return table
 

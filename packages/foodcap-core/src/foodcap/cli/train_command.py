@@ -13,8 +13,9 @@ from ..training import TrainConfig, train
 from .config_options import build_config, config_flags, configurable
 from .run_command import scores_table
 
-# The split is fixed by training (train/val, then test); `device` is accelerate's business.
-TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split", "device"}))
+# The split is fixed by training (train/val, then test). --device picks one process's device;
+# under torchrun or accelerate launch each rank gets its own.
+TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split"}))
 
 
 @configurable(TRAIN_FLAGS)

@@ -15,14 +15,17 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader
 
-from ..captioner import TrainableCaptioner
+from ..captioner import TrainableCaptioner, registered_captioner
 from ..environment import describe_hardware, package_versions
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
 from ..metric import Metric
+from ..placement import mixed_precision, resolve_device
+from ..preflight import require, train_checks
 from ..progress import image_progress
 from ..registry import Registry
+from ..resume_check import check_resume, started_with
 from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import (
     CaptionLog,
@@ -36,8 +39,9 @@ from ..runner import (
 )
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
-from ..tracking import load_tracker_library, tracked
+from ..tracking import tracked
 from .encoder_cache import build_cache, cached_loader, check_cacheable
+from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
 from .reporting import counts_table, epoch_line
 from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
@@ -68,12 +72,6 @@ class TrainResult:
     history: list[dict[str, Any]]
     test_scores: Scores | None
     test_count: int = 0
-
-
-def mixed_precision(choice: str, device: torch.device) -> str:
-    if choice != "auto":
-        return choice
-    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "no"
 
 
 def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.AdamW:
@@ -116,12 +114,18 @@ class Trainer:
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
         self.data = load_split_data(config.data)
+        options = registry.captioner_options(config.captioner, config.options, flags)
+        check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
+                                                    self.options.freeze or trainable.default_freeze_policy),
+                     config.resume)
         self.train_samples = self.data.samples("train", config.data.limit)
         self.val_samples = self.data.samples("val", config.data.limit)
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
-        device = torch.device("cuda" if torch.cuda.is_available() and config.options.get("device") != "cpu" else "cpu")
+        device = resolve_device(str(config.options.get("device", "auto")))
+        if device.type == "cuda" and device.index is not None:
+            torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
         self.accelerator = Accelerator(
             mixed_precision=mixed_precision(self.options.mixed_precision, device),
             gradient_accumulation_steps=self.options.grad_accum,
@@ -132,6 +136,7 @@ class Trainer:
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
         self.policy.apply(self.captioner)
+        keep_trainable_float32(self.captioner.model, self.accelerator.mixed_precision)
         self.counts = parameter_counts(self.captioner)
 
     def _check_folder(self) -> None:
@@ -333,7 +338,7 @@ class Trainer:
         folder.write(RUN, {
             "kind": "train",
             "config": self.config.model_dump(mode="json"),
-            "captioner": self.captioner.describe(),
+            "captioner": registered_captioner(self.config.captioner, type(self.captioner), self.captioner),
             "freeze_policy": self.policy.name,
             "parameters": self.counts,
             "best": best,
@@ -351,7 +356,7 @@ class Trainer:
 def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
           callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
     """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
-    load_tracker_library(config.train.tracker)  # a missing extra fails before any model loads
+    require(train_checks(config, registry, flags))  # missing extras or resources fail before any model loads
     trainer = Trainer(config, registry, console, flags, callbacks)
     with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
         if tracker is not None:

@@ -1,0 +1,61 @@
+"""``--resume`` continues only the same work: the folder records what it was started with, and a
+resumption with another captioner, other options, another dataset manifest, split or limit is refused
+with one line per difference, before any model loads.
+
+Settings that change how, not what, is computed (device, batch size, workers, metrics, epochs) may
+differ: ``--resume --metrics X`` on a finished run rescores it, and a longer schedule continues it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .captioner import CaptionerOptions
+from .config import RunConfig
+from .dataset.bundled_sample import SAMPLE
+from .errors import FoodcapError
+from .run_folder import STARTED, write_json
+
+
+def started_with(config: RunConfig, options: CaptionerOptions, manifest_digest: str, split: str,
+                 freeze: str | None = None) -> dict[str, Any]:
+    """What makes a folder's results what they are: the record a resumption must match."""
+    dataset = config.data.dataset
+    return {
+        "captioner": config.captioner,
+        "options": options.model_dump(mode="json", exclude={"device"}),
+        "dataset": dataset if dataset == SAMPLE else str(Path(dataset).expanduser().resolve()),
+        "manifest_digest": manifest_digest,
+        "split": split,
+        "limit": config.data.limit,
+        **({"freeze": freeze} if freeze is not None else {}),
+    }
+
+
+def differences(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Every leaf that differs, as ``key was X, now Y`` (nested tables as dotted keys)."""
+    found = []
+    for key in sorted(set(old) | set(new)):
+        before, now = old.get(key), new.get(key)
+        if isinstance(before, Mapping) and isinstance(now, Mapping):
+            found += differences(before, now, f"{prefix}{key}.")
+        elif before != now:
+            found.append(f"{prefix}{key} was {before!r}, now {now!r}")
+    return found
+
+
+def check_resume(folder: Path, record: dict[str, Any], resume: bool) -> None:
+    """On ``--resume``, refuse when ``record`` differs from what ``folder`` was started with;
+    otherwise (or when the folder predates the record) write it for later resumptions."""
+    path = folder / STARTED
+    if resume and path.is_file():
+        import json
+
+        found = differences(json.loads(path.read_text(encoding="utf-8")), record)
+        if found:
+            lines = "".join(f"\n  {line}" for line in found)
+            raise FoodcapError(f"cannot resume {folder}: it holds other work (choose another --out):{lines}")
+        return
+    write_json(path, record)
