@@ -143,6 +143,10 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
     except FoodcapError as error:
         return [Check("captioner", False, str(error))]
     checks = [Check("captioner", True, config.captioner)]
+    if options.device != "auto":
+        from .placement import resolve_device
+
+        checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
         present = (options.checkpoint / ".").is_dir()
         checks.append(Check("checkpoint", present, str(options.checkpoint) if present else

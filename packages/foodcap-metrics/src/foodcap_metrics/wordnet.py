@@ -106,7 +106,10 @@ def _from_nltk_data() -> WordNetSource | None:
     import nltk
 
     ours = str(cache_dir() / "nltk_data")  # the copy foodcap staged is not a source of its own
-    paths = [p for p in nltk.data.path if str(p) != ours] + [str(download_dir())]
+    downloaded = str(download_dir())
+    if downloaded not in nltk.data.path:
+        nltk.data.path.append(downloaded)  # nltk opens zipped corpora only under its data path
+    paths = [p for p in nltk.data.path if str(p) != ours]
     root = None
     for resource in ("corpora/wordnet.zip/wordnet/", "corpora/wordnet"):  # as nltk.corpus.wordnet looks
         try:
