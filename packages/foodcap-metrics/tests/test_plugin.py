@@ -41,10 +41,9 @@ def test_meteor_1_5_runs_pycocoevalcaps_jar_wrapper_on_its_tokens(monkeypatch: p
     """The optional jar metric hands pycocoevalcap's Meteor exactly what COCOEvalCap would (no JVM here)."""
     from foodcap_metrics import meteor15
 
-    from conftest import _java_missing
+    from conftest import _java_missing, skip_or_fail
 
-    if _java_missing():
-        pytest.skip(str(_java_missing()))
+    skip_or_fail(_java_missing())
     import pycocoevalcap.meteor.meteor as jar
     from oracles import pycocoevalcap_scores
 

@@ -12,11 +12,12 @@ from .cider import CiderD
 from .meteor import Meteor
 from .rouge import RougeL
 
-# meteor-1.5 is registered even without Java: asking for it then fails in pre-flight, naming what to install.
-METRICS = (Bleu1, Bleu2, Bleu3, Bleu4, RougeL, Meteor, CiderD, meteor15.Meteor15)
+METRICS = (Bleu1, Bleu2, Bleu3, Bleu4, RougeL, Meteor, CiderD)
 
 
 @hookimpl
 def register_metrics(register: Callable[..., None]) -> None:
     for metric in METRICS:
         register(metric)
+    # The original jar is registered even without Java: asking for it then fails in pre-flight with the remedy.
+    register(meteor15.Meteor15)
