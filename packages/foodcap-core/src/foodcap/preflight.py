@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .checkpoint_files import checkpoint_problems
 from .config import RunConfig
 from .errors import FoodcapError
 from .registry import Registry
@@ -148,10 +149,16 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
 
         checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
-        present = (options.checkpoint / ".").is_dir()
-        checks.append(Check("checkpoint", present, str(options.checkpoint) if present else
-                            f"{options.checkpoint} does not exist or is not a folder (--checkpoint)"))
+        checks.append(checkpoint_check(options.checkpoint))
     return checks
+
+
+def checkpoint_check(folder: Path) -> Check:
+    """The folder exists and every safetensors file in it is whole (judged from headers and sizes)."""
+    if not (folder / ".").is_dir():
+        return Check("checkpoint", False, f"{folder} does not exist or is not a folder (--checkpoint)")
+    problems = checkpoint_problems(folder)
+    return Check("checkpoint", not problems, "; ".join(problems) or str(folder))
 
 
 def freeze_policy_check(registry: Registry, name: str) -> Check:

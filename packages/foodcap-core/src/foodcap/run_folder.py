@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -60,6 +61,31 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # no space, file size limit, quota
+
+
+def append_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    """Append records as JSON lines and fsync them. On a full disk the file is cut back to its last whole
+    record and one FoodcapError says so: nothing torn is left, and ``--resume`` continues once there is space."""
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.fstat(descriptor).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+            os.fsync(descriptor)
+        except OSError as error:
+            if error.errno not in _FULL:
+                raise
+            os.ftruncate(descriptor, start)
+            raise FoodcapError(f"no space left to write {path} ({error.strerror}); what was written before is "
+                               "kept: free some space and continue with --resume") from error
+    finally:
+        os.close(descriptor)
+
+
 class RunFolder:
     """Owns the files of one run; ``resume`` keeps what an interrupted run already wrote."""
 
@@ -83,11 +109,7 @@ class RunFolder:
 
     def append_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         """Append one batch and make it durable, so ``--resume`` never redoes it."""
-        lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        with self.predictions_path.open("a", encoding="utf-8") as file:
-            file.write(lines)
-            file.flush()
-            os.fsync(file.fileno())
+        append_jsonl(self.predictions_path, records)
 
     def rewrite_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)

@@ -30,7 +30,7 @@ def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list
 def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
     """Named metrics (unknown names are user errors), or the installed part of the default set."""
     chosen = chosen_metric_names(registry, names)
-    if not chosen:
+    if not chosen and names is None:
         logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
     options = MetricOptions(dialect=dialect)
     return [registry.metric(name).obj(options) for name in chosen]

@@ -24,6 +24,7 @@ from .sweep_command import sweep_command
 from .train_command import train_command
 
 err_console = Console(stderr=True)
+INTERRUPTED = "interrupted; finished work is kept: rerun the same command with --resume to continue"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -73,15 +74,12 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err_console.print("interrupted")
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        err_console.print(INTERRUPTED, soft_wrap=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted (a run can be continued with --resume)")
-        sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the CLI boundary: one line unless --debug
         if debug:
             raise

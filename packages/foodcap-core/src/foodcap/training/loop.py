@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,15 +39,13 @@ from ..runner import (
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
 from ..tracking import tracked
+from . import checkpoints
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
 from .reporting import counts_table, epoch_line
-from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
 
 HISTORY = "history.jsonl"
-CHECKPOINTS = "checkpoints"
-BEST = "best"
 
 # Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
 # sweep reports the val loss (raising optuna.TrialPruned there stops the training).
@@ -84,6 +81,16 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
         {"params": [p for p in trainable if p.ndim <= 1], "weight_decay": 0.0},
     ]
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=options.lr)
+
+
+def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
+    """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
+    every process must then skip the step together, or their gradient all-reduces would not pair up."""
+    empty = not batch.samples
+    if accelerator.num_processes == 1:
+        return empty
+    flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
+    return bool(flags.item())
 
 
 def is_better(metric: str, value: float, best: float | None, metrics: Iterable[Metric]) -> bool:
@@ -140,11 +147,11 @@ class Trainer:
         self.counts = parameter_counts(self.captioner)
 
     def _check_folder(self) -> None:
-        has_state = (self.folder_path / CHECKPOINTS).exists()
+        has_state = bool(checkpoints.finished_checkpoints(self.folder_path))  # a partial one is no state
         if has_state and not self.config.resume:
             raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
-        if self.config.resume and not has_state:
-            raise FoodcapError(f"cannot resume: {self.folder_path} has no checkpoint")
+        if self.config.resume and not self.folder_path.is_dir():
+            raise FoodcapError(f"cannot resume: {self.folder_path} does not exist")
 
     # -- data ---------------------------------------------------------------------------------------
     def _loaders(self, generator: torch.Generator) -> tuple[DataLoader[DecodedBatch], DataLoader[DecodedBatch]]:
@@ -181,9 +188,13 @@ class Trainer:
         history: list[dict[str, Any]] = []
         best: dict[str, Any] = {"value": None, "epoch": None, "stale": 0}
         first_epoch = 1
-        if self.config.resume:
-            first_epoch, history, best = self._resume(optimizer, scheduler)
+        resumed = checkpoints.resume(self.folder_path, self.captioner.model, optimizer, scheduler)
+        if resumed is not None:
+            first_epoch, best = resumed.next_epoch, resumed.best
+            history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] < first_epoch]
             console.print(f"resuming after epoch {first_epoch - 1}")
+        elif self.config.resume:
+            console.print("no checkpoint was finished before the interruption: starting again from epoch 1")
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
@@ -202,7 +213,7 @@ class Trainer:
             history.append(row)
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
-            self._checkpoint(epoch, optimizer, scheduler, history, best, improved)
+            self._checkpoint(epoch, optimizer, scheduler, best, improved)
             for callback in self.callbacks:
                 callback(row)
             if options.patience and best["stale"] >= options.patience:
@@ -219,10 +230,15 @@ class Trainer:
         accelerator, options = self.accelerator, self.options
         model.train()
         total_loss, images, compute_seconds = torch.zeros((), device=accelerator.device), 0, 0.0
+        skipped = 0
         started = time.perf_counter()
         with image_progress(self.console) as progress:
             task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=len(self.train_samples))
             for batch in loader:
+                if any_rank_empty(accelerator, batch):  # every image failed to decode: nothing to learn from
+                    skipped += 1
+                    progress.advance(task, len(batch.samples) + len(batch.failures))
+                    continue
                 step_started = time.perf_counter()
                 with accelerator.accumulate(model):
                     with accelerator.autocast():
@@ -247,6 +263,7 @@ class Trainer:
             "lr": scheduler.get_last_lr()[0],
             "epoch_seconds": time.perf_counter() - started,
             "train_images_per_second": images / compute_seconds if compute_seconds else 0.0,
+            **({"skipped_batches": skipped} if skipped else {}),
         }
 
     @torch.no_grad()
@@ -254,6 +271,8 @@ class Trainer:
         model.eval()
         total, count = torch.zeros((), device=self.accelerator.device), 0
         for batch in loader:
+            if not batch.samples:  # no gradients here, so each process may skip on its own
+                continue
             with self.accelerator.autocast():
                 total += self.captioner.loss(model, batch.inputs).float() * len(batch.samples)
             count += len(batch.samples)
@@ -272,44 +291,11 @@ class Trainer:
         return score(self.metrics, predictions, references)
 
     # -- checkpoints and records -------------------------------------------------------------------
-    def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, history: list[dict[str, Any]],
-                    best: dict[str, Any], improved: bool) -> None:
+    def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
         self.accelerator.wait_for_everyone()
-        if not self.accelerator.is_main_process:
-            return
-        root = self.folder_path / CHECKPOINTS
-        target = root / f"epoch-{epoch:03d}"
-        partial = root / f".epoch-{epoch:03d}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        self.captioner.save_checkpoint(partial)
-        save_state(partial / "trainer-state", {
-            "epoch": epoch,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": rng_state(),
-            "best": best,
-            "weights": trainable_weights(self.captioner.model),
-        })
-        shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)  # a checkpoint folder either is complete or does not exist
-        if improved:
-            staged = self.folder_path / f".{BEST}.partial"
-            shutil.rmtree(staged, ignore_errors=True)
-            shutil.copytree(target, staged)
-            shutil.rmtree(self.folder_path / BEST, ignore_errors=True)
-            staged.rename(self.folder_path / BEST)
-        for older in sorted(root.glob("epoch-*"))[:-1]:
-            shutil.rmtree(older)
-
-    def _resume(self, optimizer: Any, scheduler: Any) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-        latest = sorted((self.folder_path / CHECKPOINTS).glob("epoch-*"))[-1]
-        state = load_state(latest / "trainer-state")
-        load_trainable_weights(self.captioner.model, state["weights"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        restore_rng(state["rng"])
-        history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] <= state["epoch"]]
-        return state["epoch"] + 1, history, dict(state["best"])
+        if self.accelerator.is_main_process:
+            checkpoints.save_epoch(self.folder_path, self.captioner, epoch, optimizer, scheduler, best, improved,
+                                   self.options.keep_checkpoints)
 
     def _write_history(self, history: list[dict[str, Any]]) -> None:
         if self.accelerator.is_main_process:
@@ -319,8 +305,7 @@ class Trainer:
         """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
         if not self.accelerator.is_main_process:
             return None
-        best_state = load_state(self.folder_path / BEST / "trainer-state")
-        load_trainable_weights(self.captioner.model, best_state["weights"])
+        checkpoints.load_best_weights(self.folder_path, self.captioner.model)
         self.captioner.model.eval()
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
