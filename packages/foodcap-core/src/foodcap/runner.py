@@ -17,6 +17,7 @@ from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
 from .image_batches import CaptionCollate, batch_loader
 from .metric import Metric
+from .prefetch import DEFAULT_PREFETCH_MB
 from .preflight import require, run_checks
 from .progress import image_progress
 from .registry import Registry
@@ -50,10 +51,12 @@ class CaptionLog:
 
 
 def caption_batches(
-    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog
+    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog,
+    prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
 ) -> Iterator[tuple[list[Sample], list[str]]]:
     """Caption ``samples`` in pipelined batches with a progress bar, yielding (samples, captions)."""
-    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), batch_size, num_workers)
+    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), batch_size, num_workers,
+                          prefetch_bytes=prefetch_bytes)
     started = time.perf_counter()
     with image_progress(console) as progress:
         task = progress.add_task(f"captioning ({captioner.name})", total=len(samples))
@@ -79,7 +82,7 @@ def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample],
                  console: Console, log: CaptionLog) -> None:
     """Caption ``samples``, appending each finished batch to the folder's predictions."""
     for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
-                                                   console, log):
+                                                   console, log, data.prefetch_mb * 2**20):
         folder.append_predictions(
             {"id": s.id, "image": str(s.image), "reference": s.title, "caption": c}
             for s, c in zip(batch_samples, captions)

@@ -166,8 +166,9 @@ class Trainer:
             return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
                     cached_loader(val_cache, captioner, data.batch_size, False, None))
         collate = TrainingCollate(captioner.training_collator())
-        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator),
-                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers))
+        budget = data.prefetch_mb * 2**20
+        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator, budget),
+                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget))
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> TrainResult:
@@ -285,7 +286,8 @@ class Trainer:
         predictions, references = [], []
         self.captioner.model.eval()
         for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
-                                                       self.config.data.num_workers, self.console, CaptionLog()):
+                                                       self.config.data.num_workers, self.console, CaptionLog(),
+                                                       self.config.data.prefetch_mb * 2**20):
             predictions.extend(captions)
             references.extend([[s.title] for s in batch_samples])
         return score(self.metrics, predictions, references)
