@@ -47,10 +47,13 @@ class Check:
 
 
 def require(checks: Iterable[Check]) -> None:
-    """Raise one FoodcapError listing every failed check, one line each; return when all passed."""
+    """Raise one FoodcapError listing every failed check, one line each (just the line when only one
+    failed); return when all passed."""
     failed = [check for check in checks if not check.ok]
     if not failed:
         return
+    if len(failed) == 1:
+        raise FoodcapError(failed[0].detail)
     lines = "".join(f"\n  {check.name}: {check.detail}" for check in failed)
     raise FoodcapError(f"cannot start: {len(failed)} problem(s) found before loading any model:{lines}")
 
