@@ -7,7 +7,7 @@ import pickle
 import torch
 
 from foodcap import GenerationOptions
-from foodcap_vitgpt2.captioner import GENERATION_DEFAULTS
+from foodcap_vitgpt2.captioner import GENERATION_DEFAULTS, ViTGPT2Options
 
 
 def test_batched_captions_equal_one_at_a_time(load_tiny, food_images) -> None:
@@ -47,6 +47,8 @@ def test_defaults_follow_the_model_card_and_options_override(load_tiny) -> None:
     assert load_tiny().generation_settings() == {
         "num_beams": 4, "max_new_tokens": 32, "no_repeat_ngram_size": 3,
     }
+    # Long enough for every title training keeps (cut at max_title_tokens, EOS included).
+    assert GENERATION_DEFAULTS["max_new_tokens"] >= ViTGPT2Options.model_fields["max_title_tokens"].default
     settings = load_tiny(
         generation=GenerationOptions(num_beams=2, repetition_penalty=1.3, no_repeat_ngram_size=0)
     ).generation_settings()
