@@ -2,7 +2,8 @@
 
 Usage: python fault_process.py CLI-ARGS...; FOODCAP_TEST_KILL_AT picks the point:
 ``publish:N`` (epoch N's checkpoint is complete as .epoch-00N.partial, not yet renamed into place),
-``generate:N`` (after N captioned batches), ``slow:SECONDS`` (each batch takes that long; no kill).
+``generate:N`` (after N captioned batches), ``slow:SECONDS`` (each batch takes that long; no kill),
+``unreadable:RANK:N`` (the first N images process RANK decodes fail; no kill).
 """
 
 from __future__ import annotations
@@ -36,6 +37,22 @@ def arm(point: str) -> None:
             real_publish(staged, target)
 
         checkpoints.publish = publish  # type: ignore[assignment]
+    elif kind == "unreadable":  # unreadable:RANK:N - the first N images that RANK decodes fail
+        rank, count = (int(part) for part in value.split(":"))
+        if int(os.environ.get("RANK", "0")) == rank:
+            from foodcap import image_batches
+            from foodcap.dataset import UnreadableImage
+
+            real_open = image_batches.open_rgb
+            opened = [0]
+
+            def open_rgb(path: Path) -> Any:
+                opened[0] += 1
+                if opened[0] <= count:
+                    raise UnreadableImage("corrupt image data")
+                return real_open(path)
+
+            image_batches.open_rgb = open_rgb  # type: ignore[assignment]
     elif kind in ("generate", "slow"):
         real_generate = FakeCaptioner.generate
 
