@@ -147,3 +147,17 @@ def test_train_resume_refuses_another_captioner_before_loading(aliases: type[Fak
     monkeypatch.setattr(aliases, "load", classmethod(load))
     with pytest.raises(FoodcapError, match=r"holds other work.*\n  captioner was 'fake', now 'fake-big'$"):
         train(config("fake-big", True), get_registry(), QUIET)
+
+
+def test_a_finished_run_from_before_started_json_is_checked_from_its_records(
+        aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run(run_config(kaggle_folder, out), get_registry(), QUIET)
+    (out / "started.json").unlink()  # as an older foodcap left it: run.json and metrics.json only
+    before = lines(out / "predictions.jsonl")
+    with pytest.raises(FoodcapError) as caught:
+        run(run_config(kaggle_folder, out, captioner="fake-big", split="val", resume=True), get_registry(), QUIET)
+    assert str(caught.value).splitlines()[1:] == ["  captioner was 'fake', now 'fake-big'", "  split was 'test', now 'val'"]
+    assert lines(out / "predictions.jsonl") == before
+    rescored = run(run_config(kaggle_folder, out, resume=True, metrics=["first-letter"]), get_registry(), QUIET)
+    assert rescored.count == len(before) and (out / "started.json").is_file()

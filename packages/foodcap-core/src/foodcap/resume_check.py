@@ -8,6 +8,7 @@ differ: ``--resume --metrics X`` on a finished run rescores it, and a longer sch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from .captioner import CaptionerOptions
 from .config import RunConfig
 from .dataset.bundled_sample import SAMPLE
 from .errors import FoodcapError
-from .run_folder import STARTED, write_json
+from .run_folder import METRICS, RUN, STARTED, write_json
 
 
 def started_with(config: RunConfig, options: CaptionerOptions, manifest_digest: str, split: str,
@@ -46,16 +47,29 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
     return found
 
 
+def recorded(folder: Path) -> dict[str, Any] | None:
+    """What ``folder`` was started with: its started.json, or for a finished run written before that
+    file existed, the part its run.json and metrics.json hold (captioner, dataset, manifest, split, limit)."""
+    if (folder / STARTED).is_file():
+        return dict(json.loads((folder / STARTED).read_text(encoding="utf-8")))
+    if not (folder / RUN).is_file() or not (folder / METRICS).is_file():
+        return None
+    config = json.loads((folder / RUN).read_text(encoding="utf-8")).get("config", {})
+    metrics = json.loads((folder / METRICS).read_text(encoding="utf-8"))
+    dataset = metrics.get("dataset", SAMPLE)
+    return {"captioner": config.get("captioner"), "split": metrics.get("split"), "limit": metrics.get("limit"),
+            "manifest_digest": metrics.get("manifest_digest"),
+            "dataset": dataset if dataset == SAMPLE else str(Path(dataset).expanduser().resolve())}
+
+
 def check_resume(folder: Path, record: dict[str, Any], resume: bool) -> None:
     """On ``--resume``, refuse when ``record`` differs from what ``folder`` was started with;
-    otherwise (or when the folder predates the record) write it for later resumptions."""
-    path = folder / STARTED
-    if resume and path.is_file():
-        import json
-
-        found = differences(json.loads(path.read_text(encoding="utf-8")), record)
+    otherwise write it for later resumptions."""
+    before = recorded(folder) if resume else None
+    if before is not None:
+        found = differences(before, {key: record[key] for key in before if key in record})
         if found:
             lines = "".join(f"\n  {line}" for line in found)
             raise FoodcapError(f"cannot resume {folder}: it holds other work (choose another --out):{lines}")
-        return
-    write_json(path, record)
+    if not (folder / STARTED).is_file() or not resume:
+        write_json(folder / STARTED, record)
