@@ -1,8 +1,8 @@
 """Faults as they happen: real processes, real signals, a real file-size limit, damaged checkpoint files.
 
-Each run is `foodcap` in a fresh process (tests/fault_process.py adds the fake captioner and, when
-asked, SIGKILLs itself at a named point); resuming must end where an uninterrupted run ends, with
-nothing lost or duplicated.
+A faulty run is `foodcap` in a fresh process (tests/fault_process.py adds the fake captioner and, when
+asked, SIGKILLs itself at a named point); what follows it runs the same CLI in this process. Resuming
+must end where an uninterrupted run ends, with nothing lost or duplicated.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
+
+from foodcap.cli import main
 
 from conftest import COLOURS
 
@@ -39,6 +42,30 @@ def foodcap(*args: str, kill_at: str | None = None, file_limit: int | None = Non
 
     return subprocess.run([sys.executable, str(HERE / "fault_process.py"), *args], env=env, capture_output=True,
                           text=True, timeout=timeout, preexec_fn=limit_file_size if file_limit else None)
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def here(fake_plugin: type, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """The same CLI in this process (no interpreter start-up): for the runs that follow a fault."""
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
 
 
 def run_args(dataset: Path, out: Path, *extra: str) -> list[str]:
@@ -88,18 +115,18 @@ def straight_training(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Path, straight_training: Path,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path, here) -> None:  # noqa: ANN001
     trained = ("--checkpoint", str(straight_training / "best"))  # fixed weights: every process captions alike
     out = tmp_path / "run"
     killed = foodcap(*run_args(dataset, out, *trained), kill_at="generate:5")
     assert killed.returncode == -signal.SIGKILL
     assert len(predictions(out)) == 20  # five batches of four were durable before the kill
-    resumed = foodcap(*run_args(dataset, out, *trained, "--resume"))
+    resumed = here(*run_args(dataset, out, *trained, "--resume"))
     assert resumed.returncode == 0, resumed.stderr
     assert "60 images in split 'all', 20 already captioned" in resumed.stdout
     ids = [record["id"] for record in predictions(out)]
     assert len(ids) == 60 == len(set(ids))
-    straight = foodcap(*run_args(dataset, tmp_path / "straight", *trained))
+    straight = here(*run_args(dataset, tmp_path / "straight", *trained))
     assert straight.returncode == 0, straight.stderr
     assert predictions(out) == predictions(tmp_path / "straight")
 
@@ -132,7 +159,7 @@ def test_killed_during_the_first_checkpoint_a_plain_rerun_is_not_refused(dataset
 
 
 def test_best_holds_weights_without_optimizer_state_and_k_checkpoints_are_kept(
-        dataset: Path, straight_training: Path, tmp_path: Path) -> None:
+        dataset: Path, straight_training: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
     best_state = json.loads((straight_training / "best" / "trainer-state" / "state.json").read_text())
     latest_state = json.loads((straight_training / "checkpoints" / "epoch-003" / "trainer-state" / "state.json")
                               .read_text())
@@ -140,12 +167,12 @@ def test_best_holds_weights_without_optimizer_state_and_k_checkpoints_are_kept(
     assert keys(best_state) == {"epoch", "weights"}
     assert {"optimizer", "scheduler", "rng", "weights"} <= keys(latest_state)
     out = tmp_path / "keep"
-    kept = foodcap(*train_args(dataset, out, "--keep-checkpoints", "2", "--no-test-eval"))
+    kept = here(*train_args(dataset, out, "--keep-checkpoints", "2", "--no-test-eval"))
     assert kept.returncode == 0, kept.stderr
     assert sorted(path.name for path in (out / "checkpoints").iterdir()) == ["epoch-002", "epoch-003"]
 
 
-def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path: Path) -> None:
+def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(HERE), "FOODCAP_TEST_KILL_AT": "slow:0.2"}
     process = subprocess.Popen([sys.executable, str(HERE / "fault_process.py"), *run_args(dataset, out)], env=env,
@@ -162,12 +189,13 @@ def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path:
     assert "Traceback" not in stderr
     done = len(predictions(out))
     assert 8 <= done < 60
-    resumed = foodcap(*run_args(dataset, out, "--resume"))
+    resumed = here(*run_args(dataset, out, "--resume"))
     assert resumed.returncode == 0, resumed.stderr
     assert len({record["id"] for record in predictions(out)}) == len(predictions(out)) == 60
 
 
-def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path) -> None:
+def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path,
+                                                                   here) -> None:  # noqa: ANN001
     out = tmp_path / "run"
     full = foodcap(*run_args(dataset, out), file_limit=4000)  # room for about 20 predictions
     assert full.returncode == 2, full.stderr
@@ -178,7 +206,7 @@ def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path
     assert raw.endswith(b"\n") and 0 < len(raw) <= 4000
     kept = predictions(out)  # every line parses: nothing torn
     assert len(kept) % 4 == 0  # whole batches only
-    resumed = foodcap(*run_args(dataset, out, "--resume"))
+    resumed = here(*run_args(dataset, out, "--resume"))
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(kept)} already captioned" in resumed.stdout
     assert len({record["id"] for record in predictions(out)}) == len(predictions(out)) == 60
@@ -186,7 +214,7 @@ def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
 def test_a_damaged_safetensors_checkpoint_is_one_line_naming_the_file(
-        dataset: Path, straight_training: Path, tmp_path: Path, damage: str) -> None:
+        dataset: Path, straight_training: Path, tmp_path: Path, damage: str, here) -> None:  # noqa: ANN001
     import shutil
 
     checkpoint = tmp_path / "best"
@@ -194,7 +222,7 @@ def test_a_damaged_safetensors_checkpoint_is_one_line_naming_the_file(
     weights = checkpoint / "model.safetensors"
     raw = weights.read_bytes()
     weights.write_bytes(raw[: len(raw) // 2] if damage == "truncated" else b"\x00" * 8 + raw[8:])
-    result = foodcap(*run_args(dataset, tmp_path / "run", "--checkpoint", str(checkpoint)))
+    result = here(*run_args(dataset, tmp_path / "run", "--checkpoint", str(checkpoint)))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {weights} is ")
