@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .training.options import TrainConfig
 
 # Free space a run folder should have at the start: predictions take about 1 kB per image (the
-# Kaggle test split is ~1.4k images), and a training folder holds checkpoints with optimizer state.
+# Kaggle test split is ~1.4k images), and a training folder holds checkpoints with optimizer state
+# (tiny random-weight models, as in the demo and tests, need no more than a run).
 RUN_FREE_BYTES = 64 * 2**20
 TRAIN_FREE_BYTES = 2 * 2**30
 
@@ -188,7 +189,8 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
         *captioner_checks(config, registry, flags),
         *metric_checks(registry, config.evaluation.metrics),
         dataset_check(config.data.dataset),
-        output_check(config.out or default_run_folder(f"{config.captioner}-train"), TRAIN_FREE_BYTES),
+        output_check(config.out or default_run_folder(f"{config.captioner}-train"),
+                     RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
     ]
     if config.train.freeze is not None:
         checks.append(freeze_policy_check(registry, config.train.freeze))
