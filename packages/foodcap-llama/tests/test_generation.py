@@ -37,3 +37,11 @@ def test_max_new_tokens_bounds_the_caption(captioner, dishes):
     tokenizer = captioner.text.tokenizer
     assert all(len(tokenizer(" " + caption, add_special_tokens=False)["input_ids"]) <= 2 for caption in short)
     assert short != full
+
+
+def test_default_length_covers_every_title_training_keeps() -> None:
+    """Titles are trained up to max_title_tokens; the default generation must not cut them shorter."""
+    from foodcap_llama.captioner import GENERATION_DEFAULTS
+    from foodcap_llama.options import LlamaLoraOptions
+
+    assert GENERATION_DEFAULTS["max_new_tokens"] >= LlamaLoraOptions.model_fields["max_title_tokens"].default

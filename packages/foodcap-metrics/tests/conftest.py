@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import pytest
 
@@ -10,14 +12,19 @@ from foodcap import FoodcapError
 from foodcap_metrics.synthetic import TitleCorpus, title_corpus
 
 
-def _java_missing() -> str | None:
-    if shutil.which("java") is None:
-        return "Java is not installed: pycocoevalcap's PTBTokenizer, the coco-dialect oracle, runs on it"
+def _pycocoevalcap_missing() -> str | None:
     if importlib.util.find_spec("pycocoevalcap") is None:
         return "pycocoevalcap is not installed (pip install 'foodcap-metrics[test]')"
     return None
 
 
+def _java_missing() -> str | None:
+    if shutil.which("java") is None:
+        return "Java is not installed: pycocoevalcap's PTBTokenizer, the coco-dialect oracle, runs on it"
+    return _pycocoevalcap_missing()
+
+
+@lru_cache(maxsize=1)
 def _wordnet_missing() -> str | None:
     from foodcap_metrics.wordnet import find_wordnet
 
@@ -28,8 +35,39 @@ def _wordnet_missing() -> str | None:
     return None
 
 
-requires_java = pytest.mark.skipif(_java_missing() is not None, reason=str(_java_missing()))
-requires_wordnet = pytest.mark.skipif(_wordnet_missing() is not None, reason=str(_wordnet_missing()))
+# An oracle a test needs: where it is missing the test is skipped, except in CI, where it fails the run
+# (scripts/test installs Java and WordNet, so a skip there would hide a broken set-up, not a choice).
+ORACLES: dict[str, Callable[[], str | None]] = {
+    "java": _java_missing, "pycocoevalcap": _pycocoevalcap_missing, "wordnet": _wordnet_missing,
+}
+requires_java = pytest.mark.requires_java
+requires_pycocoevalcap = pytest.mark.requires_pycocoevalcap
+requires_wordnet = pytest.mark.requires_wordnet
+
+
+def in_ci() -> bool:
+    """CI=true (as CI services set it) or FOODCAP_REQUIRE_ORACLES=1 (as scripts/test sets it)."""
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes") or os.environ.get("FOODCAP_REQUIRE_ORACLES") == "1"
+
+
+def skip_or_fail(missing: str | None) -> None:
+    """Skip for a missing oracle on a developer's machine; fail in CI."""
+    if missing is None:
+        return
+    if in_ci():
+        pytest.fail(f"a required oracle is missing in CI: {missing}", pytrace=False)
+    pytest.skip(missing)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in ORACLES:
+        config.addinivalue_line("markers", f"requires_{name}: skipped without {name}, failed without it in CI")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for name, missing in ORACLES.items():
+        if item.get_closest_marker(f"requires_{name}"):
+            skip_or_fail(missing())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,21 +27,26 @@ def coco_tokenize(captions: Sequence[str]) -> list[str]:
 
 def pycocoevalcap_scores(predictions: Sequence[str], references: Sequence[Sequence[str]]) -> dict[str, tuple]:
     """Corpus and per-image BLEU-1..4, ROUGE-L and CIDEr-D, the way COCOEvalCap.evaluate() computes them."""
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.cider.cider import Cider
-    from pycocoevalcap.rouge.rouge import Rouge
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
     tokenizer = PTBTokenizer()
     gts = tokenizer.tokenize({i: [{"caption": r} for r in refs] for i, refs in enumerate(references)})
     res = tokenizer.tokenize({i: [{"caption": p}] for i, p in enumerate(predictions)})
+    return {**pycocoevalcap_scorers(res, gts), "tokens": (res, gts)}
+
+
+def pycocoevalcap_scorers(res: dict[int, list[str]], gts: dict[int, list[str]]) -> dict[str, tuple]:
+    """pycocoevalcap's BLEU, ROUGE-L and CIDEr-D scorers (pure Python) on already tokenized captions."""
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
     bleu, bleu_per_image = Bleu(4).compute_score(gts, res, verbose=0)
     rouge, rouge_per_image = Rouge().compute_score(gts, res)
     cider, cider_per_image = Cider().compute_score(gts, res)
     scores = {f"bleu-{k + 1}": (bleu[k], list(bleu_per_image[k])) for k in range(4)}
     scores["rouge-l"] = (float(rouge), list(rouge_per_image))
     scores["cider-d"] = (float(cider), list(cider_per_image))
-    scores["tokens"] = (res, gts)
     return scores
 
 

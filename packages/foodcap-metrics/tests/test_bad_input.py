@@ -15,10 +15,9 @@ ALL = [pytest.param(metric, dialect, id=f"{metric.name}-{dialect}") for metric i
 
 def _needs_wordnet(metric: type) -> None:
     if metric.name == "meteor":
-        from conftest import _wordnet_missing
+        from conftest import _wordnet_missing, skip_or_fail
 
-        if _wordnet_missing():
-            pytest.skip(str(_wordnet_missing()))
+        skip_or_fail(_wordnet_missing())
 
 
 @pytest.mark.parametrize(("metric", "dialect"), ALL)

@@ -1,4 +1,8 @@
-"""coco dialect: BLEU-1..4, ROUGE-L and CIDEr-D equal pycocoevalcap's on the same corpora."""
+"""coco dialect: BLEU-1..4, ROUGE-L and CIDEr-D equal pycocoevalcap's on the same corpora.
+
+The full oracle runs pycocoevalcap's Java tokenizer; its scorers are pure Python, so the scoring half is
+also checked without Java, on foodcap's own PTB tokens (which test_ptb_tokenizer compares with Java's).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,16 @@ import pytest
 
 from foodcap import MetricOptions
 from foodcap_metrics import Bleu1, Bleu2, Bleu3, Bleu4, CiderD, RougeL
+from foodcap_metrics.corpus import Corpus, coco_strings
 from foodcap_metrics.synthetic import TitleCorpus
 
-from conftest import requires_java
-
-pytestmark = requires_java
+from conftest import requires_java, requires_pycocoevalcap
 
 COCO = MetricOptions(dialect="coco")
 METRICS = [Bleu1, Bleu2, Bleu3, Bleu4, RougeL, CiderD]
 
 
+@requires_java
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.name)
 def test_scores_equal_pycocoevalcap(metric: type, corpus: TitleCorpus, pycocoevalcap_results: dict) -> None:
     expected_corpus, expected_per_image = pycocoevalcap_results[id(corpus)][metric.name]
@@ -24,6 +28,20 @@ def test_scores_equal_pycocoevalcap(metric: type, corpus: TitleCorpus, pycocoeva
     assert result.per_sample == pytest.approx(expected_per_image, rel=1e-12, abs=1e-12)
 
 
+@requires_pycocoevalcap
+def test_scorers_equal_pycocoevalcaps_on_the_same_tokens_without_java(corpus: TitleCorpus) -> None:
+    from oracles import pycocoevalcap_scorers
+
+    predictions, references = coco_strings(Corpus(corpus.predictions, corpus.references))
+    expected = pycocoevalcap_scorers({i: [p] for i, p in enumerate(predictions)},
+                                     {i: list(refs) for i, refs in enumerate(references)})
+    for metric in METRICS:
+        result = metric(COCO).compute(corpus.predictions, corpus.references)
+        assert result.score == pytest.approx(expected[metric.name][0], rel=1e-12, abs=1e-12), metric.name
+        assert result.per_sample == pytest.approx(expected[metric.name][1], rel=1e-12, abs=1e-12), metric.name
+
+
+@requires_java
 def test_corpora_cover_the_hard_cases(corpus: TitleCorpus, pycocoevalcap_results: dict) -> None:
     """The agreement above means something: empty and one-word predictions, zero and perfect scores."""
     predictions = corpus.predictions

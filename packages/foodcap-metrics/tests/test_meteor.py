@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from oracles import mean, nltk_meteor
@@ -87,9 +88,13 @@ def test_system_wordnet_is_staged_for_nltk_with_lexnames() -> None:
     assert (staged / "data.noun").stat().st_size == (wordnet.Path(source.location) / "data.noun").stat().st_size
 
 
-def test_missing_wordnet_is_an_error_naming_both_remedies(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_wordnet_offline_is_an_error_naming_both_remedies(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import nltk
+
     monkeypatch.setattr(wordnet, "_from_nltk_data", lambda: None)
     monkeypatch.setattr(wordnet, "_from_system", lambda: None)
+    monkeypatch.setattr(nltk, "download", lambda *args, **kwargs: False)  # what nltk answers offline
     for cached in (wordnet.find_wordnet, wordnet.synonym_index, meteor.shared_scorer):
         cached.cache_clear()
     try:
@@ -97,6 +102,8 @@ def test_missing_wordnet_is_an_error_naming_both_remedies(monkeypatch: pytest.Mo
             Meteor().compute(["a fresh corpus nobody scored"], [["so it is not cached"]])
         assert "python -m nltk.downloader wordnet" in str(error.value)
         assert "apt-get install wordnet-base wordnet-sense-index" in str(error.value)
+        assert Meteor.missing_resources() == [str(error.value)]  # what pre-flight reports, before any captioning
+        assert "downloading it once into" in capsys.readouterr().err
     finally:
         for cached in (wordnet.find_wordnet, wordnet.synonym_index, meteor.shared_scorer):
             cached.cache_clear()
@@ -165,6 +172,46 @@ def test_wordnet_from_nltks_data_path_comes_first(tmp_path, monkeypatch: pytest.
         index = wordnet.synonym_index()
         assert str(index.path).startswith(str(tmp_path / "cache"))
         assert {word: index.synonyms(word) for word in before} == before
+    finally:
+        wordnet.find_wordnet.cache_clear()
+        wordnet.synonym_index.cache_clear()
+
+
+def test_missing_wordnet_is_downloaded_once_into_the_cache(tmp_path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Where nltk can reach the network, WordNet is fetched into foodcap's cache and found there next time."""
+    import zipfile
+
+    import nltk
+
+    system = wordnet.find_wordnet()
+    if system.origin != "system":
+        pytest.skip("this machine's WordNet comes from nltk's data path: no system copy to serve as the download")
+    downloads = []
+
+    def download(package: str, download_dir: str, **kwargs: object) -> bool:  # nltk's layout: corpora/wordnet.zip
+        downloads.append((package, download_dir))
+        (Path(download_dir) / "corpora").mkdir(parents=True)
+        with zipfile.ZipFile(Path(download_dir) / "corpora" / "wordnet.zip", "w") as archive:
+            for entry in Path(system.location).iterdir():
+                if entry.is_file():
+                    archive.write(entry, f"wordnet/{entry.name}")
+            archive.writestr("wordnet/lexnames", wordnet.lexnames_table())
+        return True
+
+    monkeypatch.setenv("FOODCAP_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(wordnet, "_from_system", lambda: None)
+    monkeypatch.setattr(nltk.data, "path", [])  # nothing on nltk's path (staged copies of earlier tests included)
+    monkeypatch.setattr(nltk, "download", download)
+    wordnet.find_wordnet.cache_clear()
+    try:
+        found = wordnet.find_wordnet()
+        assert downloads == [("wordnet", str(tmp_path / "cache" / "nltk_download"))]
+        assert found.origin == "nltk" and found.location.startswith(str(tmp_path / "cache" / "nltk_download"))
+        assert "WordNet is missing: downloading it once into" in capsys.readouterr().err
+        wordnet.find_wordnet.cache_clear()
+        assert wordnet.find_wordnet().location == found.location and len(downloads) == 1  # once
+        assert Meteor.missing_resources() == []
     finally:
         wordnet.find_wordnet.cache_clear()
         wordnet.synonym_index.cache_clear()

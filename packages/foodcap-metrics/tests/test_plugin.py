@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from foodcap import MetricOptions
+from foodcap import FoodcapError, MetricOptions
 from foodcap.registry import get_registry, reset_registry
 from foodcap_metrics import Bleu1, Bleu2, CiderD, ngrams
 
@@ -41,10 +41,9 @@ def test_meteor_1_5_runs_pycocoevalcaps_jar_wrapper_on_its_tokens(monkeypatch: p
     """The optional jar metric hands pycocoevalcap's Meteor exactly what COCOEvalCap would (no JVM here)."""
     from foodcap_metrics import meteor15
 
-    from conftest import _java_missing
+    from conftest import _java_missing, skip_or_fail
 
-    if _java_missing():
-        pytest.skip(str(_java_missing()))
+    skip_or_fail(_java_missing())
     import pycocoevalcap.meteor.meteor as jar
     from oracles import pycocoevalcap_scores
 
@@ -62,3 +61,18 @@ def test_meteor_1_5_runs_pycocoevalcaps_jar_wrapper_on_its_tokens(monkeypatch: p
     assert (result.score, result.per_sample) == (0.25, [0.5, 0.0])
     res, gts = pycocoevalcap_scores(predictions, references)["tokens"]
     assert calls == [(gts, res)]
+
+
+def test_meteor_1_5_without_java_is_registered_and_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking for meteor-1.5 on a machine without Java stops the run in pre-flight with the remedy,
+    instead of calling it an unknown metric."""
+    from foodcap_metrics import meteor15
+
+    monkeypatch.setattr(meteor15.shutil, "which", lambda name: None)
+    monkeypatch.setenv("FOODCAP_PLUGINS", "foodcap-metrics")
+    reset_registry()
+    entry = get_registry().metric("meteor-1.5")
+    assert entry.obj.missing_resources()[0] == "meteor-1.5 needs Java: apt-get install default-jre-headless"
+    with pytest.raises(FoodcapError, match="meteor-1.5 needs Java"):
+        entry.obj().compute(["pea soup"], [["Pea Soup"]])
+    reset_registry()

@@ -7,7 +7,7 @@ import pickle
 import torch
 
 from foodcap import GenerationOptions
-from foodcap_vitgpt2.captioner import GENERATION_DEFAULTS
+from foodcap_vitgpt2.captioner import GENERATION_DEFAULTS, ViTGPT2Options
 
 
 def test_batched_captions_equal_one_at_a_time(load_tiny, food_images) -> None:
@@ -45,8 +45,10 @@ def test_preprocessor_pickles_and_follows_the_image_processor(load_tiny, food_im
 
 def test_defaults_follow_the_model_card_and_options_override(load_tiny) -> None:
     assert load_tiny().generation_settings() == {
-        "num_beams": 4, "max_new_tokens": 15, "no_repeat_ngram_size": 3,
+        "num_beams": 4, "max_new_tokens": 32, "no_repeat_ngram_size": 3,
     }
+    # Long enough for every title training keeps (cut at max_title_tokens, EOS included).
+    assert GENERATION_DEFAULTS["max_new_tokens"] >= ViTGPT2Options.model_fields["max_title_tokens"].default
     settings = load_tiny(
         generation=GenerationOptions(num_beams=2, repetition_penalty=1.3, no_repeat_ngram_size=0)
     ).generation_settings()
@@ -68,7 +70,7 @@ def test_default_generation_stops_the_onions_loop(load_tiny, food_images) -> Non
     """The study's loop repeats the same few tokens; the default forbids any repeated 3-gram."""
     looping = load_tiny(generation=GenerationOptions(num_beams=1, no_repeat_ngram_size=0))
     _force_word(looping, "ĠOnions")
-    assert looping.caption(food_images[:1])[0].split() == ["Onions"] * 15
+    assert looping.caption(food_images[:1])[0].split() == ["Onions"] * GENERATION_DEFAULTS["max_new_tokens"]
 
     default = load_tiny()
     _force_word(default, "ĠOnions")
@@ -91,3 +93,23 @@ def test_generate_leaves_a_training_model_in_training_mode(load_tiny, food_image
     first = captioner.caption(food_images[:2])
     assert captioner.model.training
     assert captioner.caption(food_images[:2]) == first  # dropout was off while generating
+
+
+def test_batched_beam_search_equals_one_at_a_time_when_beams_finish_at_different_steps(load_tiny, food_images) -> None:
+    """Teach three images titles of 1, 3 and 7 words, so in one batch some beams end (EOS) while others go on."""
+    titles = ["Soup", "Pickled Red Onions", "Roast Chicken with Lemon and Garlic"]
+    captioner = load_tiny(generation=GenerationOptions(num_beams=4, max_new_tokens=20))
+    batch = captioner.training_collator()(food_images[:3], titles)
+    optimizer = torch.optim.AdamW(captioner.model.parameters(), lr=3e-3)
+    captioner.model.train()
+    torch.manual_seed(0)
+    for _ in range(80):
+        optimizer.zero_grad()
+        captioner.loss(captioner.model, batch).backward()
+        optimizer.step()
+    one_by_one = [captioner.caption([image])[0] for image in food_images[:3]]
+    assert one_by_one == titles  # each beam search stopped at its own EOS, well before the 20-token cap
+    lengths = [len(captioner.tokenizer(title)["input_ids"]) for title in titles]
+    assert len(set(lengths)) == 3  # ... at three different steps
+    assert captioner.caption(food_images[:3]) == one_by_one
+    assert captioner.caption([food_images[2], food_images[0], food_images[1]]) == [titles[2], titles[0], titles[1]]

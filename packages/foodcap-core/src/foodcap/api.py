@@ -49,6 +49,7 @@ class RunSummary:
     failures: dict[str, str]
     cleaning_report: dict[str, Any] = field(default_factory=dict)
     merged: bool = True  # False for a --shard job or a rank other than 0: it captioned, nothing was scored
+    metric_failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised (others still count)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _summary(result: RunResult) -> RunSummary:
     record = _read_record(result.folder)
     return RunSummary(result.folder, dict(result.scores.corpus), dict(result.scores.per_sample), result.count,
                       dict(record.get("timings", {})), dict(result.failures),
-                      dict(record.get("cleaning_report", {})))
+                      dict(record.get("cleaning_report", {})), metric_failures=dict(result.scores.failures))
 
 
 def train(captioner: str | None = None, *, config: TrainConfig | None = None, progress: bool = True,

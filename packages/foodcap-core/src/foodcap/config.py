@@ -51,6 +51,9 @@ class DataConfig(_Section):
     num_workers: int = Field(
         default_factory=default_workers, ge=0, description="DataLoader worker processes (0 = in-process)."
     )
+    prefetch_mb: int = Field(
+        2048, ge=1, description="Most host memory (MiB) decoded batches may hold while they wait for the model."
+    )
 
     @field_validator("split_ratios")
     @classmethod

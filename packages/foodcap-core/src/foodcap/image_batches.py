@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .captioner import Batch, ImagePreprocessor, TrainingCollator
 from .dataset import Sample, UnreadableImage, open_rgb
+from .prefetch import DEFAULT_PREFETCH_MB, bounded_plan
 
 
 @dataclass
@@ -96,21 +97,24 @@ def batch_loader(
     num_workers: int,
     shuffle: bool = False,
     generator: torch.Generator | None = None,
+    prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
 ) -> DataLoader[DecodedBatch]:
-    """Batches in order (or shuffled by ``generator``), prepared ``num_workers`` at a time ahead of use.
+    """Batches in order (or shuffled by ``generator``), prepared ``num_workers`` at a time ahead of use,
+    with at most ``prefetch_bytes`` of decoded batches waiting (see prefetch.py).
 
     A loader without its own generator draws worker seeds from torch's global RNG, which would
     shift dropout noise in training whenever an extra pass (caching, scoring) runs; so always pass one.
     """
+    plan = bounded_plan(collate, samples, batch_size, num_workers, prefetch_bytes)
     # collate_fn turns the dataset's Samples into DecodedBatches, which mypy cannot follow.
     return DataLoader(
         _SampleList(samples),  # type: ignore[arg-type]
         batch_size=batch_size,
         shuffle=shuffle,
         generator=generator or torch.Generator().manual_seed(0),
-        num_workers=num_workers,
+        num_workers=plan.num_workers,
         collate_fn=collate,
-        worker_init_fn=_one_thread_per_worker if num_workers else None,
-        prefetch_factor=4 if num_workers else None,
+        worker_init_fn=_one_thread_per_worker if plan.num_workers else None,
+        prefetch_factor=plan.prefetch_factor,
         pin_memory=torch.cuda.is_available(),
     )

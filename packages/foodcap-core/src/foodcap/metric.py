@@ -42,6 +42,15 @@ class Metric(ABC):
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         """Score the corpus."""
 
+    @classmethod
+    def missing_resources(cls) -> list[str]:
+        """What this metric needs and cannot find (data, programs), one line each with its remedy.
+
+        ``run``, ``train`` and ``sweep`` ask before any model loads, so a missing resource fails in
+        seconds rather than after hours of captioning; ``foodcap doctor`` shows the same answer.
+        """
+        return []
+
 
 def check_corpus(predictions: Sequence[object], references: Sequence[object]) -> None:
     """Raise ValueError for mismatched lengths, an empty corpus or non-string captions."""

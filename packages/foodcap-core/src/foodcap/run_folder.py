@@ -3,6 +3,7 @@ and parts/ (what each captioning process appended as its batches finished; see r
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -17,6 +18,7 @@ METRICS = "metrics.json"
 RUN = "run.json"
 SPLIT = "split.json"
 PARTS = "parts"
+STARTED = "started.json"  # what the folder's work is (captioner, options, data), for --resume to compare
 
 
 def _current_umask() -> int:
@@ -79,6 +81,35 @@ def part_records(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for name in part_names(folder):
         for record in read_jsonl(folder / PARTS / f"{name}.jsonl"):
             yield name, record
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # no space, file size limit, quota
+
+
+def append_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    """Append records as JSON lines to ``path`` and fsync them (see ``append_records``)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        append_records(descriptor, records, path)
+    finally:
+        os.close(descriptor)
+
+
+def append_records(descriptor: int, records: Iterable[dict[str, Any]], path: Path) -> None:
+    """Append records as JSON lines to an open file and fsync them. On a full disk the file is cut back to
+    its last whole record and one FoodcapError says so: nothing torn is left, and ``--resume`` continues
+    once there is space."""
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    start = os.fstat(descriptor).st_size
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in _FULL:
+            raise
+        os.ftruncate(descriptor, start)
+        raise FoodcapError(f"no space left to write {path} ({error.strerror}); what was written before is "
+                           "kept: free some space and continue with --resume") from error
 
 
 class RunFolder:
@@ -112,11 +143,7 @@ class RunFolder:
 
     def append_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         """Append one batch and make it durable, so ``--resume`` never redoes it."""
-        lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        with self.predictions_path.open("a", encoding="utf-8") as file:
-            file.write(lines)
-            file.flush()
-            os.fsync(file.fileno())
+        append_jsonl(self.predictions_path, records)
 
     def rewrite_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)

@@ -10,9 +10,7 @@ world size or shard count of a later resume, the union of all parts is everythin
 
 from __future__ import annotations
 
-import errno
 import fcntl
-import json
 import os
 import re
 import secrets
@@ -21,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .errors import FoodcapError
 from .launch import Launch, Shard
-from .run_folder import PARTS, read_json, write_json
+from .run_folder import PARTS, append_records, read_json, write_json
 
 _NAME = re.compile(r"(launch-(?P<launch>[\w-]+?)-rank-(?P<rank>\d+)|shard-(?P<shard>\d+))-of-(?P<count>\d+)")
 
@@ -61,22 +59,6 @@ class PartInfo:
         return cls(name, match["launch"], int(match["rank"]), None)
 
 
-def append_jsonl(file: IO[str], records: Iterable[dict[str, Any]], where: Path) -> None:
-    """Append whole lines and fsync; on a full disk, cut back to the last whole line and say so."""
-    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    start = file.tell()
-    try:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    except OSError as error:
-        file.truncate(start)  # no torn record: the batch is either all there or not at all
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise FoodcapError(f"no space left while writing {where}; free some and rerun with --resume "
-                               "(every finished batch is kept)") from error
-        raise
-
-
 class PartWriter:
     """Appends one process's records under an exclusive lock, so a double launch is refused."""
 
@@ -85,7 +67,7 @@ class PartWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.path = self.folder / f"{name}.jsonl"
-        self.file = self.path.open("a+", encoding="utf-8")
+        self.file = self.path.open("a+b")  # O_APPEND: every write lands at the end
         try:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -100,12 +82,11 @@ class PartWriter:
         """A killed process may leave half a line; cut it so appends start on a fresh line."""
         self.file.seek(0)
         raw = self.file.read()
-        if raw and not raw.endswith("\n"):
-            self.file.truncate(len(raw[: raw.rfind("\n") + 1].encode("utf-8")))
-        self.file.seek(0, os.SEEK_END)
+        if raw and not raw.endswith(b"\n"):
+            self.file.truncate(raw.rfind(b"\n") + 1)
 
     def append(self, records: Iterable[dict[str, Any]]) -> None:
-        append_jsonl(self.file, records, self.path)
+        append_records(self.file.fileno(), records, self.path)
 
     def status(self, status: str, **stats: Any) -> None:
         write_json(self.folder / f"{self.name}.json", {**self.about, "status": status, **stats})

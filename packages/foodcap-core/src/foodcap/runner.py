@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .captioner import Captioner
+from .captioner import Captioner, registered_captioner
 from .config import DataConfig, RunConfig, validate
 from .dataset import CleaningReport, Sample
 from .environment import describe_hardware, package_versions
@@ -29,8 +29,11 @@ from .launch import Launch, Shard, decided_by_rank0, detect_launch
 from .metric import Metric
 from .placement import for_rank
 from .predictions import prediction_record, record_references
+from .prefetch import DEFAULT_PREFETCH_MB
+from .preflight import require, run_checks
 from .progress import image_progress
 from .registry import Registry
+from .resume_check import check_resume, started_with
 from .run_folder import METRICS, RUN, SPLIT, RunFolder
 from .run_merge import merge_records, part_reports, recorded_config, unfinished_shards
 from .run_parts import FolderLock, PartWriter, count_lines, new_launch_id, part_name, part_status
@@ -73,7 +76,8 @@ class CaptionLog:
 def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
               log: CaptionLog) -> Iterator[tuple[DecodedBatch, list[str]]]:
     """Decoded batches (decoding runs ahead in workers) with their captions; ``log`` keeps count."""
-    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), data.batch_size, data.num_workers)
+    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), data.batch_size, data.num_workers,
+                          prefetch_bytes=data.prefetch_mb * 2**20)
     started = time.perf_counter()
     for batch in loader:
         log.note(batch)
@@ -82,10 +86,11 @@ def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
 
 
 def caption_batches(
-    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog
+    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog,
+    prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
 ) -> Iterator[tuple[list[Sample], list[str]]]:
     """Caption ``samples`` with a progress bar, yielding (samples, captions) (val captioning in training)."""
-    data = DataConfig(batch_size=batch_size, num_workers=num_workers)
+    data = DataConfig(batch_size=batch_size, num_workers=num_workers, prefetch_mb=max(1, prefetch_bytes // 2**20))
     with image_progress(console) as progress:
         task = progress.add_task(f"captioning ({captioner.name})", total=len(samples))
         for batch, captions in captioned(captioner, samples, data, log):
@@ -104,7 +109,7 @@ def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample],
                  console: Console, log: CaptionLog) -> None:
     """Caption ``samples`` as the folder's only writer, appending each batch to its predictions."""
     for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
-                                                   console, log):
+                                                   console, log, data.prefetch_mb * 2**20):
         folder.append_predictions(prediction_record(s, c) for s, c in zip(batch_samples, captions))
 
 
@@ -119,14 +124,16 @@ class LaunchPlan:
     scope: int  # images in scope: the split, or the --shard's slice of it
 
 
-def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, held: list[FolderLock]) -> LaunchPlan:
-    """Open (or continue) the folder, lock it, and list what is left; rank 0 only."""
+def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started: dict[str, Any],
+                held: list[FolderLock]) -> LaunchPlan:
+    """Open (or continue) the folder, lock it, check it holds this work, and list what is left; rank 0 only."""
     path = config.out or default_run_folder(config.captioner)
     if not shard.whole and (path / METRICS).exists() and not config.resume:
         raise FoodcapError(f"{path} holds a merged run already; pass --resume to add to it")
     joins = not shard.whole and path.exists()  # shard jobs join the folder, and rejoin it when requeued
     folder = RunFolder(path, resume=config.resume or joins)
     held.append(FolderLock(path, shared=not shard.whole))
+    check_resume(path, started, config.resume or joins)
     scope = shard.take(samples)
     done = folder.captioned_ids()
     return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope))
@@ -181,6 +188,7 @@ def wait_for_ranks(folder: Path, names: list[str], tick: Callable[[], None]) -> 
 def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
         launch: Launch | None = None) -> RunResult:
     launch = launch or detect_launch()
+    require(run_checks(config, registry, flags))  # WordNet, Java, dataset, --out...: fail before the long part
     shard = Shard.parse(config.shard) if config.shard else Shard()
     if launch.distributed and not shard.whole:
         raise FoodcapError("--shard is for separate single processes; under torchrun every rank already "
@@ -200,17 +208,18 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         return captioner
 
     held: list[FolderLock] = []
-    plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, held))
-    try:
-        return _caption_and_finish(config, load, launch, shard, plan, data, samples, metrics, console)
+    started = started_with(config, options, data.manifest.digest(), config.data.split)
+    try:  # a refusal after the lock was taken releases it too
+        plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, started, held))
+        return _caption_and_finish(config, entry.obj, load, launch, shard, plan, data, samples, metrics, console)
     finally:
         for lock in held:
             lock.release()
 
 
-def _caption_and_finish(config: RunConfig, load: Callable[[], Captioner], launch: Launch, shard: Shard, plan: LaunchPlan,
-                        data: SplitData, samples: list[Sample], metrics: list[Metric],
-                        console: Console) -> RunResult:
+def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], load: Callable[[], Captioner],
+                        launch: Launch, shard: Shard, plan: LaunchPlan, data: SplitData, samples: list[Sample],
+                        metrics: list[Metric], console: Console) -> RunResult:
     names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
     if launch.is_main:
         console.print(data.dataset.report.render())
@@ -245,7 +254,7 @@ def _caption_and_finish(config: RunConfig, load: Callable[[], Captioner], launch
     timings = {"load_seconds": part_result.load_seconds, "caption_seconds": wall,
                "images_per_second": captioned_now / wall if wall else 0.0}
     return finish_run(RunFolder(plan.folder, resume=True), config, data, samples, metrics, timings, launch,
-                      part_result.captioner)
+                      captioner_class, part_result.captioner)
 
 
 # -- merging and scoring (rank 0, ``foodcap merge``) --------------------------------------------------
@@ -283,7 +292,8 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
         "limit": config.data.limit,
         "dialect": config.evaluation.metric_dialect,
     }
-    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus})
+    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
+                           **({"failures": scores.failures} if scores.failures else {})})
     return evaluated_on
 
 
@@ -303,7 +313,7 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
 
 def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: list[Sample],
                metrics: list[Metric], timings: dict[str, float], launch: Launch,
-               captioner: Captioner | None = None) -> RunResult:
+               captioner_class: type[Captioner], captioner: Captioner | None = None) -> RunResult:
     """Merge every part, score once, and write metrics.json and run.json."""
     unfinished = unfinished_shards(folder.path)
     merged = merge_records(folder.path, samples)
@@ -323,7 +333,7 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
     folder.write(RUN, {
         "kind": "run",
         "config": config.model_dump(mode="json"),
-        "captioner": captioner.describe() if captioner else {"name": config.captioner},
+        "captioner": registered_captioner(config.captioner, captioner_class, captioner),
         "evaluated_on": evaluated_on,
         "versions": package_versions(),
         "hardware": describe_hardware(captioner.device) if captioner else {},
@@ -355,6 +365,7 @@ def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None
     lock = FolderLock(folder, shared=False)
     try:
         return finish_run(RunFolder(folder, resume=True), config, data,
-                          data.samples(config.data.split, config.data.limit), scorers, {}, Launch())
+                          data.samples(config.data.split, config.data.limit), scorers, {}, Launch(),
+                          registry.captioner(config.captioner).obj)
     finally:
         lock.release()

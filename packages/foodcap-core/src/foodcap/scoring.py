@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import DEFAULT_METRICS
 from .metric import Dialect, Metric, MetricOptions
@@ -19,16 +19,21 @@ class Scores:
     corpus: dict[str, float]
     per_sample: dict[str, list[float]]
     seconds: dict[str, float]
+    failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
+
+
+def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list[str]:
+    """The names asked for, or the installed part of the default set."""
+    return list(names) if names is not None else [name for name in DEFAULT_METRICS if name in registry.metrics]
 
 
 def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
     """Named metrics (unknown names are user errors), or the installed part of the default set."""
-    if names is None:
-        names = [name for name in DEFAULT_METRICS if name in registry.metrics]
-        if not names:
-            logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
+    chosen = chosen_metric_names(registry, names)
+    if not chosen and names is None:
+        logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
     options = MetricOptions(dialect=dialect)
-    return [registry.metric(name).obj(options) for name in names]
+    return [registry.metric(name).obj(options) for name in chosen]
 
 
 def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]]) -> Scores:
@@ -37,7 +42,12 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
         return scores
     for metric in metrics:
         started = time.perf_counter()
-        result = metric.compute(predictions, references)
+        try:
+            result = metric.compute(predictions, references)
+        except Exception as error:  # noqa: BLE001 - one failing metric must not lose the others' scores
+            scores.failures[metric.name] = f"{type(error).__name__}: {error}"
+            logger.warning("metric %s failed (%s); the other scores are kept", metric.name, scores.failures[metric.name])
+            continue
         scores.seconds[metric.name] = time.perf_counter() - started
         scores.corpus[metric.name] = result.score
         scores.per_sample[metric.name] = list(result.per_sample)
@@ -56,4 +66,5 @@ def shuffled_control(
         return {}
     shift = len(references) // 2  # a fixed rotation: deterministic, and no caption keeps its own title
     control = score(metrics, predictions, references[shift:] + references[:shift])
-    return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]} for name in scores.corpus}
+    return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
+            for name in scores.corpus if name in control.corpus}

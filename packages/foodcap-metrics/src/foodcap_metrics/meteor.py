@@ -16,11 +16,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from foodcap import MetricScore
+from foodcap import FoodcapError, MetricScore
 
 from .corpus import Corpus, CorpusMetric, coco_words, nltk_words
 from .parallel import fork_map, halves
-from .wordnet import SynonymIndex, synonym_index
+from .wordnet import SynonymIndex, find_wordnet, synonym_index
 
 ALPHA, BETA, GAMMA = 0.9, 3.0, 0.5  # nltk's (and evaluate's) defaults
 
@@ -152,6 +152,14 @@ class Meteor(CorpusMetric):
 
     name = "meteor"
     description = "METEOR: unigram alignment by exact word, stem and WordNet synonym, with a fragmentation penalty (nltk)"
+
+    @classmethod
+    def missing_resources(cls) -> list[str]:
+        try:
+            find_wordnet()
+        except FoodcapError as error:
+            return [str(error)]
+        return []
 
     def score(self, corpus: Corpus) -> MetricScore:
         return meteor(corpus, self.options.dialect)

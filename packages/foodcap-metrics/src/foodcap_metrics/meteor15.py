@@ -1,6 +1,7 @@
 """``meteor-1.5``: the original METEOR 1.5 jar that pycocoevalcap ships, for COCO-comparable numbers.
 
-Registered only where Java and pycocoevalcap are installed (``pip install 'foodcap-metrics[test]'``). It
+It needs Java and pycocoevalcap (``pip install 'foodcap-metrics[test]'``); where either is missing it is
+still registered, and the pre-flight of ``run``/``train`` names what to install before any model loads. It
 scores pycocoevalcap's PTB tokens with its own wrapper, so its numbers are pycocoevalcap's METEOR.
 Unlike ``meteor`` it uses paraphrase tables and METEOR 1.5's corpus-level aggregation, and it is slow.
 """
@@ -16,8 +17,18 @@ from foodcap import FoodcapError, Metric, MetricScore
 from .corpus import Corpus, coco_strings
 
 
+def missing() -> list[str]:
+    """What meteor-1.5 lacks here, one line each with its remedy."""
+    lines = []
+    if shutil.which("java") is None:
+        lines.append("meteor-1.5 needs Java: apt-get install default-jre-headless")
+    if importlib.util.find_spec("pycocoevalcap") is None:
+        lines.append("meteor-1.5 needs pycocoevalcap: pip install pycocoevalcap")
+    return lines
+
+
 def available() -> bool:
-    return shutil.which("java") is not None and importlib.util.find_spec("pycocoevalcap") is not None
+    return not missing()
 
 
 class Meteor15(Metric):
@@ -26,10 +37,13 @@ class Meteor15(Metric):
     name = "meteor-1.5"
     description = "METEOR 1.5, the Java original pycocoevalcap runs (paraphrases; needs Java and pycocoevalcap)"
 
+    @classmethod
+    def missing_resources(cls) -> list[str]:
+        return missing()
+
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         if not available():
-            raise FoodcapError("meteor-1.5 needs Java and pycocoevalcap: apt-get install default-jre-headless; "
-                               "pip install pycocoevalcap")
+            raise FoodcapError("; ".join(missing()))
         from pycocoevalcap.meteor.meteor import Meteor as JavaMeteor
 
         tokenized_predictions, tokenized_references = coco_strings(Corpus(predictions, references))

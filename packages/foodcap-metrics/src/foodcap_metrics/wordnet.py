@@ -11,7 +11,10 @@ WordNet is looked for in this order:
 2. ``$WNSEARCHDIR`` or ``/usr/share/wordnet``, where Debian/Ubuntu's ``wordnet-base`` and
    ``wordnet-sense-index`` install it. Those lack nltk's ``lexnames`` table, and nltk reads only files
    it owns under a corpus root, so :func:`nltk_wordnet` stages a copy with ``lexnames`` in the cache;
-3. otherwise a :class:`FoodcapError` names both remedies. METEOR never runs without synonyms.
+3. a copy nltk downloaded into foodcap's cache (``<cache>/nltk_download``): when neither of the above
+   holds WordNet, :func:`find_wordnet` fetches it there once with nltk's downloader, as Hugging Face
+   evaluate's METEOR does, printing one line while it does;
+4. otherwise (offline) a :class:`FoodcapError` names both remedies. METEOR never runs without synonyms.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import sqlite3
+import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -92,10 +97,18 @@ class WordNetSource:
         return self.origin != "nltk"
 
 
+def download_dir() -> Path:
+    """Where nltk's downloader puts WordNet for foodcap (apart from the staged copy, which is no source)."""
+    return cache_dir() / "nltk_download"
+
+
 def _from_nltk_data() -> WordNetSource | None:
     import nltk
 
     ours = str(cache_dir() / "nltk_data")  # the copy foodcap staged is not a source of its own
+    downloaded = str(download_dir())
+    if downloaded not in nltk.data.path:
+        nltk.data.path.append(downloaded)  # nltk opens zipped corpora only under its data path
     paths = [p for p in nltk.data.path if str(p) != ours]
     root = None
     for resource in ("corpora/wordnet.zip/wordnet/", "corpora/wordnet"):  # as nltk.corpus.wordnet looks
@@ -139,10 +152,32 @@ def _fingerprint(location: str, read: Callable[[str], bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
+_DOWNLOAD_TIMEOUT = 20.0  # seconds per network operation: offline machines answer "no" quickly
+
+
+def _download() -> WordNetSource | None:
+    """Fetch WordNet with nltk's downloader into :func:`download_dir`; None when the network says no."""
+    import nltk
+
+    target = download_dir()
+    print(f"WordNet is missing: downloading it once into {target} (for METEOR) ...", file=sys.stderr, flush=True)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fetched = nltk.download("wordnet", download_dir=str(target), quiet=True, raise_on_error=False)
+    except OSError:
+        fetched = False
+    finally:
+        socket.setdefaulttimeout(previous)
+    return _from_nltk_data() if fetched else None
+
+
 @lru_cache(maxsize=1)
 def find_wordnet() -> WordNetSource:
-    """The WordNet to use, in the documented order; FoodcapError when there is none."""
-    for finder in (_from_nltk_data, _from_system):
+    """The WordNet to use, in the documented order (downloading it where the network allows);
+    FoodcapError when there is none."""
+    for finder in (_from_nltk_data, _from_system, _download):
         source = finder()
         if source is not None:
             return source

@@ -17,6 +17,7 @@ from ..launch import RankStopped, detect_launch
 from ..registry import add_plugin_commands
 
 err_console = Console(stderr=True)
+INTERRUPTED = "interrupted; finished work is kept: rerun the same command with --resume to continue"
 
 # Built-in commands: (module, attribute, one-line help). A module is imported only when its command
 # runs or shows its own --help, so `foodcap --help` never imports torch or transformers.
@@ -33,6 +34,8 @@ BUILTIN_COMMANDS = {
     "sweep": ("sweep_command", "sweep_command",
               "Search learning rate, weight decay, warmup, batch size and freeze policy with optuna."),
     "merge": ("merge_command", "merge_command", "Merge the parts of a sharded run into predictions.jsonl and score it."),
+    "doctor": ("doctor_command", "doctor_command",
+               "Check this machine: Python, torch, CUDA and dtypes, plugins, WordNet, Java, extras."),
 }
 
 
@@ -104,15 +107,12 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err_console.print("interrupted")
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        err_console.print(INTERRUPTED, soft_wrap=True)
         sys.exit(130)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted (a run can be continued with --resume)")
-        sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the CLI boundary: one line unless --debug
         if debug:
             raise

@@ -26,5 +26,5 @@ def merge_command(folder: Path, metrics: str | None) -> None:
     names = [name.strip() for name in metrics.split(",") if name.strip()] if metrics is not None else None
     result = api.merge(folder, metrics=names)
     console = Console()
-    console.print(scores_table(f"merged run {folder}", result.scores, result.count))
+    console.print(scores_table(f"merged run {folder}", result.scores, result.count, result.metric_failures))
     console.print(f"run folder: {result.folder}")

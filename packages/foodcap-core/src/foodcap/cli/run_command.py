@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..cli_flags import flag_names
@@ -16,12 +17,14 @@ from .config_options import build_config, config_flags, configurable
 RUN_FLAGS = config_flags(RunConfig)
 
 
-def scores_table(title: str, scores: dict[str, float], count: int) -> Table:
+def scores_table(title: str, scores: dict[str, float], count: int, failed: dict[str, str] | None = None) -> Table:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("score", justify="right")
     for name, value in scores.items():
         table.add_row(name, f"{value:.4f}")
+    for name, reason in (failed or {}).items():
+        table.add_row(name, f"[red]failed: {escape(reason)}[/]")
     table.caption = f"{count} images"
     return table
 
@@ -61,5 +64,6 @@ def run_command(**kwargs: Any) -> None:
         return
     if result.failures:
         console.print(f"[yellow]{len(result.failures)} image(s) could not be decoded; see run.json[/]")
-    console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count))
+    console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count,
+                               result.metric_failures))
     console.print(f"run folder: {result.folder}")

@@ -12,8 +12,9 @@ from ..training.options import TrainConfig
 from .config_options import build_config, config_flags, configurable
 from .run_command import scores_table
 
-# The split is fixed by training (train/val, then test); `device` is accelerate's business.
-TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split", "device"}))
+# The split is fixed by training (train/val, then test). --device picks one process's device;
+# under torchrun or accelerate launch each rank gets its own.
+TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split"}))
 
 
 @configurable(TRAIN_FLAGS)

@@ -19,9 +19,9 @@ import torch
 from rich.console import Console
 
 from ..errors import FoodcapError
+from ..preflight import extra_check, freeze_policy_check, require, train_checks
 from ..registry import Registry
 from ..run_folder import write_json
-from ..tracking import load_tracker_library
 from ..training import TrainConfig, train
 from .options import SweepConfig, SweepSpace
 
@@ -190,11 +190,10 @@ def _outcome(trial: Any) -> str:
 
 def run_sweep(config: SweepConfig, registry: Registry, console: Console,
               flags: dict[str, str] | None = None) -> SweepResult:
+    freeze_policies = config.sweep.freeze_policies if "freeze" in config.sweep.search else []
+    require([*train_checks(config, registry, flags), extra_check("optuna"),  # now, not in the fifth trial
+             *(freeze_policy_check(registry, policy) for policy in freeze_policies)])
     optuna = require_optuna()
-    load_tracker_library(config.train.tracker)
-    registry.captioner(config.captioner)
-    for policy in config.sweep.freeze_policies if "freeze" in config.sweep.search else []:
-        registry.freeze_policy(policy)  # an unknown name fails now, not in the fifth trial
     out, space = config.out, config.sweep
     study = open_study(optuna, config)
     retire_interrupted(optuna, study, out, console)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,14 +14,17 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader
 
-from ..captioner import TrainableCaptioner
+from ..captioner import TrainableCaptioner, registered_captioner
 from ..environment import describe_hardware, package_versions
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
 from ..metric import Metric
+from ..placement import mixed_precision, resolve_device
+from ..preflight import require, train_checks
 from ..progress import image_progress
 from ..registry import Registry
+from ..resume_check import check_resume, started_with
 from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import (
     CaptionLog,
@@ -36,15 +38,14 @@ from ..runner import (
 )
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
-from ..tracking import load_tracker_library, tracked
+from ..tracking import tracked
+from . import checkpoints
 from .encoder_cache import build_cache, cached_loader, check_cacheable
+from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
 from .reporting import counts_table, epoch_line
-from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
 
 HISTORY = "history.jsonl"
-CHECKPOINTS = "checkpoints"
-BEST = "best"
 
 # Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
 # sweep reports the val loss (raising optuna.TrialPruned there stops the training).
@@ -70,12 +71,6 @@ class TrainResult:
     test_count: int = 0
 
 
-def mixed_precision(choice: str, device: torch.device) -> str:
-    if choice != "auto":
-        return choice
-    return "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "no"
-
-
 def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.AdamW:
     """AdamW over trainable parameters; biases and norm weights (1-D) get no weight decay."""
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -86,6 +81,16 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
         {"params": [p for p in trainable if p.ndim <= 1], "weight_decay": 0.0},
     ]
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=options.lr)
+
+
+def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
+    """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
+    every process must then skip the step together, or their gradient all-reduces would not pair up."""
+    empty = not batch.samples
+    if accelerator.num_processes == 1:
+        return empty
+    flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
+    return bool(flags.item())
 
 
 def is_better(metric: str, value: float, best: float | None, metrics: Iterable[Metric]) -> bool:
@@ -116,12 +121,18 @@ class Trainer:
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
         self.data = load_split_data(config.data)
+        options = registry.captioner_options(config.captioner, config.options, flags)
+        check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
+                                                    self.options.freeze or trainable.default_freeze_policy),
+                     config.resume)
         self.train_samples = self.data.training_samples("train", config.data.limit)
         self.val_samples = self.data.samples("val", config.data.limit)
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
-        device = torch.device("cuda" if torch.cuda.is_available() and config.options.get("device") != "cpu" else "cpu")
+        device = resolve_device(str(config.options.get("device", "auto")))
+        if device.type == "cuda" and device.index is not None:
+            torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
         self.accelerator = Accelerator(
             mixed_precision=mixed_precision(self.options.mixed_precision, device),
             gradient_accumulation_steps=self.options.grad_accum,
@@ -132,14 +143,15 @@ class Trainer:
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
         self.policy.apply(self.captioner)
+        keep_trainable_float32(self.captioner.model, self.accelerator.mixed_precision)
         self.counts = parameter_counts(self.captioner)
 
     def _check_folder(self) -> None:
-        has_state = (self.folder_path / CHECKPOINTS).exists()
+        has_state = bool(checkpoints.finished_checkpoints(self.folder_path))  # a partial one is no state
         if has_state and not self.config.resume:
             raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
-        if self.config.resume and not has_state:
-            raise FoodcapError(f"cannot resume: {self.folder_path} has no checkpoint")
+        if self.config.resume and not self.folder_path.is_dir():
+            raise FoodcapError(f"cannot resume: {self.folder_path} does not exist")
 
     # -- data ---------------------------------------------------------------------------------------
     def _loaders(self, generator: torch.Generator) -> tuple[DataLoader[DecodedBatch], DataLoader[DecodedBatch]]:
@@ -154,8 +166,9 @@ class Trainer:
             return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
                     cached_loader(val_cache, captioner, data.batch_size, False, None))
         collate = TrainingCollate(captioner.training_collator())
-        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator),
-                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers))
+        budget = data.prefetch_mb * 2**20
+        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator, budget),
+                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget))
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> TrainResult:
@@ -176,9 +189,13 @@ class Trainer:
         history: list[dict[str, Any]] = []
         best: dict[str, Any] = {"value": None, "epoch": None, "stale": 0}
         first_epoch = 1
-        if self.config.resume:
-            first_epoch, history, best = self._resume(optimizer, scheduler)
+        resumed = checkpoints.resume(self.folder_path, self.captioner.model, optimizer, scheduler)
+        if resumed is not None:
+            first_epoch, best = resumed.next_epoch, resumed.best
+            history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] < first_epoch]
             console.print(f"resuming after epoch {first_epoch - 1}")
+        elif self.config.resume:
+            console.print("no checkpoint was finished before the interruption: starting again from epoch 1")
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
@@ -197,7 +214,7 @@ class Trainer:
             history.append(row)
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
-            self._checkpoint(epoch, optimizer, scheduler, history, best, improved)
+            self._checkpoint(epoch, optimizer, scheduler, best, improved)
             for callback in self.callbacks:
                 callback(row)
             if options.patience and best["stale"] >= options.patience:
@@ -214,10 +231,15 @@ class Trainer:
         accelerator, options = self.accelerator, self.options
         model.train()
         total_loss, images, compute_seconds = torch.zeros((), device=accelerator.device), 0, 0.0
+        skipped = 0
         started = time.perf_counter()
         with image_progress(self.console) as progress:
             task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=len(self.train_samples))
             for batch in loader:
+                if any_rank_empty(accelerator, batch):  # every image failed to decode: nothing to learn from
+                    skipped += 1
+                    progress.advance(task, len(batch.samples) + len(batch.failures))
+                    continue
                 step_started = time.perf_counter()
                 with accelerator.accumulate(model):
                     with accelerator.autocast():
@@ -242,6 +264,7 @@ class Trainer:
             "lr": scheduler.get_last_lr()[0],
             "epoch_seconds": time.perf_counter() - started,
             "train_images_per_second": images / compute_seconds if compute_seconds else 0.0,
+            **({"skipped_batches": skipped} if skipped else {}),
         }
 
     @torch.no_grad()
@@ -249,6 +272,8 @@ class Trainer:
         model.eval()
         total, count = torch.zeros((), device=self.accelerator.device), 0
         for batch in loader:
+            if not batch.samples:  # no gradients here, so each process may skip on its own
+                continue
             with self.accelerator.autocast():
                 total += self.captioner.loss(model, batch.inputs).float() * len(batch.samples)
             count += len(batch.samples)
@@ -261,50 +286,18 @@ class Trainer:
         predictions, references = [], []
         self.captioner.model.eval()
         for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
-                                                       self.config.data.num_workers, self.console, CaptionLog()):
+                                                       self.config.data.num_workers, self.console, CaptionLog(),
+                                                       self.config.data.prefetch_mb * 2**20):
             predictions.extend(captions)
             references.extend([list(s.references) for s in batch_samples])
         return score(self.metrics, predictions, references)
 
     # -- checkpoints and records -------------------------------------------------------------------
-    def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, history: list[dict[str, Any]],
-                    best: dict[str, Any], improved: bool) -> None:
+    def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
         self.accelerator.wait_for_everyone()
-        if not self.accelerator.is_main_process:
-            return
-        root = self.folder_path / CHECKPOINTS
-        target = root / f"epoch-{epoch:03d}"
-        partial = root / f".epoch-{epoch:03d}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        self.captioner.save_checkpoint(partial)
-        save_state(partial / "trainer-state", {
-            "epoch": epoch,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "rng": rng_state(),
-            "best": best,
-            "weights": trainable_weights(self.captioner.model),
-        })
-        shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)  # a checkpoint folder either is complete or does not exist
-        if improved:
-            staged = self.folder_path / f".{BEST}.partial"
-            shutil.rmtree(staged, ignore_errors=True)
-            shutil.copytree(target, staged)
-            shutil.rmtree(self.folder_path / BEST, ignore_errors=True)
-            staged.rename(self.folder_path / BEST)
-        for older in sorted(root.glob("epoch-*"))[:-1]:
-            shutil.rmtree(older)
-
-    def _resume(self, optimizer: Any, scheduler: Any) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-        latest = sorted((self.folder_path / CHECKPOINTS).glob("epoch-*"))[-1]
-        state = load_state(latest / "trainer-state")
-        load_trainable_weights(self.captioner.model, state["weights"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        restore_rng(state["rng"])
-        history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] <= state["epoch"]]
-        return state["epoch"] + 1, history, dict(state["best"])
+        if self.accelerator.is_main_process:
+            checkpoints.save_epoch(self.folder_path, self.captioner, epoch, optimizer, scheduler, best, improved,
+                                   self.options.keep_checkpoints)
 
     def _write_history(self, history: list[dict[str, Any]]) -> None:
         if self.accelerator.is_main_process:
@@ -314,8 +307,7 @@ class Trainer:
         """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
         if not self.accelerator.is_main_process:
             return None
-        best_state = load_state(self.folder_path / BEST / "trainer-state")
-        load_trainable_weights(self.captioner.model, best_state["weights"])
+        checkpoints.load_best_weights(self.folder_path, self.captioner.model)
         self.captioner.model.eval()
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
@@ -333,7 +325,7 @@ class Trainer:
         folder.write(RUN, {
             "kind": "train",
             "config": self.config.model_dump(mode="json"),
-            "captioner": self.captioner.describe(),
+            "captioner": registered_captioner(self.config.captioner, type(self.captioner), self.captioner),
             "freeze_policy": self.policy.name,
             "parameters": self.counts,
             "best": best,
@@ -351,7 +343,7 @@ class Trainer:
 def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
           callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
     """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
-    load_tracker_library(config.train.tracker)  # a missing extra fails before any model loads
+    require(train_checks(config, registry, flags))  # missing extras or resources fail before any model loads
     trainer = Trainer(config, registry, console, flags, callbacks)
     with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
         if tracker is not None:

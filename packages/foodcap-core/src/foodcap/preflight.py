@@ -1,0 +1,251 @@
+"""Pre-flight: everything `run`, `train` and `sweep` will need, checked before any model loads.
+
+Each check answers with a :class:`Check`; :func:`require` turns the failed ones into one
+FoodcapError with one line per missing piece, so a machine without WordNet or Java fails in seconds
+instead of after hours of captioning. ``foodcap doctor`` shows the same checks as a table.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .checkpoint_files import checkpoint_problems
+from .config import DataConfig, RunConfig
+from .errors import FoodcapError
+from .registry import Registry
+from .scoring import chosen_metric_names
+
+if TYPE_CHECKING:
+    from .training.options import TrainConfig
+
+# Free space a run folder should have at the start: predictions take about 1 kB per image (the
+# Kaggle test split is ~1.4k images), and a training folder holds checkpoints with optimizer state
+# (tiny random-weight models, as in the demo and tests, need no more than a run).
+RUN_FREE_BYTES = 64 * 2**20
+TRAIN_FREE_BYTES = 2 * 2**30
+
+# Optional extras of foodcap-core: (module to import, pip requirement, what needs it).
+EXTRAS: Mapping[str, tuple[str, str, str]] = {
+    "wandb": ("wandb", "foodcap-core[wandb]", "--tracker wandb"),
+    "optuna": ("optuna", "foodcap-core[sweep]", "foodcap sweep"),
+    "matplotlib": ("matplotlib", "foodcap-core[report]", "foodcap report"),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing a command needs: ``detail`` says what was found, or what is missing and the remedy."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def require(checks: Iterable[Check]) -> None:
+    """Raise one FoodcapError listing every failed check, one line each (just the line when only one
+    failed); return when all passed."""
+    failed = [check for check in checks if not check.ok]
+    if not failed:
+        return
+    if len(failed) == 1:
+        raise FoodcapError(failed[0].detail)
+    lines = "".join(f"\n  {check.name}: {check.detail}" for check in failed)
+    raise FoodcapError(f"cannot start: {len(failed)} problem(s) found before loading any model:{lines}")
+
+
+def _attempt(name: str, action: Any, found: str = "ok") -> Check:
+    """Run a check that raises FoodcapError when something is missing."""
+    try:
+        result = action()
+    except FoodcapError as error:
+        return Check(name, False, str(error))
+    return Check(name, True, result if isinstance(result, str) else found)
+
+
+# --- resources -----------------------------------------------------------------------------------
+def extra_check(extra: str) -> Check:
+    module, requirement, needed_by = EXTRAS[extra]
+    if importlib.util.find_spec(module) is None:
+        return Check(extra, False, f"{needed_by} needs {module}: pip install '{requirement}'")
+    return Check(extra, True, f"installed (for {needed_by})")
+
+
+def java_check() -> Check:
+    java = shutil.which("java")
+    if java is None:
+        return Check("Java", False, "not found on PATH: apt-get install default-jre-headless (meteor-1.5 needs it)")
+    return Check("Java", True, java)
+
+
+def metric_checks(registry: Registry, names: list[str] | None) -> list[Check]:
+    """Each chosen metric is registered and has its resources (WordNet for meteor, Java for meteor-1.5)."""
+    checks = []
+    for name in chosen_metric_names(registry, names):
+        try:
+            metric = registry.metric(name).obj
+        except FoodcapError as error:
+            checks.append(Check(f"metric {name}", False, str(error)))
+            continue
+        missing = metric.missing_resources()
+        checks += [Check(f"metric {name}", False, line) for line in missing]
+        if not missing:
+            checks.append(Check(f"metric {name}", True, "ready"))
+    return checks
+
+
+# --- input and output ----------------------------------------------------------------------------
+def dataset_check(data: DataConfig, registry: Registry) -> Check:
+    """The dataset's kind can be told (or was named) and its files can be read."""
+    from .dataset.bundled_sample import SAMPLE
+    from .dataset.kaggle_layout import KaggleFolder
+    from .dataset.selection import choose_dataset_kind
+
+    if data.dataset == SAMPLE:
+        return Check("dataset", True, "the bundled sample")
+
+    def readable() -> str:
+        choice = choose_dataset_kind(data.dataset, data.dataset_kind, registry)
+        if choice.kind == "kaggle-food":
+            folder = KaggleFolder.find(Path(choice.location).expanduser().resolve())
+            for path, mode in ((folder.csv_path, os.R_OK), (folder.images_dir, os.R_OK | os.X_OK)):
+                if not os.access(path, mode):
+                    raise FoodcapError(f"{path} is not readable")
+        elif Path(choice.location).expanduser().exists() and not os.access(Path(choice.location).expanduser(), os.R_OK):
+            raise FoodcapError(f"{choice.location} is not readable")
+        return f"{choice.kind}: {choice.location}"
+
+    return _attempt("dataset", readable)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = path.expanduser().absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def output_check(out: Path, needed_bytes: int) -> Check:
+    """The folder (or its nearest existing parent) is a writable folder with plausible free space."""
+    target = out.expanduser()
+    if target.exists() and not target.is_dir():
+        return Check("output folder", False, f"{target} exists and is not a folder")
+    existing = _existing_ancestor(target)
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return Check("output folder", False, f"{existing} is not writable; choose another --out")
+    free = shutil.disk_usage(existing).free
+    if free < needed_bytes:
+        return Check("output folder", False, f"only {free / 2**20:.0f} MiB free under {existing}; "
+                                             f"this needs at least {needed_bytes / 2**20:.0f} MiB")
+    return Check("output folder", True, f"{target} ({free / 2**30:.1f} GiB free)")
+
+
+# --- options -------------------------------------------------------------------------------------
+def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] | None) -> list[Check]:
+    """The captioner is registered, its options validate, and a given checkpoint is there."""
+    try:
+        options = registry.captioner_options(config.captioner, config.options, flags)
+    except FoodcapError as error:
+        return [Check("captioner", False, str(error))]
+    checks = [Check("captioner", True, config.captioner)]
+    if options.device != "auto":
+        from .placement import resolve_device
+
+        checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
+    if options.checkpoint is not None:
+        checks.append(checkpoint_check(options.checkpoint))
+    return checks
+
+
+def checkpoint_check(folder: Path) -> Check:
+    """The folder exists and every safetensors file in it is whole (judged from headers and sizes)."""
+    if not (folder / ".").is_dir():
+        return Check("checkpoint", False, f"{folder} does not exist or is not a folder (--checkpoint)")
+    problems = checkpoint_problems(folder)
+    return Check("checkpoint", not problems, "; ".join(problems) or str(folder))
+
+
+def freeze_policy_check(registry: Registry, name: str) -> Check:
+    return _attempt("freeze policy", lambda: registry.freeze_policy(name), name)
+
+
+def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] | None = None) -> list[Check]:
+    """What ``foodcap run`` needs."""
+    from .runner import default_run_folder
+
+    return [
+        *captioner_checks(config, registry, flags),
+        *metric_checks(registry, config.evaluation.metrics),
+        dataset_check(config.data, registry),
+        output_check(config.out or default_run_folder(config.captioner), RUN_FREE_BYTES),
+    ]
+
+
+def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, str] | None = None) -> list[Check]:
+    """What ``foodcap train`` (and each sweep trial) needs."""
+    from .runner import default_run_folder
+
+    checks = [
+        *captioner_checks(config, registry, flags),
+        *metric_checks(registry, config.evaluation.metrics),
+        dataset_check(config.data, registry),
+        output_check(config.out or default_run_folder(f"{config.captioner}-train"),
+                     RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
+    ]
+    if config.train.freeze is not None:
+        checks.append(freeze_policy_check(registry, config.train.freeze))
+    chosen = chosen_metric_names(registry, config.evaluation.metrics)
+    if config.train.best_metric != "val_loss" and config.train.best_metric not in chosen:
+        checks.append(Check("best metric", False,
+                            f"--best-metric {config.train.best_metric!r} is neither val_loss nor a chosen metric"))
+    if config.train.tracker != "none":
+        checks.append(extra_check(config.train.tracker))
+    return checks
+
+
+# --- the machine, for `foodcap doctor` -----------------------------------------------------------
+def torch_checks() -> list[Check]:
+    """torch, CUDA and which dtype ``auto`` picks (imports torch: only `foodcap doctor` calls this)."""
+    import torch
+
+    from .placement import resolve_dtype
+
+    checks = [Check("torch", True, torch.__version__)]
+    if not torch.cuda.is_available():
+        checks.append(Check("CUDA", True, "no GPU: runs on the CPU in float32"))
+        return checks
+    for index in range(torch.cuda.device_count()):
+        device = torch.device("cuda", index)
+        major, minor = torch.cuda.get_device_capability(device)
+        dtype = str(resolve_dtype("auto", device)).removeprefix("torch.")
+        checks.append(Check(f"cuda:{index}", True, f"{torch.cuda.get_device_name(device)}, compute capability "
+                                                   f"{major}.{minor}: auto dtype {dtype}"))
+    return checks
+
+
+def plugin_checks(registry: Registry) -> list[Check]:
+    """One row per installed plugin distribution, naming what it registered."""
+    provided: dict[str, list[str]] = {}
+    for entry in registry.entries():
+        label = f"{entry.source.distribution} {entry.source.version}"
+        provided.setdefault(label, []).append(entry.name)
+    return [Check(f"plugin {label}", True, ", ".join(names)) for label, names in sorted(provided.items())]
+
+
+def machine_checks(registry: Registry) -> list[Check]:
+    """Everything `foodcap doctor` shows: Python, torch and CUDA, plugins, each metric's resources, Java, extras."""
+    import platform
+
+    return [
+        Check("Python", True, platform.python_version()),
+        *torch_checks(),
+        *plugin_checks(registry),
+        *metric_checks(registry, sorted(registry.metrics)),
+        java_check(),
+        *(extra_check(extra) for extra in EXTRAS),
+    ]

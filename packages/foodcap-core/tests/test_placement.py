@@ -1,0 +1,57 @@
+"""Precision that fits the hardware: native bf16 only from compute capability 8.0, fp32 master weights."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from foodcap import placement
+from foodcap.errors import FoodcapError
+from foodcap.training.master_weights import keep_trainable_float32
+
+
+@pytest.mark.parametrize("capability, dtype, autocast, tf32", [
+    ((7, 0), torch.float16, "fp16", False),   # V100: bf16 only emulated
+    ((7, 5), torch.float16, "fp16", False),   # T4
+    ((8, 0), torch.bfloat16, "bf16", True),   # A100
+    ((9, 0), torch.bfloat16, "bf16", True),   # H100
+])
+def test_auto_precision_follows_compute_capability(monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int],
+                                                   dtype: torch.dtype, autocast: str, tf32: bool) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        device = placement.resolve_device("cuda")
+        assert torch.backends.cuda.matmul.allow_tf32 is tf32 and torch.backends.cudnn.allow_tf32 is tf32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+    assert placement.resolve_dtype("auto", device) == dtype
+    assert placement.mixed_precision("auto", device) == autocast
+    assert placement.resolve_dtype("float32", device) == torch.float32  # an explicit choice stands
+
+
+def test_cpu_stays_float32_without_autocast() -> None:
+    cpu = placement.resolve_device("cpu")
+    assert placement.resolve_dtype("auto", cpu) == torch.float32
+    assert placement.mixed_precision("auto", cpu) == "no"
+
+
+def test_trainable_parameters_become_float32_master_weights_under_autocast() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)).to(torch.bfloat16)
+    model[0].requires_grad_(False)
+    frozen = model[0].weight.detach().clone()
+    trained = model[1].weight.detach().clone()
+    assert keep_trainable_float32(model, "bf16") == 2
+    assert model[1].weight.dtype == torch.float32 and model[1].bias.dtype == torch.float32
+    assert torch.equal(model[1].weight.to(torch.bfloat16), trained)  # the same values, in float32
+    assert model[0].weight.dtype == torch.bfloat16 and torch.equal(model[0].weight, frozen)  # frozen parts stay
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model(torch.ones(1, 4)).shape == (1, 2)
+
+
+def test_low_precision_trainable_weights_without_autocast_are_refused() -> None:
+    model = torch.nn.Linear(4, 2).to(torch.bfloat16)
+    with pytest.raises(FoodcapError, match="--dtype bfloat16 would train bfloat16 weights without float32 master"):
+        keep_trainable_float32(model, "no")
