@@ -71,11 +71,11 @@ def test_resume_matches_an_uninterrupted_run(fake_plugin: type, kaggle_folder: P
     real_val_loss = loop.Trainer._val_loss
     calls = {"n": 0}
 
-    def interrupt_in_epoch_three(self, model, loader):  # type: ignore[no-untyped-def]
+    def interrupt_in_epoch_three(self, loader):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real_val_loss(self, model, loader)
+        return real_val_loss(self, loader)
 
     monkeypatch.setattr(loop.Trainer, "_val_loss", interrupt_in_epoch_three)
     with pytest.raises(KeyboardInterrupt):

@@ -1,4 +1,5 @@
-"""A run's folder: predictions.jsonl (appended as batches finish), metrics.json, run.json, split.json."""
+"""A run's folder: predictions.jsonl (appended as batches finish), metrics.json, run.json, split.json;
+training adds history.jsonl, checkpoints/ and best/."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 RUN = "run.json"
 SPLIT = "split.json"
+HISTORY = "history.jsonl"  # training: one row per epoch
+CHECKPOINTS = "checkpoints"  # training: the latest epoch's resumable state
+BEST = "best"  # training: the best epoch's checkpoint
 
 
 def _current_umask() -> int:

@@ -7,11 +7,10 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from ..evenly_spaced import evenly_spaced
 from .run_records import RunRecord
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,17 +28,6 @@ class GalleryItem:
     reference: str
     image: str | None  # path relative to the report folder; None when the source image is gone
     captions: list[Caption]
-
-
-def evenly_spaced(items: Sequence[T], count: int) -> list[T]:
-    """``count`` items spread over the whole sequence (first and last included): a fair, repeatable sample."""
-    if count <= 0 or not items:
-        return []
-    if count >= len(items):
-        return list(items)
-    if count == 1:
-        return [items[0]]
-    return [items[round(index * (len(items) - 1) / (count - 1))] for index in range(count)]
 
 
 def headline_metric(runs: Sequence[RunRecord], requested: str | None) -> str | None:

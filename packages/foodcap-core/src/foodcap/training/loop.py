@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +20,13 @@ from ..environment import describe_hardware, package_versions
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
+from ..launch import Shard, detect_launch
 from ..metric import Metric
 from ..progress import image_progress
 from ..registry import Registry
-from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
+from ..run_folder import BEST, CHECKPOINTS, HISTORY, RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import (
     CaptionLog,
-    caption_batches,
-    caption_into,
     dataset_record,
     default_run_folder,
     pending,
@@ -39,12 +38,18 @@ from ..splits import load_split_data
 from ..tracking import load_tracker_library, tracked
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .options import TrainConfig, TrainOptions
+from .ranks import agreed, caption_shards, gathered, prediction_records, rank_console
 from .reporting import counts_table, epoch_line
 from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
-
-HISTORY = "history.jsonl"
-CHECKPOINTS = "checkpoints"
-BEST = "best"
+from .step_plan import (
+    PlannedBatches,
+    StepPlan,
+    accumulation_groups,
+    own_shard_plan,
+    set_schedule_position,
+    shared_order_plan,
+    steps_per_epoch,
+)
 
 # Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
 # sweep reports the val loss (raising optuna.TrialPruned there stops the training).
@@ -103,9 +108,14 @@ class Trainer:
         from accelerate import Accelerator
         from accelerate.utils import set_seed
 
-        self.config, self.options, self.console = config, config.train, console
+        device = torch.device("cuda" if torch.cuda.is_available() and config.options.get("device") != "cpu" else "cpu")
+        # First, so that the processes of a launch can agree; gradient accumulation is the step plan's.
+        self.accelerator = Accelerator(mixed_precision=mixed_precision(config.train.mixed_precision, device),
+                                       cpu=device.type == "cpu")
+        self.launch = detect_launch()
+        self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
-        self.folder_path = config.out or default_run_folder(f"{config.captioner}-train")
+        self.folder_path = agreed(config.out or default_run_folder(f"{config.captioner}-train"), self.launch)
         self._check_folder()
         entry = registry.captioner(config.captioner)
         trainable = entry.obj
@@ -121,12 +131,6 @@ class Trainer:
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
-        device = torch.device("cuda" if torch.cuda.is_available() and config.options.get("device") != "cpu" else "cpu")
-        self.accelerator = Accelerator(
-            mixed_precision=mixed_precision(self.options.mixed_precision, device),
-            gradient_accumulation_steps=self.options.grad_accum,
-            cpu=device.type == "cpu",
-        )
         set_seed(self.options.seed)
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
@@ -142,35 +146,45 @@ class Trainer:
             raise FoodcapError(f"cannot resume: {self.folder_path} has no checkpoint")
 
     # -- data ---------------------------------------------------------------------------------------
-    def _loaders(self, generator: torch.Generator) -> tuple[DataLoader[DecodedBatch], DataLoader[DecodedBatch]]:
-        data, captioner = self.config.data, self.captioner
+    def _loaders(self, batches: PlannedBatches) -> tuple[
+            DataLoader[DecodedBatch], Callable[[torch.Generator], StepPlan], DataLoader[DecodedBatch]]:
+        """The train loader (batches as the epoch's plan says), its planner, and this rank's val loader."""
+        data, captioner, launch = self.config.data, self.captioner, self.launch
+        shard = Shard(launch.rank, launch.world_size)
         if self.options.cache_encoder:
             check_cacheable(captioner)
             dtype = torch.bfloat16 if self.accelerator.mixed_precision == "bf16" else None  # autocast reads it as is
-            train_cache = build_cache(captioner, self.train_samples, data.batch_size, data.num_workers, self.console,
-                                      dtype)
-            val_cache = build_cache(captioner, self.val_samples, data.batch_size, data.num_workers, self.console,
-                                    dtype)
-            return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
-                    cached_loader(val_cache, captioner, data.batch_size, False, None))
+            # Each rank encodes and holds only its shard: 1/N of the time and of the memory.
+            train_cache = build_cache(captioner, shard.take(self.train_samples), data.batch_size, data.num_workers,
+                                      self.console, dtype)
+            val_cache = build_cache(captioner, shard.take(self.val_samples), data.batch_size, data.num_workers,
+                                    self.console, dtype)
+            sizes = gathered(len(train_cache), launch)
+            return (cached_loader(train_cache, captioner, data.batch_size, batches),
+                    lambda generator: own_shard_plan(sizes, data.batch_size, launch, generator),
+                    cached_loader(val_cache, captioner, data.batch_size))
         collate = TrainingCollate(captioner.training_collator())
-        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator),
-                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers))
+        count = len(self.train_samples)
+        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, batches=batches),
+                lambda generator: shared_order_plan(count, data.batch_size, launch, generator),
+                batch_loader(shard.take(self.val_samples), collate, data.batch_size, data.num_workers))
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> TrainResult:
         console, options, accelerator = self.console, self.options, self.accelerator
         console.print(counts_table(self.captioner.name, self.policy.name, self.counts))
+        batches = PlannedBatches()
+        train_loader, plan_for, val_loader = self._loaders(batches)
         generator = torch.Generator().manual_seed(options.seed)
-        train_loader, val_loader = self._loaders(generator)
-        optimizer = optimizer_for(self.captioner.model, options)
-        steps = math.ceil(len(train_loader) / options.grad_accum) * options.epochs
+        per_epoch = steps_per_epoch(plan_for(generator), options.grad_accum)  # the same length every epoch
+        steps = per_epoch * options.epochs
         from transformers import get_scheduler
 
+        optimizer = optimizer_for(self.captioner.model, options)
+        # Not prepared: accelerate would step it once per process; ours steps once per optimizer step.
         scheduler = get_scheduler(options.schedule, optimizer, num_warmup_steps=round(steps * options.warmup_ratio),
                                   num_training_steps=steps)
-        model, optimizer, train_loader, val_loader, scheduler = accelerator.prepare(
-            self.captioner.model, optimizer, train_loader, val_loader, scheduler)
+        model, optimizer = accelerator.prepare(self.captioner.model, optimizer)
 
         folder = RunFolder(self.folder_path, resume=self.config.resume)
         history: list[dict[str, Any]] = []
@@ -178,22 +192,19 @@ class Trainer:
         first_epoch = 1
         if self.config.resume:
             first_epoch, history, best = self._resume(optimizer, scheduler)
+            set_schedule_position(scheduler, (first_epoch - 1) * per_epoch)  # this launch may differ in size
             console.print(f"resuming after epoch {first_epoch - 1}")
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
             generator.manual_seed(options.seed * 100_003 + epoch)  # same order whether resumed or not
-            row = self._train_epoch(epoch, model, optimizer, scheduler, train_loader)
-            row["val_loss"] = self._val_loss(model, val_loader)
+            batches.plan = plan_for(generator)
+            row = self._train_epoch(epoch, model, optimizer, scheduler, train_loader, batches.plan)
+            row["val_loss"] = self._val_loss(val_loader)
             if epoch % options.eval_every == 0 or epoch == options.epochs:
-                row["val_metrics"] = self._val_metrics().corpus
-            value = row["val_loss"] if options.best_metric == "val_loss" else row.get("val_metrics", {}).get(options.best_metric)
-            improved = value is not None and is_better(options.best_metric, value, best["value"], self.metrics)
-            if improved:
-                best = {"value": value, "epoch": epoch, "stale": 0}
-            elif value is not None:
-                best["stale"] += 1
-            row["best_epoch"] = best["epoch"]
+                row["val_metrics"] = self._val_metrics()
+            # Rank 0 alone holds the val metrics; its decision is everyone's.
+            row, best, improved = agreed(self._decide(row, best), self.launch)
             history.append(row)
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
@@ -210,61 +221,77 @@ class Trainer:
                            tested.count if tested else 0)
 
     def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
-                     loader: DataLoader[DecodedBatch]) -> dict[str, Any]:
-        accelerator, options = self.accelerator, self.options
+                     loader: DataLoader[DecodedBatch], plan: StepPlan) -> dict[str, Any]:
+        accelerator, options, world = self.accelerator, self.options, self.launch.world_size
         model.train()
         total_loss, images, compute_seconds = torch.zeros((), device=accelerator.device), 0, 0.0
         started = time.perf_counter()
+        decoded = iter(loader)
         with image_progress(self.console) as progress:
-            task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=len(self.train_samples))
-            for batch in loader:
-                step_started = time.perf_counter()
-                with accelerator.accumulate(model):
-                    with accelerator.autocast():
-                        loss = self.captioner.loss(model, batch.inputs)
-                    accelerator.backward(loss)
-                    if accelerator.sync_gradients and options.max_grad_norm:
-                        accelerator.clip_grad_norm_(model.parameters(), options.max_grad_norm)
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                total_loss += loss.detach() * len(batch.samples)
-                images += len(batch.samples)
-                compute_seconds += time.perf_counter() - step_started
-                progress.advance(task, len(batch.samples) + len(batch.failures))
+            task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=sum(plan.totals))  # all ranks' images
+            for group in accumulation_groups(plan, options.grad_accum):
+                for step in group:
+                    batch = next(decoded).to(accelerator.device, non_blocking=True)
+                    step_started = time.perf_counter()
+                    # Gradients are averaged across ranks once per optimizer step, after its last batch.
+                    with nullcontext() if step == group[-1] else accelerator.no_sync(model):
+                        with accelerator.autocast():
+                            loss = self.captioner.loss(model, batch.inputs)
+                        accelerator.backward(loss * plan.weight(step, len(batch.samples), world, group))
+                    if not plan.fillers[step]:
+                        total_loss += loss.detach() * len(batch.samples)
+                        images += len(batch.samples)
+                    compute_seconds += time.perf_counter() - step_started
+                    progress.advance(task, plan.totals[step])
+                if options.max_grad_norm:
+                    accelerator.clip_grad_norm_(model.parameters(), options.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
         if accelerator.device.type == "cuda":
             torch.cuda.synchronize()
-        train_loss = accelerator.reduce(total_loss, reduction="sum").item() / max(1, accelerator.reduce(
-            torch.tensor(images, device=accelerator.device), reduction="sum").item())
+        all_images = accelerator.reduce(torch.tensor(images, device=accelerator.device), reduction="sum").item()
         return {
             "epoch": epoch,
-            "train_loss": train_loss,
+            "train_loss": accelerator.reduce(total_loss, reduction="sum").item() / max(1, all_images),
             "lr": scheduler.get_last_lr()[0],
             "epoch_seconds": time.perf_counter() - started,
-            "train_images_per_second": images / compute_seconds if compute_seconds else 0.0,
+            "train_images_per_second": all_images / compute_seconds if compute_seconds else 0.0,
         }
 
     @torch.no_grad()
-    def _val_loss(self, model: torch.nn.Module, loader: DataLoader[DecodedBatch]) -> float:
+    def _val_loss(self, loader: DataLoader[DecodedBatch]) -> float:
+        """Exact: each rank sums over its own shard (no padded duplicates), then the sums are added."""
+        model = self.captioner.model  # unwrapped: evaluation needs no gradient sync
         model.eval()
         total, count = torch.zeros((), device=self.accelerator.device), 0
         for batch in loader:
+            batch = batch.to(self.accelerator.device, non_blocking=True)
             with self.accelerator.autocast():
                 total += self.captioner.loss(model, batch.inputs).float() * len(batch.samples)
             count += len(batch.samples)
         reduced_count = self.accelerator.reduce(torch.tensor(count, device=self.accelerator.device), reduction="sum")
         return float(self.accelerator.reduce(total, reduction="sum").item() / max(1, reduced_count.item()))
 
-    def _val_metrics(self) -> Scores:
-        """Caption the val split (up to --eval-limit images) and score it."""
+    def _decide(self, row: dict[str, Any], best: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bool]:
+        """Whether this epoch is the best so far, by --best-metric; counts stale epochs for --patience."""
+        metric = self.options.best_metric
+        value = row["val_loss"] if metric == "val_loss" else row.get("val_metrics", {}).get(metric)
+        improved = value is not None and is_better(metric, value, best["value"], self.metrics)
+        if improved:
+            best = {"value": value, "epoch": row["epoch"], "stale": 0}
+        elif value is not None:
+            best = {**best, "stale": best["stale"] + 1}
+        return {**row, "best_epoch": best["epoch"]}, best, improved
+
+    def _val_metrics(self) -> dict[str, float]:
+        """Caption the val split (up to --eval-limit images), sharded across ranks, and score it on rank 0."""
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
-        predictions, references = [], []
         self.captioner.model.eval()
-        for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
-                                                       self.config.data.num_workers, self.console, CaptionLog()):
-            predictions.extend(captions)
-            references.extend([[s.title] for s in batch_samples])
-        return score(self.metrics, predictions, references)
+        pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
+        if not self.launch.is_main:
+            return {}
+        return score(self.metrics, [caption for _, caption in pairs], [[s.title] for s, _ in pairs]).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, history: list[dict[str, Any]],
@@ -311,17 +338,22 @@ class Trainer:
             write_atomically(self.folder_path / HISTORY, "".join(json.dumps(row) + "\n" for row in history))
 
     def _test_eval(self, folder: RunFolder) -> TestEvaluation | None:
-        """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
-        if not self.accelerator.is_main_process:
-            return None
+        """Caption the test split with the best epoch's weights into this folder (a normal run folder).
+
+        Every rank captions its shard; rank 0 writes what all of them captioned and scores it.
+        """
+        self.accelerator.wait_for_everyone()  # rank 0 has written best/
         best_state = load_state(self.folder_path / BEST / "trainer-state")
         load_trainable_weights(self.captioner.model, best_state["weights"])
         self.captioner.model.eval()
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
             return None
-        log = CaptionLog()
-        caption_into(folder, self.captioner, pending(folder, samples), self.config.data, self.console, log)
+        todo = agreed(pending(folder, samples) if self.launch.is_main else [], self.launch)
+        pairs, log = caption_shards(self.captioner, todo, self.config.data, self.console, self.launch)
+        if not self.launch.is_main:
+            return None
+        folder.append_predictions(prediction_records(pairs))
         scored = score_folder(folder, samples, self.metrics)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
@@ -343,7 +375,7 @@ class Trainer:
             "versions": package_versions(),
             "hardware": describe_hardware(self.accelerator.device),
             "mixed_precision": self.accelerator.mixed_precision,
-            "processes": self.accelerator.num_processes,
+            "processes": self.launch.world_size,
             **dataset_record(self.data, tested.log if tested else CaptionLog()),
         })
 
