@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ HEARTBEAT_SECONDS = 20
 GRACE_SECONDS = 90
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 SUMMARY_LOCK = ".sweep.lock"
+OPEN_ATTEMPTS = 5
 DRIVER_EXTRAS = {"postgresql": "sweep-postgresql", "mysql": "sweep-mysql"}
 
 
@@ -38,15 +41,22 @@ def open_storage(optuna: ModuleType, url: str) -> Any:
     shown = parsed.render_as_string(hide_password=True)
     # SQLite: writers wait for each other's lock instead of failing at once; servers: drop dead connections.
     engine = {"connect_args": {"timeout": 60}} if parsed.get_backend_name() == "sqlite" else {"pool_pre_ping": True}
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                                          grace_period=GRACE_SECONDS)
-    except ModuleNotFoundError as error:
-        extra = DRIVER_EXTRAS.get(parsed.get_backend_name(), "sweep")
-        raise FoodcapError(f"--storage {shown} needs the database driver {error.name}: "
-                           f"pip install 'foodcap-core[{extra}]'") from error
-    except sqlalchemy.exc.SQLAlchemyError as error:
-        raise FoodcapError(f"cannot open --storage {shown}: {str(error).splitlines()[0]}") from error
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" in optuna, and have been for years
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
+                                                  grace_period=GRACE_SECONDS)
+        except ModuleNotFoundError as error:
+            extra = DRIVER_EXTRAS.get(parsed.get_backend_name(), "sweep")
+            raise FoodcapError(f"--storage {shown} needs the database driver {error.name}: "
+                               f"pip install 'foodcap-core[{extra}]'") from error
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            # Workers starting together race to create the tables; the loser finds them on a retry.
+            if attempt == OPEN_ATTEMPTS:
+                raise FoodcapError(f"cannot open --storage {shown}: {str(error).splitlines()[0]}") from error
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _process_gone(worker: str) -> bool:
