@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,6 @@ from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
 from ..launch import Shard, detect_launch
-from ..metric import Metric
 from ..progress import image_progress
 from ..registry import Registry
 from ..run_folder import BEST, CHECKPOINTS, HISTORY, RUN, RunFolder, read_jsonl, write_atomically
@@ -36,6 +35,7 @@ from ..runner import (
 from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
 from ..tracking import load_tracker_library, tracked
+from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .options import TrainConfig, TrainOptions
 from .ranks import agreed, caption_shards, gathered, prediction_records, rank_console
@@ -93,13 +93,6 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=options.lr)
 
 
-def is_better(metric: str, value: float, best: float | None, metrics: Iterable[Metric]) -> bool:
-    if best is None:
-        return True
-    higher = metric != "val_loss" and next(m for m in metrics if m.name == metric).higher_is_better
-    return value > best if higher else value < best
-
-
 class Trainer:
     """One training run: built from a TrainConfig, resumable from its folder."""
 
@@ -137,6 +130,7 @@ class Trainer:
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
         self.policy.apply(self.captioner)
         self.counts = parameter_counts(self.captioner)
+        self.timings: dict[str, float] = {}
 
     def _check_folder(self) -> None:
         has_state = (self.folder_path / CHECKPOINTS).exists()
@@ -155,11 +149,13 @@ class Trainer:
             check_cacheable(captioner)
             dtype = torch.bfloat16 if self.accelerator.mixed_precision == "bf16" else None  # autocast reads it as is
             # Each rank encodes and holds only its shard: 1/N of the time and of the memory.
+            started = time.perf_counter()
             train_cache = build_cache(captioner, shard.take(self.train_samples), data.batch_size, data.num_workers,
                                       self.console, dtype)
             val_cache = build_cache(captioner, shard.take(self.val_samples), data.batch_size, data.num_workers,
                                     self.console, dtype)
-            sizes = gathered(len(train_cache), launch)
+            sizes = gathered(len(train_cache), launch)  # also waits for the slowest rank's shard
+            self.timings["encoder_cache_seconds"] = time.perf_counter() - started
             return (cached_loader(train_cache, captioner, data.batch_size, batches),
                     lambda generator: own_shard_plan(sizes, data.batch_size, launch, generator),
                     cached_loader(val_cache, captioner, data.batch_size))
@@ -204,7 +200,7 @@ class Trainer:
             if epoch % options.eval_every == 0 or epoch == options.epochs:
                 row["val_metrics"] = self._val_metrics()
             # Rank 0 alone holds the val metrics; its decision is everyone's.
-            row, best, improved = agreed(self._decide(row, best), self.launch)
+            row, best, improved = agreed(judge_epoch(row, best, options.best_metric, self.metrics), self.launch)
             history.append(row)
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
@@ -272,17 +268,6 @@ class Trainer:
             count += len(batch.samples)
         reduced_count = self.accelerator.reduce(torch.tensor(count, device=self.accelerator.device), reduction="sum")
         return float(self.accelerator.reduce(total, reduction="sum").item() / max(1, reduced_count.item()))
-
-    def _decide(self, row: dict[str, Any], best: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bool]:
-        """Whether this epoch is the best so far, by --best-metric; counts stale epochs for --patience."""
-        metric = self.options.best_metric
-        value = row["val_loss"] if metric == "val_loss" else row.get("val_metrics", {}).get(metric)
-        improved = value is not None and is_better(metric, value, best["value"], self.metrics)
-        if improved:
-            best = {"value": value, "epoch": row["epoch"], "stale": 0}
-        elif value is not None:
-            best = {**best, "stale": best["stale"] + 1}
-        return {**row, "best_epoch": best["epoch"]}, best, improved
 
     def _val_metrics(self) -> dict[str, float]:
         """Caption the val split (up to --eval-limit images), sharded across ranks, and score it on rank 0."""
@@ -376,6 +361,7 @@ class Trainer:
             "hardware": describe_hardware(self.accelerator.device),
             "mixed_precision": self.accelerator.mixed_precision,
             "processes": self.launch.world_size,
+            "timings": self.timings,
             **dataset_record(self.data, tested.log if tested else CaptionLog()),
         })
 
