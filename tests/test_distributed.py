@@ -158,6 +158,7 @@ def test_two_concurrent_sweep_workers_share_one_study(tmp_path: Path) -> None:
     finished = [t for t in trials if t.state.name in ("COMPLETE", "PRUNED")]  # type: ignore[attr-defined]
     assert len(finished) == 3 and len(trials) == 3
     numbers = [t.number for t in finished]  # type: ignore[attr-defined]
+    assert len({t.params["lr"] for t in finished}) == 3  # type: ignore[attr-defined]  # no point tried twice
     assert len(set(numbers)) == 3 and sorted(p.name for p in (out / "trials").iterdir()) == [f"{n:03d}" for n in
                                                                                            sorted(numbers)]
     for number in numbers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,9 @@ def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
                                f"{difference}")
     # Offset by the trials so far: a resumed sampler must not replay the points it already tried; parallel
     # workers also differ by process, and lie to TPE about running trials so they spread out.
-    seed = space.sampler_seed + len(study.trials) + (os.getpid() if joining else 0)
+    seed = space.sampler_seed + len(study.trials)
+    if joining:  # mixed, not added: worker pids are often neighbours, and so would their seeds be
+        seed = zlib.crc32(f"{seed}:{WORKER}".encode())
     study.sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=joining)
     return study
 
