@@ -169,3 +169,30 @@ def test_two_concurrent_sweep_workers_share_one_study(tmp_path: Path) -> None:
     assert sorted(row["number"] for row in summary["trials"] if row["state"] == "complete") == sorted(numbers)
     best = min(finished, key=lambda t: t.value)  # type: ignore[attr-defined]
     assert (out / "best").resolve() == (out / "trials" / f"{best.number:03d}").resolve()  # type: ignore[attr-defined]
+
+
+def test_a_worker_killed_mid_trial_leaves_it_failed_and_another_worker_finishes_the_study(tmp_path: Path) -> None:
+    pytest.importorskip("optuna")
+    args = [*SWEEP, "--trials", "2", "--epochs", "2", "--limit", "16", "--batch-size", "1",
+            "--storage", f"sqlite:///{tmp_path / 'sweep' / 'shared.db'}"]
+    (tmp_path / "sweep").mkdir()
+    doomed = subprocess.Popen([str(BIN / "foodcap"), *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    first_epoch = tmp_path / "sweep" / "trials" / "000" / "checkpoints" / "epoch-001"
+    deadline = time.monotonic() + 120
+    while not first_epoch.exists() and doomed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first_epoch.exists(), doomed.communicate()[0][-3000:]
+    os.killpg(doomed.pid, signal.SIGKILL)  # mid-trial: epoch 2 of trial 000 is running
+    doomed.wait(timeout=30)
+
+    survivor = subprocess.run([str(BIN / "foodcap"), *args], cwd=tmp_path, env=ENV, capture_output=True, text=True,
+                              timeout=300)
+    assert survivor.returncode == 0, survivor.stdout[-3000:] + survivor.stderr[-3000:]
+    assert "trial 0 did not finish; removed its partial folder" in survivor.stdout
+    states = {t.number: t.state.name for t in study_trials(tmp_path / "sweep")}  # type: ignore[attr-defined]
+    assert states == {0: "FAIL", 1: "COMPLETE", 2: "COMPLETE"}  # failed, not re-queued: a fresh trial replaced it
+    assert sorted(p.name for p in (tmp_path / "sweep" / "trials").iterdir()) == ["001", "002"]
+    summary = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert [(row["number"], row["state"]) for row in summary["trials"]] == [(0, "fail"), (1, "complete"),
+                                                                            (2, "complete")]
