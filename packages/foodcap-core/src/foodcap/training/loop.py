@@ -149,6 +149,7 @@ class Trainer:
             check_cacheable(captioner)
             dtype = torch.bfloat16 if self.accelerator.mixed_precision == "bf16" else None  # autocast reads it as is
             # Each rank encodes and holds only its shard: 1/N of the time and of the memory.
+            self.accelerator.wait_for_everyone()  # time the build, not a slower rank's model loading
             started = time.perf_counter()
             train_cache = build_cache(captioner, shard.take(self.train_samples), data.batch_size, data.num_workers,
                                       self.console, dtype)
