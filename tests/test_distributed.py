@@ -135,6 +135,16 @@ def test_a_two_process_run_killed_mid_epoch_resumes_on_one_process(tmp_path: Pat
     assert json.loads((tmp_path / "run" / "run.json").read_text())["processes"] == 1
 
 
+def test_each_process_caches_its_own_part_of_the_encoder_outputs(tmp_path: Path) -> None:
+    result = run(tmp_path, 2, *TRAIN, "--limit", "24", "--epochs", "1", "--batch-size", "4", "--freeze", "encoder",
+                 "--cache-encoder", "--no-test-eval", "--out", "cached")
+    [row] = history(tmp_path / "cached")
+    assert row["train_loss"] > 0 and row["val_loss"] > 0
+    assert json.loads((tmp_path / "cached" / "run.json").read_text())["timings"]["encoder_cache_seconds"] > 0
+    # Rank 0's bars count its own half of the 24 train and 24 val images; rank 1 prints nothing.
+    assert result.stdout.count("caching encoder outputs") == 2 and "12/12" in result.stdout
+
+
 SWEEP = ["sweep", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--limit", "24",
          "--epochs", "1", "--search", "lr", "--num-workers", "0", "--metrics", "bleu-1", "--out", "sweep",
          "--study-name", "shared"]
