@@ -186,3 +186,19 @@ def test_schedules_follow_their_curve_to_the_last_step(fake_plugin: type, kaggle
     # Every epoch takes the same number of steps, so epoch e ends at e/4 of the schedule.
     assert [row["lr"] for row in result.history] == pytest.approx([0.01 * curve(e / 4) for e in (1, 2, 3, 4)],
                                                                   abs=1e-12)
+
+
+def test_resuming_on_a_machine_with_fewer_gpus_restores_the_ones_it_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    from foodcap.training import state
+
+    saved = state.rng_state()
+    saved["cuda"] = [torch.zeros(16, dtype=torch.uint8), torch.ones(16, dtype=torch.uint8)]  # saved on 2 GPUs
+    restored: list[tuple[int, torch.Tensor]] = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda value, device: restored.append((device, value)))
+    state.restore_rng(saved)
+    assert [device for device, _ in restored] == [0] and torch.equal(restored[0][1], saved["cuda"][0])
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    state.restore_rng(saved)  # and on a CPU-only machine: nothing to restore there, no error
+    assert len(restored) == 1
