@@ -121,8 +121,9 @@ def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
             raise FoodcapError(f"{out} already holds a sweep; pass --resume to continue it or choose another --out")
         if config.resume and not (out / STUDY_DB).exists():
             raise FoodcapError(f"cannot resume: {out} has no {STUDY_DB}")
-    out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
     storage = open_storage(optuna, space.storage or f"sqlite:///{(out / STUDY_DB).resolve()}")
+    out.mkdir(parents=True, exist_ok=True)
     name = space.study_name or STUDY_NAME
     exists = name in optuna.study.get_all_study_names(storage)
     if space.storage is not None and not joining and exists != config.resume:

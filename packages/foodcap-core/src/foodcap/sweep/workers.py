@@ -47,9 +47,10 @@ def open_storage(optuna: ModuleType, url: str) -> Any:
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
                                                   grace_period=GRACE_SECONDS)
-        except ModuleNotFoundError as error:
+        except ImportError as error:  # optuna wraps the driver's ModuleNotFoundError
             extra = DRIVER_EXTRAS.get(parsed.get_backend_name(), "sweep")
-            raise FoodcapError(f"--storage {shown} needs the database driver {error.name}: "
+            driver = getattr(error.__cause__, "name", None) or error.name or parsed.get_driver_name()
+            raise FoodcapError(f"--storage {shown} needs the database driver {driver}: "
                                f"pip install 'foodcap-core[{extra}]'") from error
         except sqlalchemy.exc.SQLAlchemyError as error:
             # Workers starting together race to create the tables; the loser finds them on a retry.
