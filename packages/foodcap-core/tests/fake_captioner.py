@@ -18,6 +18,7 @@ from foodcap import Batch, CaptionerOptions, TrainableCaptioner, hookimpl
 
 class FakeOptions(CaptionerOptions):
     titles: list[str] = Field(default_factory=lambda: ["unknown"])
+    dropout: float = Field(0.1, ge=0, lt=1)  # tests comparing two trainings step for step turn it off
 
 
 class Pixels:
@@ -41,10 +42,10 @@ class TitleLabels:
 
 
 class TitleClassifier(torch.nn.Module):
-    def __init__(self, classes: int) -> None:
+    def __init__(self, classes: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = torch.nn.Sequential(torch.nn.Linear(192, 32), torch.nn.Tanh())
-        self.dropout = torch.nn.Dropout(0.1)
+        self.dropout = torch.nn.Dropout(dropout)
         self.decoder = torch.nn.Linear(32, classes)
 
     def forward(self, labels: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None,
@@ -74,7 +75,7 @@ class FakeCaptioner(TrainableCaptioner):
             model = TitleClassifier(len(titles))
             model.load_state_dict(load_file(str(options.checkpoint / "model.safetensors")))
         else:
-            model = TitleClassifier(len(options.titles))  # type: ignore[attr-defined]
+            model = TitleClassifier(len(options.titles), options.dropout)  # type: ignore[attr-defined]
         return cls(options, model)
 
     @property

@@ -169,3 +169,27 @@ def test_without_optuna_a_one_line_error_names_the_extra(kaggle_folder: Path, tm
     with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[sweep\]'"):
         sweep_study.run_sweep(config(kaggle_folder, tmp_path / "s"), get_registry(), QUIET)
     assert not (tmp_path / "s").exists()
+
+
+def test_storage_urls_and_joining_workers_fail_in_one_line(kaggle_folder: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(FoodcapError, match="'nonsense' is not a database URL"):
+        sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "a", storage="nonsense"))
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # the driver is not installed
+    with pytest.raises(FoodcapError, match=r"driver psycopg: pip install 'foodcap-core\[sweep-postgresql\]'") as error:
+        sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "b", storage="postgresql://me:pw@db/optuna"))
+    assert "pw" not in str(error.value)  # the password is never printed
+
+    shared = {"storage": f"sqlite:///{tmp_path / 'shared.db'}", "study_name": "s"}
+    first = sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "w1", **shared))
+    second = sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "w2", trials=7, **shared))
+    assert first.study_name == second.study_name == "s"  # a worker joins (with its own --trials and --out)
+    with pytest.raises(FoodcapError, match="cannot join 's' with other settings: sweep.lr_range"):
+        sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "w3", lr_range=(0.01, 0.5), **shared))
+    alone = config(kaggle_folder, tmp_path / "w4", storage=shared["storage"])  # no --study-name: a lone sweep
+    sweep_study.open_study(optuna, alone)
+    with pytest.raises(FoodcapError, match="already exists in --storage; pass --resume or a new --study-name"):
+        sweep_study.open_study(optuna, alone)
+    with pytest.raises(FoodcapError, match="cannot resume: --storage has no study 'foodcap-sweep'"):
+        sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "w5", storage=f"sqlite:///{tmp_path / 'no.db'}")
+                               .model_copy(update={"resume": True}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 from PIL.Image import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .captioner import Batch, ImagePreprocessor, TrainingCollator
 from .dataset import Sample, UnreadableImage, open_rgb
@@ -98,6 +98,7 @@ def batch_loader(
     shuffle: bool = False,
     generator: torch.Generator | None = None,
     prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
+    batches: Sampler[list[int]] | None = None,
 ) -> DataLoader[DecodedBatch]:
     """Batches in order (or shuffled by ``generator``), prepared ``num_workers`` at a time ahead of use,
     with at most ``prefetch_bytes`` of decoded batches waiting (see prefetch.py).
@@ -109,8 +110,9 @@ def batch_loader(
     # collate_fn turns the dataset's Samples into DecodedBatches, which mypy cannot follow.
     return DataLoader(
         _SampleList(samples),  # type: ignore[arg-type]
-        batch_size=batch_size,
+        batch_size=batch_size if batches is None else 1,
         shuffle=shuffle,
+        batch_sampler=batches,  # training's step plan (which samples this rank takes at each step)
         generator=generator or torch.Generator().manual_seed(0),
         num_workers=plan.num_workers,
         collate_fn=collate,

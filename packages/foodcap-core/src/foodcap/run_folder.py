@@ -1,5 +1,6 @@
 """A run's folder: predictions.jsonl (the merged, scored predictions), metrics.json, run.json, split.json,
-and parts/ (what each captioning process appended as its batches finished; see run_parts.py)."""
+and parts/ (what each captioning process appended as its batches finished; see run_parts.py); training
+adds history.jsonl, checkpoints/ and best/."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ RUN = "run.json"
 SPLIT = "split.json"
 PARTS = "parts"
 STARTED = "started.json"  # what the folder's work is (captioner, options, data), for --resume to compare
+HISTORY = "history.jsonl"  # training: one row per epoch
+CHECKPOINTS = "checkpoints"  # training: the latest epoch's resumable state
+BEST = "best"  # training: the best epoch's checkpoint
 
 
 def _current_umask() -> int:

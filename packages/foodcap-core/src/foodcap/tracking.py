@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .errors import FoodcapError
+from .evenly_spaced import evenly_spaced
 from .run_folder import METRICS, PREDICTIONS, read_jsonl, write_json
 
 if TYPE_CHECKING:
@@ -60,8 +61,6 @@ class WandbTracker:
 
     def log_test(self, folder: Path) -> None:
         """Test scores into the summary and a table of test images with their captions."""
-        from .reports.gallery import evenly_spaced
-
         metrics_path = folder / METRICS
         if not metrics_path.exists():
             return

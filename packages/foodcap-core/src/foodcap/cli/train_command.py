@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from ..cli_flags import flag_names
+from ..launch import detect_launch
 from ..training.options import TrainConfig
 from .config_options import build_config, config_flags, configurable
 from .run_command import scores_table
@@ -27,7 +28,11 @@ def train_command(**kwargs: Any) -> None:
       foodcap train --captioner vit-gpt2 --freeze encoder --dataset sample --epochs 3 --out runs/enc
       foodcap train --captioner vit-gpt2 --random-weights tiny --epochs 2 --lr 1e-3 --out runs/tiny
       foodcap train --captioner llama-lora-1b --freeze lora --epochs 5 --out runs/llama1b
-      accelerate launch -m foodcap train --captioner vit-gpt2 ...   (several GPUs, DDP)
+      torchrun --nproc_per_node 2 -m foodcap train --captioner vit-gpt2 ...   (2 GPUs, DDP)
+      accelerate launch --multi_gpu --num_processes 2 -m foodcap train ...   (the same with accelerate)
+
+    Under torchrun or accelerate launch, --batch-size is per process: 2 processes at --batch-size 16
+    take the same steps as 1 process at --batch-size 32. Rank 0 prints and writes the folder.
 
     Writes history.jsonl (losses and val metrics per epoch), checkpoints/ (the latest epoch,
     resumable with --resume), best/ (a checkpoint for `foodcap run --checkpoint`), and the test
@@ -35,7 +40,7 @@ def train_command(**kwargs: Any) -> None:
     """
     from .. import api  # the trainer imports torch: only when training starts
 
-    console = Console()
+    console = Console(quiet=not detect_launch().is_main)  # under torchrun, rank 0 speaks for every rank
     config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
     result = api.train(config=config, console=console, flags=flag_names(TRAIN_FLAGS))
     if result.test_scores is not None:

@@ -7,12 +7,11 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from ..evenly_spaced import evenly_spaced
 from ..predictions import record_references
 from .run_records import RunRecord
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,17 +33,6 @@ class GalleryItem:
     @property
     def reference(self) -> str:
         return self.references[0]
-
-
-def evenly_spaced(items: Sequence[T], count: int) -> list[T]:
-    """``count`` items spread over the whole sequence (first and last included): a fair, repeatable sample."""
-    if count <= 0 or not items:
-        return []
-    if count >= len(items):
-        return list(items)
-    if count == 1:
-        return [items[0]]
-    return [items[round(index * (len(items) - 1) / (count - 1))] for index in range(count)]
 
 
 def headline_metric(runs: Sequence[RunRecord], requested: str | None) -> str | None:

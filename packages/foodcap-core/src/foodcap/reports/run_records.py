@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FoodcapError
-from ..run_folder import METRICS, PREDICTIONS, RUN, read_jsonl
-from ..training.loop import HISTORY
+from ..run_folder import HISTORY, METRICS, PREDICTIONS, RUN, read_jsonl
 
 GROUNDING = "grounding.json"  # optional: a check that captions depend on the image, shown when present
 

@@ -1,14 +1,17 @@
 """`foodcap sweep`: an optuna study in DIR/study.db whose trials are ordinary training folders in DIR/trials/NNN.
 
-The study lives in SQLite, so a sweep killed at any point continues with ``--resume``: finished
-trials (complete or pruned) are kept and counted, and a trial cut off mid-way is marked failed,
-its partial folder removed, and a fresh trial takes its place.
+The study lives in SQLite (or any ``--storage``), so a sweep killed at any point continues with
+``--resume``: finished trials (complete or pruned) are kept and counted, and a trial cut off mid-way
+is marked failed, its partial folder removed, and a fresh trial takes its place (it is not re-queued
+with the same parameters). Workers given one ``--study-name`` share the study (see workers.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,7 @@ from ..registry import Registry
 from ..run_folder import write_json
 from ..training import TrainConfig, train
 from .options import SweepConfig, SweepSpace
+from .workers import WORKER, SurplusTrial, claimed, dead_trials, open_storage, summary_lock
 
 STUDY_DB = "study.db"
 TRIALS = "trials"
@@ -91,7 +95,8 @@ class ValLossReporter:
 
 def _settings(config: SweepConfig) -> dict[str, Any]:
     """What must not change between a sweep and its resumption (the trial count and --out may)."""
-    return config.model_dump(mode="json", exclude={"resume": True, "out": True, "sweep": {"trials"}})
+    return config.model_dump(mode="json", exclude={"resume": True, "out": True,
+                                                     "sweep": {"trials", "storage", "study_name"}})
 
 
 def _first_difference(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> str | None:
@@ -107,38 +112,57 @@ def _first_difference(old: Mapping[str, Any], new: Mapping[str, Any], prefix: st
 
 
 def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
+    """The study in --out (alone: new, or --resume), or the named one shared with other workers."""
     out, space = config.out, config.sweep
-    started = (out / STUDY_DB).exists() or (out / TRIALS).exists()
-    if started and not config.resume:
-        raise FoodcapError(f"{out} already holds a sweep; pass --resume to continue it or choose another --out")
-    if config.resume and not (out / STUDY_DB).exists():
-        raise FoodcapError(f"cannot resume: {out} has no {STUDY_DB}")
+    joining = space.study_name is not None
+    if space.storage is None:
+        started = (out / STUDY_DB).exists() or (out / TRIALS).exists()
+        if started and not config.resume and not joining:
+            raise FoodcapError(f"{out} already holds a sweep; pass --resume to continue it or choose another --out")
+        if config.resume and not (out / STUDY_DB).exists():
+            raise FoodcapError(f"cannot resume: {out} has no {STUDY_DB}")
+        out.mkdir(parents=True, exist_ok=True)
+    storage = open_storage(optuna, space.storage or f"sqlite:///{(out / STUDY_DB).resolve()}")
     out.mkdir(parents=True, exist_ok=True)
+    name = space.study_name or STUDY_NAME
+    exists = name in optuna.study.get_all_study_names(storage)
+    if space.storage is not None and not joining and exists != config.resume:
+        raise FoodcapError(f"study {name!r} already exists in --storage; pass --resume or a new --study-name"
+                           if exists else f"cannot resume: --storage has no study {name!r}")
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=space.prune_after_trials,
                                           n_warmup_steps=space.prune_from_epoch)
               if space.pruning else optuna.pruners.NopPruner())
-    study = optuna.create_study(storage=f"sqlite:///{(out / STUDY_DB).resolve()}", study_name=STUDY_NAME,
-                                direction="minimize", pruner=pruner, load_if_exists=True)
-    if config.resume:
-        difference = _first_difference(study.user_attrs.get("settings", {}), _settings(config))
-        if difference:
-            raise FoodcapError(f"cannot resume {out} with other settings: {difference}")
-    else:
+    study = optuna.create_study(storage=storage, study_name=name, direction="minimize", pruner=pruner,
+                                load_if_exists=True)
+    settings = study.user_attrs.get("settings")
+    if settings is None:
         study.set_user_attr("settings", _settings(config))
-    # Offset by the trials so far: a resumed sampler must not replay the points it already tried.
-    study.sampler = optuna.samplers.TPESampler(seed=space.sampler_seed + len(study.trials))
+    elif config.resume or joining:
+        difference = _first_difference(settings, _settings(config))
+        if difference:
+            raise FoodcapError(f"cannot {'resume' if config.resume else 'join'} {name!r} with other settings: "
+                               f"{difference}")
+    # Offset by the trials so far: a resumed sampler must not replay the points it already tried; parallel
+    # workers also differ by process, and lie to TPE about running trials so they spread out.
+    seed = space.sampler_seed + len(study.trials)
+    if joining:  # mixed, not added: worker pids are often neighbours, and so would their seeds be
+        seed = zlib.crc32(f"{seed}:{WORKER}".encode())
+    study.sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=joining)
     return study
 
 
-def retire_interrupted(optuna: ModuleType, study: Any, out: Path, console: Console) -> None:
-    """Mark trials left running by a killed process as failed, and remove failed trials' partial folders."""
+def retire_interrupted(optuna: ModuleType, study: Any, out: Path, console: Console,
+                       unclaimed_are_dead: bool = True) -> None:
+    """Mark trials whose worker died as failed, and remove failed trials' partial folders."""
     state = optuna.trial.TrialState
-    for trial in study.get_trials(deepcopy=False, states=(state.RUNNING,)):
-        study.tell(trial.number, state=state.FAIL)
+    for trial in dead_trials(optuna, study, unclaimed_are_dead):
+        with warnings.catch_warnings():  # optuna warns that heartbeats expect optimize(); this is the cleanup
+            warnings.simplefilter("ignore", UserWarning)
+            study.tell(trial.number, state=state.FAIL, skip_if_finished=True)
     for trial in study.get_trials(deepcopy=False, states=(state.FAIL,)):
         folder = out / TRIALS / f"{trial.number:03d}"
-        if folder.exists():
-            shutil.rmtree(folder)
+        if folder.exists() and not trial.user_attrs.get("surplus"):
+            shutil.rmtree(folder, ignore_errors=True)
             console.print(f"trial {trial.number} did not finish; removed its partial folder (a new trial replaces it)")
 
 
@@ -171,7 +195,7 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
         "epochs": len(trial.intermediate_values),
         "params": trial.params,
         "folder": trial.user_attrs.get("folder"),
-    } for trial in study.get_trials(deepcopy=False)]
+    } for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
 
 
 def _describe(params: Mapping[str, Any]) -> str:
@@ -196,13 +220,21 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
     optuna = require_optuna()
     out, space = config.out, config.sweep
     study = open_study(optuna, config)
-    retire_interrupted(optuna, study, out, console)
+    joining = space.study_name is not None
+    retire_interrupted(optuna, study, out, console, unclaimed_are_dead=not joining)
     finished_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     finished = len(study.get_trials(deepcopy=False, states=finished_states))
     if finished:
         console.print(f"resuming {out}: {finished} trial(s) finished, {max(0, space.trials - finished)} to go")
 
+    surplus: list[int] = []
+
     def objective(trial: Any) -> float:
+        trial.set_user_attr("worker", WORKER)
+        if claimed(optuna, study).index(trial.number) >= space.trials:
+            trial.set_user_attr("surplus", True)  # another worker took the last trial first
+            surplus.append(trial.number)
+            raise SurplusTrial
         params = suggest(trial, space)
         folder = out / TRIALS / f"{trial.number:03d}"
         trial.set_user_attr("folder", folder.relative_to(out).as_posix())
@@ -216,16 +248,26 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
             raise
         return min(row["val_loss"] for row in result.history)
 
-    def after_trial(study: Any, trial: Any) -> None:
-        console.print(f"trial {trial.number} {trial.state.name.lower()}: {_outcome(trial)}")
-        point_best(study, optuna, out)
-        write_json(out / SUMMARY, {"trials_wanted": space.trials, "trials": trial_rows(study)})
+    def summarize() -> list[dict[str, Any]]:
+        with summary_lock(out):
+            point_best(study, optuna, out)
+            rows = trial_rows(study)
+            write_json(out / SUMMARY, {"trials_wanted": space.trials, "trials": rows})
+        return rows
 
-    if space.trials > finished:
+    def after_trial(study: Any, trial: Any) -> None:
+        if not trial.user_attrs.get("surplus"):
+            console.print(f"trial {trial.number} {trial.state.name.lower()}: {_outcome(trial)}")
+            summarize()
+
+    # --trials counts every worker's trials: claim one at a time while the study holds fewer.
+    while len(claimed(optuna, study)) < space.trials:
+        retire_interrupted(optuna, study, out, console, unclaimed_are_dead=False)
         # An out-of-memory trial (too large a batch) fails alone; the study goes on.
-        study.optimize(objective, n_trials=space.trials - finished, callbacks=[after_trial],
-                       catch=(torch.OutOfMemoryError,))
-    rows = trial_rows(study)
-    write_json(out / SUMMARY, {"trials_wanted": space.trials, "trials": rows})
+        study.optimize(objective, n_trials=1, callbacks=[after_trial],
+                       catch=(torch.OutOfMemoryError, SurplusTrial))
+        if surplus:
+            break
+    rows = summarize()
     best = study.best_trial.number if any(row["state"] == "complete" for row in rows) else None
     return SweepResult(out, rows, best)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 from rich.console import Console
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from ..captioner import Batch, TrainableCaptioner
 from ..dataset import Sample
@@ -73,10 +73,12 @@ def build_cache(
 
 
 def cached_loader(
-    cache: CachedEncoderOutputs, captioner: TrainableCaptioner, batch_size: int, shuffle: bool,
-    generator: torch.Generator | None,
+    cache: CachedEncoderOutputs, captioner: TrainableCaptioner, batch_size: int,
+    batches: Sampler[list[int]] | None = None,
 ) -> DataLoader[DecodedBatch]:
+    """Batches of cached outputs in order, or as ``batches`` (training's step plan) picks them."""
     # In-process: stacking stored tensors is cheap, and the collate holds the model (must not be pickled).
     return DataLoader(cache,  # type: ignore[arg-type]  # collate_fn builds DecodedBatches
-                      batch_size=batch_size, shuffle=shuffle, generator=generator or torch.Generator(),
+                      batch_size=batch_size if batches is None else 1, batch_sampler=batches,
+                      generator=torch.Generator(),  # its seed draw must not touch the global RNG (dropout)
                       collate_fn=CachedCollate(captioner), num_workers=0)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,17 +19,16 @@ from ..environment import describe_hardware, package_versions
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
-from ..metric import Metric
+from ..launch import Shard, detect_launch
 from ..placement import mixed_precision, resolve_device
+from ..predictions import prediction_record
 from ..preflight import require, train_checks
 from ..progress import image_progress
 from ..registry import Registry
 from ..resume_check import check_resume, started_with
-from ..run_folder import RUN, RunFolder, read_jsonl, write_atomically
+from ..run_folder import HISTORY, RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import (
     CaptionLog,
-    caption_batches,
-    caption_into,
     dataset_record,
     default_run_folder,
     pending,
@@ -40,12 +39,21 @@ from ..scoring import Scores, resolve_metrics, score
 from ..splits import load_split_data
 from ..tracking import tracked
 from . import checkpoints
+from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
+from .ranks import agreed, caption_shards, gathered, rank_console, sync_skipped_gradients
 from .reporting import counts_table, epoch_line
-
-HISTORY = "history.jsonl"
+from .step_plan import (
+    PlannedBatches,
+    StepPlan,
+    accumulation_groups,
+    own_shard_plan,
+    set_schedule_position,
+    shared_order_plan,
+    steps_per_epoch,
+)
 
 # Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
 # sweep reports the val loss (raising optuna.TrialPruned there stops the training).
@@ -85,19 +93,12 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
 
 def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
     """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
-    every process must then skip the step together, or their gradient all-reduces would not pair up."""
+    every process then skips the step together, or their gradient all-reduces would not pair up."""
     empty = not batch.samples
     if accelerator.num_processes == 1:
         return empty
     flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
     return bool(flags.item())
-
-
-def is_better(metric: str, value: float, best: float | None, metrics: Iterable[Metric]) -> bool:
-    if best is None:
-        return True
-    higher = metric != "val_loss" and next(m for m in metrics if m.name == metric).higher_is_better
-    return value > best if higher else value < best
 
 
 class Trainer:
@@ -108,9 +109,16 @@ class Trainer:
         from accelerate import Accelerator
         from accelerate.utils import set_seed
 
-        self.config, self.options, self.console = config, config.train, console
+        device = resolve_device(str(config.options.get("device", "auto")))
+        if device.type == "cuda" and device.index is not None:
+            torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
+        # First, so that the processes of a launch can agree; gradient accumulation is the step plan's.
+        self.accelerator = Accelerator(mixed_precision=mixed_precision(config.train.mixed_precision, device),
+                                       cpu=device.type == "cpu")
+        self.launch = detect_launch()
+        self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
-        self.folder_path = config.out or default_run_folder(f"{config.captioner}-train")
+        self.folder_path = agreed(config.out or default_run_folder(f"{config.captioner}-train"), self.launch)
         self._check_folder()
         entry = registry.captioner(config.captioner)
         trainable = entry.obj
@@ -120,24 +128,17 @@ class Trainer:
         self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
         if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
             raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
-        self.data = load_split_data(config.data)
+        self.data = load_split_data(config.data, registry)
         options = registry.captioner_options(config.captioner, config.options, flags)
-        check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
-                                                    self.options.freeze or trainable.default_freeze_policy),
-                     config.resume)
+        if self.launch.is_main:
+            check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
+                                                        self.options.freeze or trainable.default_freeze_policy),
+                         config.resume)
         self.train_samples = self.data.training_samples("train", config.data.limit)
         self.val_samples = self.data.samples("val", config.data.limit)
         if not self.train_samples or not self.val_samples:
             raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
-        device = resolve_device(str(config.options.get("device", "auto")))
-        if device.type == "cuda" and device.index is not None:
-            torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
-        self.accelerator = Accelerator(
-            mixed_precision=mixed_precision(self.options.mixed_precision, device),
-            gradient_accumulation_steps=self.options.grad_accum,
-            cpu=device.type == "cpu",
-        )
         set_seed(self.options.seed)
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
@@ -145,6 +146,7 @@ class Trainer:
         self.policy.apply(self.captioner)
         keep_trainable_float32(self.captioner.model, self.accelerator.mixed_precision)
         self.counts = parameter_counts(self.captioner)
+        self.timings: dict[str, float] = {}
 
     def _check_folder(self) -> None:
         has_state = bool(checkpoints.finished_checkpoints(self.folder_path))  # a partial one is no state
@@ -154,36 +156,50 @@ class Trainer:
             raise FoodcapError(f"cannot resume: {self.folder_path} does not exist")
 
     # -- data ---------------------------------------------------------------------------------------
-    def _loaders(self, generator: torch.Generator) -> tuple[DataLoader[DecodedBatch], DataLoader[DecodedBatch]]:
-        data, captioner = self.config.data, self.captioner
+    def _loaders(self, batches: PlannedBatches) -> tuple[
+            DataLoader[DecodedBatch], Callable[[torch.Generator], StepPlan], DataLoader[DecodedBatch]]:
+        """The train loader (batches as the epoch's plan says), its planner, and this rank's val loader."""
+        data, captioner, launch = self.config.data, self.captioner, self.launch
+        shard = Shard(launch.rank, launch.world_size)
         if self.options.cache_encoder:
             check_cacheable(captioner)
             dtype = torch.bfloat16 if self.accelerator.mixed_precision == "bf16" else None  # autocast reads it as is
-            train_cache = build_cache(captioner, self.train_samples, data.batch_size, data.num_workers, self.console,
-                                      dtype)
-            val_cache = build_cache(captioner, self.val_samples, data.batch_size, data.num_workers, self.console,
-                                    dtype)
-            return (cached_loader(train_cache, captioner, data.batch_size, True, generator),
-                    cached_loader(val_cache, captioner, data.batch_size, False, None))
+            # Each rank encodes and holds only its shard: 1/N of the time and of the memory.
+            self.accelerator.wait_for_everyone()  # time the build, not a slower rank's model loading
+            started = time.perf_counter()
+            train_cache = build_cache(captioner, shard.take(self.train_samples), data.batch_size, data.num_workers,
+                                      self.console, dtype)
+            val_cache = build_cache(captioner, shard.take(self.val_samples), data.batch_size, data.num_workers,
+                                    self.console, dtype)
+            sizes = gathered(len(train_cache), launch)  # also waits for the slowest rank's shard
+            self.timings["encoder_cache_seconds"] = time.perf_counter() - started
+            return (cached_loader(train_cache, captioner, data.batch_size, batches),
+                    lambda generator: own_shard_plan(sizes, data.batch_size, launch, generator),
+                    cached_loader(val_cache, captioner, data.batch_size))
         collate = TrainingCollate(captioner.training_collator())
-        budget = data.prefetch_mb * 2**20
-        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, True, generator, budget),
-                batch_loader(self.val_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget))
+        count, budget = len(self.train_samples), data.prefetch_mb * 2**20
+        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget,
+                             batches=batches),
+                lambda generator: shared_order_plan(count, data.batch_size, launch, generator),
+                batch_loader(shard.take(self.val_samples), collate, data.batch_size, data.num_workers,
+                             prefetch_bytes=budget))
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> TrainResult:
         console, options, accelerator = self.console, self.options, self.accelerator
         console.print(counts_table(self.captioner.name, self.policy.name, self.counts))
+        batches = PlannedBatches()
+        train_loader, plan_for, val_loader = self._loaders(batches)
         generator = torch.Generator().manual_seed(options.seed)
-        train_loader, val_loader = self._loaders(generator)
-        optimizer = optimizer_for(self.captioner.model, options)
-        steps = math.ceil(len(train_loader) / options.grad_accum) * options.epochs
+        per_epoch = steps_per_epoch(plan_for(generator), options.grad_accum)  # the same length every epoch
+        steps = per_epoch * options.epochs
         from transformers import get_scheduler
 
+        optimizer = optimizer_for(self.captioner.model, options)
+        # Not prepared: accelerate would step it once per process; ours steps once per optimizer step.
         scheduler = get_scheduler(options.schedule, optimizer, num_warmup_steps=round(steps * options.warmup_ratio),
                                   num_training_steps=steps)
-        model, optimizer, train_loader, val_loader, scheduler = accelerator.prepare(
-            self.captioner.model, optimizer, train_loader, val_loader, scheduler)
+        model, optimizer = accelerator.prepare(self.captioner.model, optimizer)
 
         folder = RunFolder(self.folder_path, resume=self.config.resume)
         history: list[dict[str, Any]] = []
@@ -193,6 +209,7 @@ class Trainer:
         if resumed is not None:
             first_epoch, best = resumed.next_epoch, resumed.best
             history = [row for row in read_jsonl(self.folder_path / HISTORY) if row["epoch"] < first_epoch]
+            set_schedule_position(scheduler, (first_epoch - 1) * per_epoch)  # this launch may differ in size
             console.print(f"resuming after epoch {first_epoch - 1}")
         elif self.config.resume:
             console.print("no checkpoint was finished before the interruption: starting again from epoch 1")
@@ -200,17 +217,13 @@ class Trainer:
 
         for epoch in range(first_epoch, options.epochs + 1):
             generator.manual_seed(options.seed * 100_003 + epoch)  # same order whether resumed or not
-            row = self._train_epoch(epoch, model, optimizer, scheduler, train_loader)
-            row["val_loss"] = self._val_loss(model, val_loader)
+            batches.plan = plan_for(generator)
+            row = self._train_epoch(epoch, model, optimizer, scheduler, train_loader, batches.plan)
+            row["val_loss"] = self._val_loss(val_loader)
             if epoch % options.eval_every == 0 or epoch == options.epochs:
-                row["val_metrics"] = self._val_metrics().corpus
-            value = row["val_loss"] if options.best_metric == "val_loss" else row.get("val_metrics", {}).get(options.best_metric)
-            improved = value is not None and is_better(options.best_metric, value, best["value"], self.metrics)
-            if improved:
-                best = {"value": value, "epoch": epoch, "stale": 0}
-            elif value is not None:
-                best["stale"] += 1
-            row["best_epoch"] = best["epoch"]
+                row["val_metrics"] = self._val_metrics()
+            # Rank 0 alone holds the val metrics; its decision is everyone's.
+            row, best, improved = agreed(judge_epoch(row, best, options.best_metric, self.metrics), self.launch)
             history.append(row)
             self._write_history(history)
             console.print(epoch_line(row, options.epochs))
@@ -227,70 +240,77 @@ class Trainer:
                            tested.count if tested else 0)
 
     def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
-                     loader: DataLoader[DecodedBatch]) -> dict[str, Any]:
-        accelerator, options = self.accelerator, self.options
+                     loader: DataLoader[DecodedBatch], plan: StepPlan) -> dict[str, Any]:
+        accelerator, options, world = self.accelerator, self.options, self.launch.world_size
         model.train()
-        total_loss, images, compute_seconds = torch.zeros((), device=accelerator.device), 0, 0.0
-        skipped = 0
+        total_loss, images, compute_seconds, skipped = torch.zeros((), device=accelerator.device), 0, 0.0, 0
         started = time.perf_counter()
+        decoded = iter(loader)
         with image_progress(self.console) as progress:
-            task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=len(self.train_samples))
-            for batch in loader:
-                if any_rank_empty(accelerator, batch):  # every image failed to decode: nothing to learn from
-                    skipped += 1
-                    progress.advance(task, len(batch.samples) + len(batch.failures))
-                    continue
-                step_started = time.perf_counter()
-                with accelerator.accumulate(model):
-                    with accelerator.autocast():
-                        loss = self.captioner.loss(model, batch.inputs)
-                    accelerator.backward(loss)
-                    if accelerator.sync_gradients and options.max_grad_norm:
-                        accelerator.clip_grad_norm_(model.parameters(), options.max_grad_norm)
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                total_loss += loss.detach() * len(batch.samples)
-                images += len(batch.samples)
-                compute_seconds += time.perf_counter() - step_started
-                progress.advance(task, len(batch.samples) + len(batch.failures))
+            task = progress.add_task(f"epoch {epoch}/{options.epochs}", total=sum(plan.totals))  # all ranks' images
+            for group in accumulation_groups(plan, options.grad_accum):
+                synced = False
+                for step in group:
+                    batch = next(decoded).to(accelerator.device, non_blocking=True)
+                    if any_rank_empty(accelerator, batch):  # every image failed to decode: nothing to learn
+                        skipped += 1
+                        progress.advance(task, plan.totals[step])
+                        continue
+                    synced = step == group[-1]
+                    step_started = time.perf_counter()
+                    # Gradients are averaged across ranks once per optimizer step, after its last batch.
+                    with nullcontext() if step == group[-1] else accelerator.no_sync(model):
+                        with accelerator.autocast():
+                            loss = self.captioner.loss(model, batch.inputs)
+                        accelerator.backward(loss * plan.weight(step, len(batch.samples), world, group))
+                    if not plan.fillers[step]:
+                        total_loss += loss.detach() * len(batch.samples)
+                        images += len(batch.samples)
+                    compute_seconds += time.perf_counter() - step_started
+                    progress.advance(task, plan.totals[step])
+                if not synced:  # the step's last batch was skipped, so DDP did not average the gradients
+                    sync_skipped_gradients(model, self.launch)
+                if options.max_grad_norm:
+                    accelerator.clip_grad_norm_(model.parameters(), options.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
         if accelerator.device.type == "cuda":
             torch.cuda.synchronize()
-        train_loss = accelerator.reduce(total_loss, reduction="sum").item() / max(1, accelerator.reduce(
-            torch.tensor(images, device=accelerator.device), reduction="sum").item())
+        all_images = accelerator.reduce(torch.tensor(images, device=accelerator.device), reduction="sum").item()
         return {
             "epoch": epoch,
-            "train_loss": train_loss,
+            "train_loss": accelerator.reduce(total_loss, reduction="sum").item() / max(1, all_images),
             "lr": scheduler.get_last_lr()[0],
             "epoch_seconds": time.perf_counter() - started,
-            "train_images_per_second": images / compute_seconds if compute_seconds else 0.0,
+            "train_images_per_second": all_images / compute_seconds if compute_seconds else 0.0,
             **({"skipped_batches": skipped} if skipped else {}),
         }
 
     @torch.no_grad()
-    def _val_loss(self, model: torch.nn.Module, loader: DataLoader[DecodedBatch]) -> float:
+    def _val_loss(self, loader: DataLoader[DecodedBatch]) -> float:
+        """Exact: each rank sums over its own shard (no padded duplicates), then the sums are added."""
+        model = self.captioner.model  # unwrapped: evaluation needs no gradient sync
         model.eval()
         total, count = torch.zeros((), device=self.accelerator.device), 0
         for batch in loader:
             if not batch.samples:  # no gradients here, so each process may skip on its own
                 continue
+            batch = batch.to(self.accelerator.device, non_blocking=True)
             with self.accelerator.autocast():
                 total += self.captioner.loss(model, batch.inputs).float() * len(batch.samples)
             count += len(batch.samples)
         reduced_count = self.accelerator.reduce(torch.tensor(count, device=self.accelerator.device), reduction="sum")
         return float(self.accelerator.reduce(total, reduction="sum").item() / max(1, reduced_count.item()))
 
-    def _val_metrics(self) -> Scores:
-        """Caption the val split (up to --eval-limit images) and score it."""
+    def _val_metrics(self) -> dict[str, float]:
+        """Caption the val split (up to --eval-limit images), sharded across ranks, and score it on rank 0."""
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
-        predictions, references = [], []
         self.captioner.model.eval()
-        for batch_samples, captions in caption_batches(self.captioner, samples, self.config.data.batch_size,
-                                                       self.config.data.num_workers, self.console, CaptionLog(),
-                                                       self.config.data.prefetch_mb * 2**20):
-            predictions.extend(captions)
-            references.extend([list(s.references) for s in batch_samples])
-        return score(self.metrics, predictions, references)
+        pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
+        if not self.launch.is_main:
+            return {}
+        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs]).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
@@ -304,16 +324,21 @@ class Trainer:
             write_atomically(self.folder_path / HISTORY, "".join(json.dumps(row) + "\n" for row in history))
 
     def _test_eval(self, folder: RunFolder) -> TestEvaluation | None:
-        """Caption the test split with the best epoch's weights into this folder (a normal run folder)."""
-        if not self.accelerator.is_main_process:
-            return None
+        """Caption the test split with the best epoch's weights into this folder (a normal run folder).
+
+        Every rank captions its shard; rank 0 writes what all of them captioned and scores it.
+        """
+        self.accelerator.wait_for_everyone()  # rank 0 has written best/
         checkpoints.load_best_weights(self.folder_path, self.captioner.model)
         self.captioner.model.eval()
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
             return None
-        log = CaptionLog()
-        caption_into(folder, self.captioner, pending(folder, samples), self.config.data, self.console, log)
+        todo = agreed(pending(folder, samples) if self.launch.is_main else [], self.launch)
+        pairs, log = caption_shards(self.captioner, todo, self.config.data, self.console, self.launch)
+        if not self.launch.is_main:
+            return None
+        folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
         scored = score_folder(folder, samples, self.metrics)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
@@ -335,7 +360,8 @@ class Trainer:
             "versions": package_versions(),
             "hardware": describe_hardware(self.accelerator.device),
             "mixed_precision": self.accelerator.mixed_precision,
-            "processes": self.accelerator.num_processes,
+            "processes": self.launch.world_size,
+            "timings": self.timings,
             **dataset_record(self.data, tested.log if tested else CaptionLog()),
         })
 

@@ -67,10 +67,13 @@ def rng_state() -> dict[str, Any]:
 
 
 def restore_rng(state: dict[str, Any]) -> None:
+    """Restore the saved generators; a machine with fewer (or no) GPUs restores the ones it has."""
     torch.set_rng_state(state["torch"])
     random.setstate((state["python_version"], tuple(state["python"]), state["python_gauss"]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(list(state["cuda"]))
+    saved = list(state.get("cuda", []))
+    if saved and torch.cuda.is_available():
+        for device in range(min(len(saved), torch.cuda.device_count())):
+            torch.cuda.set_rng_state(saved[device], device)
 
 
 def trainable_weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
