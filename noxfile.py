@@ -69,6 +69,7 @@ def bench(session: nox.Session) -> None:
     session.run("foodcap", "bench", "--captioner", "vit-gpt2", "--random-weights", "tiny")
     for script in ("packages/foodcap-metrics/bench/bench_metrics.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
                    "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
-                   "packages/foodcap-llama/bench/bench_llama.py"):
+                   "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-core/bench/bench_sharded_run.py",
+                   "packages/foodcap-core/bench/bench_distributed.py"):
         if os.path.exists(script):
             session.run("python", script)

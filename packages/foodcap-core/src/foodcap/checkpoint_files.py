@@ -10,6 +10,12 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 _MAX_HEADER = 100 * 2**20  # safetensors' own limit
 
@@ -46,3 +52,18 @@ def safetensors_problem(path: Path) -> str | None:
 def checkpoint_problems(folder: Path) -> list[str]:
     """One line per damaged safetensors file anywhere under a checkpoint folder."""
     return [problem for path in sorted(folder.rglob("*.safetensors")) if (problem := safetensors_problem(path))]
+
+
+def read_checkpoint_config(directory: Path, file_name: str, model: type[M], what: str) -> M:
+    """A checkpoint's own config file (a pydantic model), with one line for a missing or invalid one."""
+    from pydantic import ValidationError
+
+    from .errors import FoodcapError
+
+    path = directory / file_name
+    if not path.is_file():
+        raise FoodcapError(f"{directory} is not a {what} checkpoint: it has no {file_name}")
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise FoodcapError(f"{path} is not a valid {what} checkpoint config: {error.errors()[0]['msg']}") from error

@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 import torch
 from peft import PeftModel
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from foodcap import FoodcapError
+from foodcap.checkpoint_files import read_checkpoint_config as checkpoint_config
 
 from .options import LoraSettings
 from .random_weights import RandomSize
@@ -55,13 +56,7 @@ def write_checkpoint(directory: Path, config: CheckpointConfig, model: VisualPre
 
 
 def read_checkpoint_config(directory: Path) -> CheckpointConfig:
-    path = directory / CONFIG_FILE
-    if not path.is_file():
-        raise FoodcapError(f"{directory} is not a llama-lora checkpoint: it has no {CONFIG_FILE}")
-    try:
-        return CheckpointConfig.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        raise FoodcapError(f"{path} is not a valid llama-lora checkpoint config: {error.errors()[0]['msg']}") from error
+    return checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "llama-lora")
 
 
 def attach_adapter(language_model: nn.Module, directory: Path, base_name: str,

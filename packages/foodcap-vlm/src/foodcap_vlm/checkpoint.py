@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from peft import LoraConfig, PeftModel
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 from foodcap import FoodcapError
+from foodcap.checkpoint_files import read_checkpoint_config as checkpoint_config
 
 from .families import Family
 from .options import LoraSettings
@@ -56,13 +57,7 @@ def write_checkpoint(directory: Path, config: CheckpointConfig, model: PeftModel
 
 
 def read_checkpoint_config(directory: Path) -> CheckpointConfig:
-    path = directory / CONFIG_FILE
-    if not path.is_file():
-        raise FoodcapError(f"{directory} is not a foodcap-vlm checkpoint: it has no {CONFIG_FILE}")
-    try:
-        return CheckpointConfig.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        raise FoodcapError(f"{path} is not a valid foodcap-vlm checkpoint config: {error.errors()[0]['msg']}") from error
+    return checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "foodcap-vlm")
 
 
 def attach_adapter(model: nn.Module, directory: Path, trainable: bool,

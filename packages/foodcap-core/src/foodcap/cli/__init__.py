@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> None:
     except FoodcapError as error:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        launch = detect_launch()
+        # A user error is the same on every rank of a launch (same command, same inputs): rank 0 says it once.
+        if launch.is_main:
+            err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         err_console.print(INTERRUPTED, soft_wrap=True)
