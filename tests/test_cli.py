@@ -97,3 +97,24 @@ def test_run_on_the_dirty_sample_accounts_for_every_row(foodcap: Cli, tmp_path: 
     assert json.loads((tmp_path / "r" / "metrics.json").read_text())["count"] == report["kept"] == 307
     conversions = {k: v for k, v in report["repaired"].items() if "converted to RGB" in k}
     assert sorted(conversions.values()) == [1, 1, 1, 1], report["repaired"]
+
+
+def test_training_tests_in_the_dtype_foodcap_run_would_use(foodcap: Cli, tmp_path: Path) -> None:
+    """The test scores `foodcap train` reports are the ones `foodcap run --checkpoint best/` reproduces:
+    with a bfloat16 inference dtype, best/ is reloaded in bfloat16 for the test split (trainable
+    weights train in float32 under autocast)."""
+    common = ["--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--num-workers", "0",
+              "--metrics", "bleu-1", "-o", "dtype=bfloat16"]
+    trained = foodcap("train", *common, "--epochs", "2", "--batch-size", "16", "--lr", "0.003",
+                      "--mixed-precision", "bf16", "--out", "train")
+    assert trained.returncode == 0, trained.stderr
+    record = json.loads((tmp_path / "train" / "run.json").read_text())
+    assert record["test_dtype"] == "bfloat16"
+    rerun = foodcap("run", *common, "--checkpoint", "train/best", "--out", "run")
+    assert rerun.returncode == 0, rerun.stderr
+    ours, theirs = ([json.loads(line) for line in (tmp_path / folder / "predictions.jsonl").read_text().splitlines()]
+                    for folder in ("train", "run"))
+    assert [(r["id"], r["caption"], r["scores"]) for r in ours] == [(r["id"], r["caption"], r["scores"]) for r in theirs]
+    plain = foodcap("train", *common[:-2], "--epochs", "1", "--batch-size", "16", "--out", "fp32")
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads((tmp_path / "fp32" / "run.json").read_text())["test_dtype"] == "float32"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from rich.console import Console
@@ -20,13 +20,13 @@ from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
 from ..launch import Shard, detect_launch
-from ..placement import mixed_precision, resolve_device
+from ..placement import mixed_precision, resolve_device, resolve_dtype
 from ..predictions import prediction_record
 from ..preflight import require, train_checks
 from ..progress import image_progress
 from ..registry import Registry
 from ..resume_check import check_resume, started_with
-from ..run_folder import HISTORY, RUN, RunFolder, read_jsonl, write_atomically
+from ..run_folder import BEST, HISTORY, RUN, RunFolder, read_jsonl, write_atomically
 from ..runner import (
     CaptionLog,
     dataset_record,
@@ -43,7 +43,7 @@ from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
-from .ranks import agreed, caption_shards, gathered, rank_console, sync_skipped_gradients
+from .ranks import agreed, any_rank_empty, caption_shards, gathered, rank_console, sync_skipped_gradients
 from .reporting import counts_table, epoch_line
 from .step_plan import (
     PlannedBatches,
@@ -91,16 +91,6 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=options.lr)
 
 
-def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
-    """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
-    every process then skips the step together, or their gradient all-reduces would not pair up."""
-    empty = not batch.samples
-    if accelerator.num_processes == 1:
-        return empty
-    flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
-    return bool(flags.item())
-
-
 class Trainer:
     """One training run: built from a TrainConfig, resumable from its folder."""
 
@@ -143,6 +133,11 @@ class Trainer:
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
+        # What `foodcap run --checkpoint best/` would load: the test split is captioned the same way.
+        self.run_options = registry.captioner_options(
+            config.captioner, {**config.options, "device": str(self.accelerator.device)}, flags)
+        self.trainable = trainable
+        self.test_settings: dict[str, str] = {}
         self.policy.apply(self.captioner)
         keep_trainable_float32(self.captioner.model, self.accelerator.mixed_precision)
         self.counts = parameter_counts(self.captioner)
@@ -304,10 +299,17 @@ class Trainer:
         return float(self.accelerator.reduce(total, reduction="sum").item() / max(1, reduced_count.item()))
 
     def _val_metrics(self) -> dict[str, float]:
-        """Caption the val split (up to --eval-limit images), sharded across ranks, and score it on rank 0."""
+        """Caption the val split (up to --eval-limit images), sharded across ranks, and score it on rank 0.
+
+        The weights are still training (float32), so captioning autocasts to the dtype `foodcap run` would
+        load them in; the test split reloads best/ in it exactly (``_best_for_test``).
+        """
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
         self.captioner.model.eval()
-        pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
+        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        like_run = nullcontext() if inference == torch.float32 else torch.autocast(device.type, dtype=inference)
+        with like_run:
+            pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return {}
         return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs]).corpus
@@ -329,19 +331,32 @@ class Trainer:
         Every rank captions its shard; rank 0 writes what all of them captioned and scores it.
         """
         self.accelerator.wait_for_everyone()  # rank 0 has written best/
-        checkpoints.load_best_weights(self.folder_path, self.captioner.model)
-        self.captioner.model.eval()
+        captioner = self._best_for_test()
         samples = self.data.samples("test", self.config.data.limit)
         if not samples:
             return None
         todo = agreed(pending(folder, samples) if self.launch.is_main else [], self.launch)
-        pairs, log = caption_shards(self.captioner, todo, self.config.data, self.console, self.launch)
+        pairs, log = caption_shards(captioner, todo, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return None
         folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
         scored = score_folder(folder, samples, self.metrics)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
+
+    def _best_for_test(self) -> TrainableCaptioner:
+        """The best weights as `foodcap run --checkpoint best/` captions with them: the trained model itself
+        when run would load it in the same dtype (float32, as on the CPU), else best/ reloaded through
+        the captioner's own ``load`` in the inference dtype (bf16 or fp16 on a GPU), so the reported test
+        scores are the ones a user reproduces."""
+        inference = resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        self.test_settings["test_dtype"] = str(inference).removeprefix("torch.")
+        if inference == next(self.captioner.model.parameters()).dtype:
+            checkpoints.load_best_weights(self.folder_path, self.captioner.model)
+            self.captioner.model.eval()
+            return self.captioner
+        return cast(TrainableCaptioner, self.trainable.load(self.run_options.model_copy(
+            update={"checkpoint": self.folder_path / BEST})))
 
     def _write_run_record(self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any],
                           tested: TestEvaluation | None) -> None:
@@ -361,6 +376,7 @@ class Trainer:
             "hardware": describe_hardware(self.accelerator.device),
             "mixed_precision": self.accelerator.mixed_precision,
             "processes": self.launch.world_size,
+            **self.test_settings,
             "timings": self.timings,
             **dataset_record(self.data, tested.log if tested else CaptionLog()),
         })

@@ -8,7 +8,7 @@ that changes control flow is never recomputed per rank, where ranks could part w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import torch
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.console import Console
 from ..captioner import Captioner
 from ..config import DataConfig
 from ..dataset import Sample
+from ..image_batches import DecodedBatch
 from ..launch import Launch, Shard
 from ..runner import CaptionLog, caption_batches
 
@@ -86,3 +87,13 @@ def sync_skipped_gradients(model: torch.nn.Module, launch: Launch) -> None:
         if parameter.grad is not None:
             dist.all_reduce(parameter.grad)
             parameter.grad /= launch.world_size
+
+
+def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
+    """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
+    every process then skips the step together, or their gradient all-reduces would not pair up."""
+    empty = not batch.samples
+    if accelerator.num_processes == 1:
+        return empty
+    flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
+    return bool(flags.item())
