@@ -130,3 +130,13 @@ def test_max_memory_is_read_as_accelerate_wants_it() -> None:
     assert parse_max_memory(None) is None
     with pytest.raises(FoodcapError, match="DEVICE=SIZE"):
         parse_max_memory("20GiB")
+
+
+def test_training_refuses_run_only_scale_out_settings() -> None:
+    from foodcap.config import validate
+    from foodcap.training import TrainConfig
+
+    with pytest.raises(FoodcapError, match="--shard is for foodcap run"):
+        validate(TrainConfig, {"captioner": "x", "shard": "0/2"})
+    with pytest.raises(FoodcapError, match="^--device-map is for foodcap run"):
+        validate(TrainConfig, {"captioner": "x", "options": {"device_map": "auto"}})

@@ -116,6 +116,8 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 def validation_message(error: ValidationError, flags: Mapping[str, str] | None = None, prefix: str = "") -> str:
     """One line naming the first bad field (and its CLI flag when known)."""
     first = error.errors()[0]
+    if not first["loc"]:  # a check across fields: its message says it all
+        return str(first["msg"]).removeprefix("Value error, ")
     field = prefix + ".".join(str(part) for part in first["loc"])
     flag = (flags or {}).get(field)
     where = f"{field} ({flag})" if flag else field

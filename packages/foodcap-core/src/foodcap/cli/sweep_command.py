@@ -14,7 +14,7 @@ from ..registry import get_registry
 from ..sweep import SweepConfig
 from .config_options import build_config, config_flags, configurable
 
-SWEEP_FLAGS = config_flags(SweepConfig, skip=frozenset({"split", "device"}))
+SWEEP_FLAGS = config_flags(SweepConfig, skip=frozenset({"split", "device", "shard", "device_map", "max_memory"}))
 
 
 def trials_table(rows: list[dict[str, Any]], best: int | None) -> Table:

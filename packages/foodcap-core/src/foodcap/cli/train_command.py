@@ -15,7 +15,7 @@ from .run_command import scores_table
 
 # The split is fixed by training (train/val, then test). --device picks one process's device;
 # under torchrun or accelerate launch each rank gets its own.
-TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split"}))
+TRAIN_FLAGS = config_flags(TrainConfig, skip=frozenset({"split", "shard", "device_map", "max_memory"}))
 
 
 @configurable(TRAIN_FLAGS)

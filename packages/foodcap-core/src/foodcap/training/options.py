@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..config import RunConfig, _Section
 from ..tracking import TrackerKind
@@ -43,3 +43,11 @@ class TrainConfig(RunConfig):
 
     out: Path | None = Field(None, description="Training folder (default: runs/<captioner>-train-<timestamp>).")
     train: TrainOptions = Field(default_factory=TrainOptions)
+
+    @model_validator(mode="after")
+    def _not_sharded_or_spread(self) -> TrainConfig:
+        if self.shard is not None:
+            raise ValueError("--shard is for foodcap run; under torchrun, training shards every step by rank")
+        if self.options.get("device_map") is not None:
+            raise ValueError("--device-map is for foodcap run; training puts the model on each rank's device")
+        return self
