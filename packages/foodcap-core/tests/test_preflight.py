@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from foodcap.training import TrainConfig, TrainOptions, train
 from conftest import COLOURS
 
 QUIET = Console(quiet=True)
+HERE = Path(__file__).parent
 
 
 class NeedsOracle(Metric):
@@ -96,18 +99,24 @@ def test_invalid_options_are_named_with_their_flag(fake_plugin: type, never_load
             {"options.dtype": "--dtype"})
 
 
-def test_an_unwritable_output_folder_is_named(fake_plugin: type, never_loads: None, kaggle_folder: Path,
-                                              tmp_path: Path) -> None:
+def test_an_unwritable_output_folder_is_named(kaggle_folder: Path, tmp_path: Path) -> None:
+    """A real permission refusal, in a fresh `foodcap` process. Root ignores permission bits through its
+    DAC capabilities, so as root (CI) the process runs without them, as an ordinary user would."""
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    args = ["run", "--captioner", "fake", "--dataset", str(kaggle_folder), "--metrics", "", "--num-workers", "0",
+            "--out", str(locked / "run")]
     try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as root: permissions do not stop writes")
-        with pytest.raises(FoodcapError, match=f"^{locked} is not writable"):
-            run(run_config(kaggle_folder, locked / "run"), get_registry(), QUIET)
+        result = subprocess.run([*drop, sys.executable, str(HERE / "fault_process.py"), *args], capture_output=True,
+                                text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(HERE), "COLUMNS": "200"})
     finally:
         locked.chmod(0o700)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {locked} is not writable"), result.stderr
+    assert not (locked / "run").exists()
 
 
 def test_too_little_free_space_is_named(fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path,
