@@ -35,7 +35,11 @@ def untied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"model": str(root / "llama"), "vision_model": str(root / "vit"), "device": "cpu", "dtype": "float32"}
 
 
-def test_a_model_split_by_max_memory_captions_like_one_device(untied: dict[str, str], tmp_path: Path) -> None:
+def test_a_model_split_by_max_memory_captions_like_one_device(untied: dict[str, str], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # peft re-spreads a disk-offloaded base by rewriting its weight files under a path it makes relative
+    # (it drops the leading "/"), so they land below the working directory: keep that inside tmp_path.
+    monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)
     trained = LlamaLoraCaptioner.load_for_training(LlamaLoraOptions.model_validate(untied))
     for name, parameter in trained.model.named_parameters():  # as if trained: a live projector and adapter
