@@ -105,13 +105,29 @@ def part_status(folder: Path, name: str) -> dict[str, Any]:
     return read_json(folder / PARTS / f"{name}.json") or {"name": name, "status": "unknown"}
 
 
-def count_lines(path: Path) -> int:
-    """Finished records in a part (cheap enough to poll for a progress bar)."""
-    try:
-        with path.open("rb") as file:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
-    except FileNotFoundError:
-        return 0
+class PartsProgress:
+    """Records landing in a launch's parts (rank 0's combined progress bar). Each poll reads only the
+    bytes appended since the last, so polling after every batch stays cheap however long the run."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.offsets = dict.fromkeys(paths, 0)
+        self.lines = 0
+        self.start = self._poll()  # a rejoined shard has earlier records
+
+    def _poll(self) -> int:
+        for path, offset in self.offsets.items():
+            try:
+                with path.open("rb") as file:
+                    file.seek(offset)
+                    new = file.read()
+            except FileNotFoundError:
+                continue
+            self.offsets[path] = offset + len(new)
+            self.lines += new.count(b"\n")
+        return self.lines
+
+    def done(self) -> int:
+        return self._poll() - self.start
 
 
 class FolderLock:

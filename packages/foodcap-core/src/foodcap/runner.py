@@ -34,9 +34,9 @@ from .preflight import require, run_checks
 from .progress import image_progress
 from .registry import Registry
 from .resume_check import check_resume, started_with
-from .run_folder import METRICS, RUN, SPLIT, RunFolder
-from .run_merge import merge_records, part_reports, recorded_config, unfinished_shards
-from .run_parts import FolderLock, PartWriter, count_lines, new_launch_id, part_name, part_status
+from .run_folder import METRICS, PARTS, RUN, SPLIT, RunFolder
+from .run_merge import Merged, merge_records, part_reports, recorded_config, unfinished_shards
+from .run_parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .scoring import Scores, resolve_metrics, score, shuffled_control
 from .splits import SplitData, load_split_data
 
@@ -139,17 +139,6 @@ def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started:
     return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope))
 
 
-class LaunchProgress:
-    """Rank 0's view of the whole launch: records in every part it writes, counted as they land."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = paths
-        self.start = sum(count_lines(path) for path in paths)  # a rejoined shard has earlier records
-
-    def done(self) -> int:
-        return sum(count_lines(path) for path in self.paths) - self.start
-
-
 @dataclass
 class PartResult:
     log: CaptionLog
@@ -237,7 +226,7 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
         if not launch.is_main:
             part_result = caption_part(part, load, mine, config.data, lambda: None)
             return RunResult(plan.folder, Scores({}, {}, {}), 0, part_result.log.failures, merged=False)
-        watched = LaunchProgress([plan.folder / "parts" / f"{name}.jsonl" for name in names])
+        watched = PartsProgress([plan.folder / PARTS / f"{name}.jsonl" for name in names])
         with image_progress(console) as progress:
             task = progress.add_task(f"captioning ({config.captioner})", total=len(plan.todo))
 
@@ -267,10 +256,11 @@ class FolderScores:
     captioned_twice: int = 0
 
 
-def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]) -> FolderScores:
-    """Merge what is on disk in split order, store per-sample scores with each prediction, and run
-    the shuffled-image control. Records of other ids stay in predictions.jsonl, unscored."""
-    merged = merge_records(folder.path, samples)
+def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric],
+                 merged: Merged | None = None) -> FolderScores:
+    """Merge what is on disk in split order (unless ``merged`` already did), store per-sample scores with
+    each prediction, and run the shuffled-image control. Records of other ids stay, unscored."""
+    merged = merged or merge_records(folder.path, samples)
     records = merged.records
     predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
     scores = score(metrics, predictions, references)
@@ -315,14 +305,14 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
                metrics: list[Metric], timings: dict[str, float], launch: Launch,
                captioner_class: type[Captioner], captioner: Captioner | None = None) -> RunResult:
     """Merge every part, score once, and write metrics.json and run.json."""
-    unfinished = unfinished_shards(folder.path)
     merged = merge_records(folder.path, samples)
     if merged.missing:
+        unfinished = unfinished_shards(folder.path)
         shards = f" (unfinished shards: {', '.join(map(str, unfinished))})" if unfinished else ""
         raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
                            f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
-    scored = score_folder(folder, samples, metrics)
+    scored = score_folder(folder, samples, metrics, merged)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:

@@ -24,6 +24,7 @@ from rich.console import Console
 from ..errors import FoodcapError
 from ..preflight import extra_check, freeze_policy_check, require, train_checks
 from ..registry import Registry
+from ..resume_check import differences
 from ..run_folder import write_json
 from ..training import TrainConfig, train
 from .options import SweepConfig, SweepSpace
@@ -99,18 +100,6 @@ def _settings(config: SweepConfig) -> dict[str, Any]:
                                                      "sweep": {"trials", "storage", "study_name"}})
 
 
-def _first_difference(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> str | None:
-    for key in sorted(set(old) | set(new)):
-        before, now = old.get(key), new.get(key)
-        if isinstance(before, Mapping) and isinstance(now, Mapping):
-            found = _first_difference(before, now, f"{prefix}{key}.")
-            if found:
-                return found
-        elif before != now:
-            return f"{prefix}{key} was {before!r}, now {now!r}"
-    return None
-
-
 def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
     """The study in --out (alone: new, or --resume), or the named one shared with other workers."""
     out, space = config.out, config.sweep
@@ -138,10 +127,10 @@ def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
     if settings is None:
         study.set_user_attr("settings", _settings(config))
     elif config.resume or joining:
-        difference = _first_difference(settings, _settings(config))
-        if difference:
+        found = differences(settings, _settings(config))
+        if found:
             raise FoodcapError(f"cannot {'resume' if config.resume else 'join'} {name!r} with other settings: "
-                               f"{difference}")
+                               f"{'; '.join(found)}")
     # Offset by the trials so far: a resumed sampler must not replay the points it already tried; parallel
     # workers also differ by process, and lie to TPE about running trials so they spread out.
     seed = space.sampler_seed + len(study.trials)
