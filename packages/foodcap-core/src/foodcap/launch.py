@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from rich.console import Console
+
 from .errors import FoodcapError
 
 T = TypeVar("T")
@@ -108,6 +110,11 @@ def decided_by_rank0(launch: Launch, decide: Callable[[], T]) -> T:
     if status == "error":
         raise FoodcapError(value) if launch.is_main else RankStopped(value)
     return value  # type: ignore[no-any-return]
+
+
+def rank_console(console: Console, launch: Launch) -> Console:
+    """Rank 0 prints; the other ranks' consoles stay quiet, so each line appears once per launch."""
+    return console if launch.is_main else Console(quiet=True)
 
 
 class RankStopped(FoodcapError):

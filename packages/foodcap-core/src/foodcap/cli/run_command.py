@@ -11,7 +11,6 @@ from rich.table import Table
 
 from ..cli_flags import flag_names
 from ..config import RunConfig
-from ..launch import detect_launch
 from .config_options import build_config, config_flags, configurable
 
 RUN_FLAGS = config_flags(RunConfig)
@@ -57,7 +56,7 @@ def run_command(**kwargs: Any) -> None:
     """
     from .. import api  # the runner imports torch: only when a run starts
 
-    console = Console(quiet=not detect_launch().is_main)  # one console per launch: rank 0's
+    console = Console()  # the runner prints on rank 0 only, and other ranks return unmerged results
     config = build_config(RunConfig, RUN_FLAGS, kwargs)
     result = api.run(config=config, console=console, flags=flag_names(RUN_FLAGS))
     if not result.merged:

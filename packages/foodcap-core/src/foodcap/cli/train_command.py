@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from ..cli_flags import flag_names
-from ..launch import detect_launch
+from ..launch import detect_launch, rank_console
 from ..training.options import TrainConfig
 from .config_options import build_config, config_flags, configurable
 from .run_command import scores_table
@@ -40,7 +40,7 @@ def train_command(**kwargs: Any) -> None:
     """
     from .. import api  # the trainer imports torch: only when training starts
 
-    console = Console(quiet=not detect_launch().is_main)  # under torchrun, rank 0 speaks for every rank
+    console = rank_console(Console(), detect_launch())  # under torchrun, rank 0 speaks for every rank
     config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
     result = api.train(config=config, console=console, flags=flag_names(TRAIN_FLAGS))
     if result.test_scores is not None:

@@ -19,7 +19,7 @@ from ..environment import describe_hardware, package_versions
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
 from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
-from ..launch import Shard, detect_launch
+from ..launch import Shard, detect_launch, rank_console
 from ..placement import mixed_precision, resolve_device, resolve_dtype
 from ..predictions import prediction_record
 from ..preflight import require, train_checks
@@ -43,7 +43,7 @@ from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
 from .master_weights import keep_trainable_float32
 from .options import TrainConfig, TrainOptions
-from .ranks import agreed, any_rank_empty, caption_shards, gathered, rank_console, sync_skipped_gradients
+from .ranks import agreed, any_rank_empty, caption_shards, gathered, sync_skipped_gradients
 from .reporting import counts_table, epoch_line
 from .step_plan import (
     PlannedBatches,
@@ -247,7 +247,7 @@ class Trainer:
                 synced = False
                 for step in group:
                     batch = next(decoded).to(accelerator.device, non_blocking=True)
-                    if any_rank_empty(accelerator, batch):  # every image failed to decode: nothing to learn
+                    if any_rank_empty(batch, self.launch):  # every image failed to decode: nothing to learn
                         skipped += 1
                         progress.advance(task, plan.totals[step])
                         continue

@@ -7,6 +7,7 @@ that changes control flow is never recomputed per rank, where ranks could part w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -41,11 +42,6 @@ def gathered(value: T, launch: Launch) -> list[T]:
     from accelerate.utils import gather_object
 
     return list(gather_object([value]))
-
-
-def rank_console(console: Console, launch: Launch) -> Console:
-    """Rank 0 prints; the other ranks' consoles stay quiet, so each line appears once per run."""
-    return console if launch.is_main else Console(quiet=True)
 
 
 def merged_logs(logs: Iterable[CaptionLog]) -> CaptionLog:
@@ -89,11 +85,26 @@ def sync_skipped_gradients(model: torch.nn.Module, launch: Launch) -> None:
             parameter.grad /= launch.world_size
 
 
-def any_rank_empty(accelerator: Any, batch: DecodedBatch) -> bool:
+def any_rank_empty(batch: DecodedBatch, launch: Launch) -> bool:
     """Whether this step's batch is empty (all images failed) in this process or, under DDP, in any:
-    every process then skips the step together, or their gradient all-reduces would not pair up."""
+    every process then skips the step together, or their gradient all-reduces would not pair up.
+
+    Asked every step, so the flag travels on the host (gloo), never through the GPU: no device sync.
+    """
     empty = not batch.samples
-    if accelerator.num_processes == 1:
+    if not launch.distributed:
         return empty
-    flags = accelerator.reduce(torch.tensor(int(empty), device=accelerator.device), reduction="sum")
-    return bool(flags.item())
+    import torch.distributed as dist
+
+    flag = torch.tensor([int(empty)])
+    dist.all_reduce(flag, group=_host_group(dist.group.WORLD))
+    return bool(flag.item())
+
+
+@functools.cache
+def _host_group(world: Any) -> Any:
+    """A gloo group over ``world``'s ranks for small host-side flags (the default group is NCCL on GPUs);
+    cached per default group, so a new process group gets a new one."""
+    import torch.distributed as dist
+
+    return None if dist.get_backend() == "gloo" else dist.new_group(backend="gloo")
