@@ -114,8 +114,15 @@ def config_from_settings(model: type[C], captioner: str | None, settings: Mappin
         routed["captioner"] = captioner
     merged = deep_merge(values, routed)
     if "captioner" not in merged:
-        raise FoodcapError("name a captioner, e.g. run('vit-gpt2', ...) (`foodcap plugins` lists them)")
+        raise FoodcapError("name a captioner, e.g. 'vit-gpt2' (`foodcap plugins` lists them)")
     return validate(model, merged)  # type: ignore[no-any-return]
+
+
+def _chosen(model: type[C], captioner: str | None, settings: Mapping[str, Any], config: C | None) -> C:
+    """``config`` as given, or one built from the keyword settings (laid over ``config``)."""
+    if config is not None and not (settings or captioner):
+        return config
+    return config_from_settings(model, captioner, settings, config)
 
 
 def load_captioner(name: str, *, progress: bool = True, registry: Registry | None = None,
@@ -146,9 +153,7 @@ def run(captioner: str | None = None, *, config: RunConfig | None = None, progre
     """Caption a split and score it, writing the run folder (``out``): ``foodcap run`` in Python."""
     from .runner import run as run_split
 
-    chosen = config_from_settings(RunConfig, captioner, settings, config) if settings or captioner else config
-    if chosen is None:
-        raise FoodcapError("name a captioner, e.g. run('vit-gpt2', ...) (`foodcap plugins` lists them)")
+    chosen = _chosen(RunConfig, captioner, settings, config)
     result = run_split(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
     return _summary(result)
 
@@ -176,9 +181,7 @@ def train(captioner: str | None = None, *, config: TrainConfig | None = None, pr
     from .training import TrainConfig as TrainConfigModel
     from .training import train as train_captioner
 
-    chosen = config_from_settings(TrainConfigModel, captioner, settings, config) if settings or captioner else config
-    if chosen is None:
-        raise FoodcapError("name a captioner, e.g. train('vit-gpt2', ...) (`foodcap plugins` lists them)")
+    chosen = _chosen(TrainConfigModel, captioner, settings, config)
     result = train_captioner(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
     tested = result.test_scores
     return TrainSummary(result.folder, result.history, dict(tested.corpus) if tested else None, result.test_count)

@@ -8,6 +8,7 @@ Whatever still fails when pixels are decoded raises ``UnreadableImage`` from ``o
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
@@ -122,3 +123,11 @@ def _failure_reason(path: Path, error: BaseException) -> str:
     if found is not None:
         return found
     return TRUNCATED if "truncated" in str(error).lower() else CORRUPT
+
+
+def check_image_files(paths: list[Path], workers: int) -> list[str | None]:
+    """``check_image_file`` for each path (its problem, or None), on ``workers`` threads."""
+    if workers <= 1:
+        return [check_image_file(path) for path in paths]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(check_image_file, paths, chunksize=64))

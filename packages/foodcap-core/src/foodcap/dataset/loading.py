@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .bundled_sample import SAMPLE, sample_root
 from .cleaning_report import CleaningReport
 from .damaged_names import DAMAGED_NAME, DashNameIndex
-from .image_files import MISSING_FILE, check_image_file
+from .image_files import MISSING_FILE, check_image_files
 from .kaggle_layout import IMAGE_SUFFIX, CsvRow, KaggleFolder
 from .recipe_dataset import RecipeDataset, Sample
 from .titles import MISSING_VALUES, clean_title
@@ -49,7 +48,7 @@ def load_dataset(location: str | Path, *, workers: int = 1) -> RecipeDataset:
 
     candidates = _check_text(rows, listing, report)
     file_names = sorted({candidate.file_name for candidate in candidates})
-    problems = dict(zip(file_names, _check_files(folder.images_dir, file_names, workers)))
+    problems = dict(zip(file_names, check_image_files([folder.images_dir / name for name in file_names], workers)))
 
     samples = []
     for candidate in candidates:
@@ -116,9 +115,4 @@ def _file_name(image_name: str, listing: set[str]) -> str | None:
     return None
 
 
-def _check_files(images_dir: Path, file_names: list[str], workers: int) -> list[str | None]:
-    paths = [images_dir / name for name in file_names]
-    if workers <= 1:
-        return [check_image_file(path) for path in paths]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(check_image_file, paths, chunksize=64))
+

@@ -8,12 +8,11 @@ live here once, so every kind gets the same cleaning report.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cleaning_report import CleaningReport
-from .image_files import check_image_file
+from .image_files import check_image_files
 from .recipe_dataset import RecipeDataset, Sample
 from .titles import clean_title
 
@@ -99,7 +98,7 @@ def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int 
             candidates.append(candidate)
 
     paths = sorted({candidate.path for candidate in candidates})
-    problems = dict(zip(paths, _check_files(paths, workers)))
+    problems = dict(zip(paths, check_image_files(paths, workers)))
     samples = []
     for candidate in candidates:
         problem = problems[candidate.path]
@@ -157,8 +156,4 @@ def clean_captions(captions: Sequence[str | None]) -> tuple[tuple[str, ...], lis
     return tuple(references), (repairs if references else [])
 
 
-def _check_files(paths: list[Path], workers: int) -> list[str | None]:
-    if workers <= 1:
-        return [check_image_file(path) for path in paths]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(check_image_file, paths, chunksize=64))
+
