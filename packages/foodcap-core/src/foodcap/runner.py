@@ -105,14 +105,6 @@ def pending(folder: RunFolder, samples: list[Sample]) -> list[Sample]:
     return [sample for sample in samples if sample.id not in done]
 
 
-def caption_into(folder: RunFolder, captioner: Captioner, samples: list[Sample], data: DataConfig,
-                 console: Console, log: CaptionLog) -> None:
-    """Caption ``samples`` as the folder's only writer, appending each batch to its predictions."""
-    for batch_samples, captions in caption_batches(captioner, samples, data.batch_size, data.num_workers,
-                                                   console, log, data.prefetch_mb * 2**20):
-        folder.append_predictions(prediction_record(s, c) for s, c in zip(batch_samples, captions))
-
-
 # -- one launch: plan on rank 0, caption on every rank, wait on rank 0 -------------------------------
 @dataclass
 class LaunchPlan:
