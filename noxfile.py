@@ -58,8 +58,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    install(session, "-e", "packages/foodcap-core", "mypy>=1.11")
-    session.run("mypy", "packages/foodcap-core/src/foodcap")
+    """mypy on every package, each checked against the others as installed."""
+    install(session, "-r", "requirements-dev.txt")
+    for package in ("foodcap-core", *PLUGINS):
+        session.run("mypy", f"packages/{package}/src")
 
 
 @nox.session

@@ -1,9 +1,9 @@
-"""How long ``load_dataset`` takes on a Kaggle-sized folder, beside the baselines it replaces.
+"""How long ``load_kaggle_dataset`` takes on a Kaggle-sized folder, beside the baselines it replaces.
 
 Builds a 13.5k-row folder (the bundled sample's rows and files, dirty ones included, repeated
 under new ids and names) in a temporary directory, then times, in the same run:
 
-- foodcap: ``load_dataset`` as the CLI calls it (cheap checks: header + end marker, one thread);
+- foodcap: ``load_kaggle_dataset`` as the CLI calls it (cheap checks: header + end marker, one thread);
 - the same with 8 threads (``workers=8``), the option meant for slow or network disks;
 - a decode-everything baseline (``Image.open(...).convert("RGB")`` per row, as scripts that
   validate a dataset by decoding it do), which also pays the decode the DataLoader will pay again.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from foodcap.dataset import load_dataset, sample_root
+from foodcap.dataset import load_kaggle_dataset, sample_root
 from foodcap.dataset.kaggle_layout import CSV_NAME, IMAGE_SUFFIX, IMAGES_DIR
 
 _TRAILING_NUMBER = re.compile(r"^(-.*-)(\d+)$")
@@ -97,15 +97,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         build_folder(root, args.rows)
-        load_dataset(root)  # warm the page cache for every contender alike
-        serial, kept = best_of(args.repeats, lambda: len(load_dataset(root)))
-        threaded, kept_threaded = best_of(args.repeats, lambda: len(load_dataset(root, workers=8)))
+        load_kaggle_dataset(root)  # warm the page cache for every contender alike
+        serial, kept = best_of(args.repeats, lambda: len(load_kaggle_dataset(root)))
+        threaded, kept_threaded = best_of(args.repeats, lambda: len(load_kaggle_dataset(root, workers=8)))
         decoded, usable = best_of(1, lambda: decode_everything(root))
     assert kept == kept_threaded
     print(f"{args.rows} rows, {os.cpu_count()} CPUs; kept {kept} (decode baseline found {usable} decodable)")
     print(f"{'contender':<44}{'seconds':>9}{'vs decode':>11}")
-    for label, seconds in (("foodcap load_dataset (default: 1 thread)", serial),
-                           ("foodcap load_dataset (workers=8)", threaded),
+    for label, seconds in (("foodcap load_kaggle_dataset (default: 1 thread)", serial),
+                           ("foodcap load_kaggle_dataset (workers=8)", threaded),
                            ("baseline: decode every image, 1 thread", decoded)):
         print(f"{label:<44}{seconds:>9.2f}{decoded / seconds:>10.1f}x")
 

@@ -40,7 +40,7 @@ def arm(point: str) -> None:
     elif kind == "unreadable":  # unreadable:RANK:N - the first N images that RANK decodes fail
         rank, count = (int(part) for part in value.split(":"))
         if int(os.environ.get("RANK", "0")) == rank:
-            from foodcap import image_batches
+            from foodcap.batches import loading as image_batches
             from foodcap.dataset import UnreadableImage
 
             real_open = image_batches.open_rgb

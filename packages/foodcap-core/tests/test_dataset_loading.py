@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from foodcap.dataset import load_dataset
+from foodcap.dataset import load_kaggle_dataset
 from foodcap.errors import FoodcapError
 
 CSV_NAME = "Food Ingredients and Recipe Dataset with Image Name Mapping.csv"
@@ -99,7 +99,7 @@ def dirty_folder(tmp_path: Path) -> Path:
 
 
 def test_dirty_folder_keeps_every_valid_row_and_counts_every_skip(dirty_folder: Path) -> None:
-    dataset = load_dataset(dirty_folder)
+    dataset = load_kaggle_dataset(dirty_folder)
     report = dataset.report
     images = (dirty_folder / "Food Images" / "Food Images").resolve()
 
@@ -126,7 +126,7 @@ def test_dirty_folder_keeps_every_valid_row_and_counts_every_skip(dirty_folder: 
 
 
 def test_threaded_and_serial_checks_agree(dirty_folder: Path) -> None:
-    threaded, serial = load_dataset(dirty_folder, workers=4), load_dataset(dirty_folder)
+    threaded, serial = load_kaggle_dataset(dirty_folder, workers=4), load_kaggle_dataset(dirty_folder)
     assert threaded.samples == serial.samples
     assert threaded.report == serial.report
 
@@ -146,7 +146,7 @@ def test_name_recovery_hands_each_file_to_one_row(tmp_path: Path) -> None:
         ("4", '"Top 10" Cookies', "#NAME?"),
     ]
     write_folder(tmp_path, rows, files)
-    dataset = load_dataset(tmp_path)
+    dataset = load_kaggle_dataset(tmp_path)
     assert {s.id: s.image.name for s in dataset.samples} == {
         "0": "-fire-chili-3.jpg",  # ascending number order
         "1": "-fire-chili-12.jpg",
@@ -160,7 +160,7 @@ def test_name_recovery_hands_each_file_to_one_row(tmp_path: Path) -> None:
 @pytest.mark.parametrize("nested", [True, False])
 def test_nested_and_flat_image_folders(tmp_path: Path, nested: bool) -> None:
     images = write_folder(tmp_path, [("0", "Tomato Soup", "tomato-soup")], {"tomato-soup.jpg": JPEG}, nested=nested)
-    dataset = load_dataset(str(tmp_path))
+    dataset = load_kaggle_dataset(str(tmp_path))
     assert [(s.id, s.image) for s in dataset.samples] == [("0", images.resolve() / "tomato-soup.jpg")]
 
 
@@ -169,38 +169,38 @@ def test_csv_without_index_column_numbers_rows_like_pandas(tmp_path: Path) -> No
     for name in ("a", "b"):
         (tmp_path / "Food Images" / f"{name}.jpg").write_bytes(JPEG)
     (tmp_path / "recipes.csv").write_text("Title,Image_Name\nA Dish,a\n\nB Dish,b\n", encoding="utf-8")
-    dataset = load_dataset(tmp_path)
+    dataset = load_kaggle_dataset(tmp_path)
     assert [(s.id, s.title) for s in dataset.samples] == [("0", "A Dish"), ("1", "B Dish")]
 
 
 def test_folder_problems_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(FoodcapError, match="does not exist"):
-        load_dataset(tmp_path / "nowhere")
+        load_kaggle_dataset(tmp_path / "nowhere")
     (tmp_path / "Food Images").mkdir()
     with pytest.raises(FoodcapError, match="found no CSV file"):
-        load_dataset(tmp_path)
+        load_kaggle_dataset(tmp_path)
     (tmp_path / "a.csv").write_text("Title,Image_Name\n", encoding="utf-8")
     (tmp_path / "b.csv").write_text("Title,Image_Name\n", encoding="utf-8")
     with pytest.raises(FoodcapError, match="found 2 CSV files"):
-        load_dataset(tmp_path)
+        load_kaggle_dataset(tmp_path)
     (tmp_path / "b.csv").unlink()
     (tmp_path / "a.csv").write_text(",Title,Picture\n0,Soup,soup\n", encoding="utf-8")
     with pytest.raises(FoodcapError, match="lacks column\\(s\\) Image_Name") as error:
-        load_dataset(tmp_path)
+        load_kaggle_dataset(tmp_path)
     assert "\n" not in str(error.value)
     (tmp_path / "a.csv").write_bytes(",Title,Image_Name\n0,Cr\xe8me,x\n".encode("latin-1"))
     with pytest.raises(FoodcapError, match="not UTF-8"):
-        load_dataset(tmp_path)
+        load_kaggle_dataset(tmp_path)
 
 
 def test_missing_images_folder_is_an_error(tmp_path: Path) -> None:
     (tmp_path / CSV_NAME).write_text(",Title,Image_Name\n", encoding="utf-8")
     with pytest.raises(FoodcapError, match="no images folder"):
-        load_dataset(tmp_path)
+        load_kaggle_dataset(tmp_path)
 
 
 def test_select_returns_samples_in_manifest_order_and_rejects_strangers(dirty_folder: Path) -> None:
-    dataset = load_dataset(dirty_folder)
+    dataset = load_kaggle_dataset(dirty_folder)
     assert [s.id for s in dataset.select(["3", "0"])] == ["3", "0"]
     with pytest.raises(FoodcapError, match="1 sample id\\(s\\).*\\(25\\)"):
         dataset.select(["0", "25"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from foodcap.dataset import load_dataset, open_rgb, sample_root, sample_titles, split_manifest
+from foodcap.dataset import load_kaggle_dataset, open_rgb, sample_root, sample_titles, split_manifest
 
 GENERATOR = Path(__file__).resolve().parents[1] / "scripts" / "make_sample_dataset.py"
 CSV_NAME = "Food Ingredients and Recipe Dataset with Image Name Mapping.csv"
@@ -17,7 +17,7 @@ DISHES = {"Soup", "Pizza", "Burger", "Salad", "Tart", "Pasta", "Cake", "Smoothie
 
 
 def test_bundled_sample_loads_with_the_expected_counts() -> None:
-    dataset = load_dataset("sample")
+    dataset = load_kaggle_dataset("sample")
     assert dataset.root == sample_root()
     assert dataset.report.to_dict() == {
         "rows_read": 314,
@@ -40,7 +40,7 @@ def test_bundled_sample_loads_with_the_expected_counts() -> None:
 
 def test_bundled_sample_decodes_to_kaggle_sized_rgb_with_four_conversions() -> None:
     conversions: Counter[str] = Counter()
-    for sample in load_dataset("sample").samples:
+    for sample in load_kaggle_dataset("sample").samples:
         image, repair = open_rgb(sample.image)
         assert (image.mode, image.size) == ("RGB", (274, 169))
         if repair:
@@ -49,7 +49,7 @@ def test_bundled_sample_decodes_to_kaggle_sized_rgb_with_four_conversions() -> N
 
 
 def test_titles_name_what_is_drawn_with_words_every_split_shares() -> None:
-    dataset = load_dataset("sample")
+    dataset = load_kaggle_dataset("sample")
     assert all(s.title.split(" with ")[0].split()[-1] in DISHES for s in dataset.samples)
     manifest = split_manifest(dataset.samples)
     titles = {s.id: s.title for s in dataset.samples}
@@ -63,7 +63,7 @@ def test_titles_name_what_is_drawn_with_words_every_split_shares() -> None:
 def test_sample_titles_read_the_csv_only() -> None:
     titles = sample_titles()
     assert len(titles) == 313  # every row but the empty title
-    assert {s.title for s in load_dataset("sample").samples} <= set(titles)
+    assert {s.title for s in load_kaggle_dataset("sample").samples} <= set(titles)
     assert "Pumpkin Soup with Sesame" in titles and all(t == t.strip() for t in titles)
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from foodcap.backend.hub import hub_errors
 from foodcap.errors import FoodcapError
-from foodcap.hub import hub_errors
 
 
 def test_hub_errors_name_the_remedy() -> None:

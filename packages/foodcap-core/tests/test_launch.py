@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from foodcap.backend.placement import gpu_group, parse_max_memory
 from foodcap.dataset import Sample
 from foodcap.errors import FoodcapError
 from foodcap.launch import Launch, Shard, decided_by_rank0, detect_launch
-from foodcap.placement import gpu_group, parse_max_memory
-from foodcap.run_merge import merge_records, shard_count, unfinished_shards
-from foodcap.run_parts import FolderLock, PartInfo, PartWriter, part_name
+from foodcap.runs.merge import merge_records, shard_count, unfinished_shards
+from foodcap.runs.parts import FolderLock, PartInfo, PartWriter, part_name
 
 
 def test_launch_comes_from_torchrun_variables() -> None:

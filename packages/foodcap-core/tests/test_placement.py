@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from foodcap import placement
+from foodcap.backend import placement
 from foodcap.errors import FoodcapError
 from foodcap.training.master_weights import keep_trainable_float32
 

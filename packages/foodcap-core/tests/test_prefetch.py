@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from foodcap import prefetch
-from foodcap.dataset import load_dataset
-from foodcap.image_batches import CaptionCollate, batch_loader
-from foodcap.prefetch import PrefetchPlan, plan_prefetch
+from foodcap.batches import prefetch
+from foodcap.batches.loading import CaptionCollate, batch_loader
+from foodcap.batches.prefetch import PrefetchPlan, plan_prefetch
+from foodcap.dataset import load_kaggle_dataset
 
 from fake_captioner import Pixels
 
@@ -40,7 +40,7 @@ def test_a_small_dev_shm_reduces_workers_or_decodes_in_process() -> None:
 
 def test_the_loader_follows_the_plan_and_says_why(kaggle_folder: Path, monkeypatch: pytest.MonkeyPatch,
                                                   caplog: pytest.LogCaptureFixture) -> None:
-    samples = load_dataset(kaggle_folder).samples[:12]
+    samples = load_kaggle_dataset(kaggle_folder).samples[:12]
     per_image = 8 * 8 * 3 * 4  # the fake preprocessor: 8x8 RGB as float32
     monkeypatch.setattr(prefetch, "shared_memory_free", lambda: None)
     roomy = batch_loader(samples, CaptionCollate(Pixels()), 4, 2)

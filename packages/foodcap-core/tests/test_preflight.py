@@ -21,7 +21,7 @@ from foodcap.config import DataConfig, EvalConfig, RunConfig
 from foodcap.errors import FoodcapError
 from foodcap.plugins import register_plugin, unregister_plugin
 from foodcap.registry import get_registry, reset_registry
-from foodcap.runner import run
+from foodcap.runs.runner import run
 from foodcap.training import TrainConfig, TrainOptions, train
 
 from conftest import COLOURS

@@ -12,12 +12,12 @@ from rich.console import Console
 
 from foodcap import Metric, MetricScore, check_corpus, hookimpl
 from foodcap.config import DataConfig, EvalConfig, RunConfig
+from foodcap.dataset.split_data import load_split_data
 from foodcap.plugins import register_plugin, unregister_plugin
-from foodcap.predictions import record_references
 from foodcap.registry import get_registry, reset_registry
 from foodcap.reports import ReportSettings, compare_runs, load_runs, write_report
-from foodcap.runner import run
-from foodcap.splits import load_split_data
+from foodcap.runs.predictions import record_references
+from foodcap.runs.runner import run
 from foodcap.training import TrainConfig, TrainOptions, train
 
 from conftest import COLOURS

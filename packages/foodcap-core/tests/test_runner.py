@@ -9,8 +9,8 @@ from rich.console import Console
 from foodcap.config import DataConfig, EvalConfig, RunConfig
 from foodcap.errors import FoodcapError
 from foodcap.registry import get_registry
-from foodcap.run_folder import part_records
-from foodcap.runner import run
+from foodcap.runs.folder import part_records
+from foodcap.runs.runner import run
 
 from conftest import COLOURS
 

@@ -9,9 +9,9 @@ import pytest
 from rich.console import Console
 
 from foodcap.config import DataConfig, EvalConfig, RunConfig
-from foodcap.dataset import Sample, load_dataset, split_manifest
+from foodcap.dataset import Sample, load_kaggle_dataset, split_manifest
 from foodcap.registry import get_registry
-from foodcap.runner import run
+from foodcap.runs.runner import run
 
 from conftest import COLOURS
 
@@ -30,7 +30,7 @@ def test_use_examples_gets_the_train_split_unless_train_is_evaluated(
                        data=DataConfig(dataset=str(kaggle_folder), split=split, num_workers=0),
                        evaluation=EvalConfig(metrics=[]))
     run(config, get_registry(), Console(quiet=True))
-    dataset = load_dataset(str(kaggle_folder))
+    dataset = load_kaggle_dataset(str(kaggle_folder))
     manifest = split_manifest(dataset.samples)
     expected = [] if split in ("train", "all") else manifest.ids("train")
     assert pools == [expected]

@@ -13,14 +13,14 @@ from foodcap.cli import main
 from foodcap.errors import FoodcapError
 from foodcap.registry import get_registry
 from foodcap.reports import compare_runs, load_runs
-from foodcap.sweep import SweepConfig, SweepSpace
+from foodcap.sweeps import SweepConfig, SweepSpace
 from foodcap.training import TrainOptions
 
 from conftest import COLOURS
 from report_runs import QUIET, data, fake_plugins
 
 optuna = pytest.importorskip("optuna", reason="the sweep extra is not installed")
-from foodcap.sweep import study as sweep_study  # noqa: E402 - needs optuna
+from foodcap.sweeps import study as sweep_study  # noqa: E402 - needs optuna
 
 STATE = optuna.trial.TrialState
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from foodcap import image_batches
+from foodcap.batches import loading as image_batches
 from foodcap.config import DataConfig, EvalConfig
 from foodcap.dataset import UnreadableImage
 from foodcap.registry import get_registry

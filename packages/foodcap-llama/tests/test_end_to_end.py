@@ -9,7 +9,7 @@ from rich.console import Console
 
 from foodcap.config import DataConfig, EvalConfig, RunConfig
 from foodcap.registry import get_registry
-from foodcap.runner import run
+from foodcap.runs.runner import run
 from foodcap.training import TrainConfig, TrainOptions, train
 
 QUIET = Console(quiet=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from nltk.translate.bleu_score import corpus_bleu
 
-from foodcap.dataset import load_dataset, open_rgb, split_manifest
+from foodcap.dataset import load_kaggle_dataset, open_rgb, split_manifest
 from foodcap_llama.captioner import LlamaLoraCaptioner
 from foodcap_llama.freeze_policy import TrainAdapters
 from foodcap_llama.options import LlamaLoraOptions
@@ -23,7 +23,7 @@ def bleu_1(predictions: list[str], references: list[str]) -> float:
 
 
 def sample_pairs() -> dict[str, list]:
-    dataset = load_dataset("sample", workers=1)
+    dataset = load_kaggle_dataset("sample", workers=1)
     manifest = split_manifest(dataset.samples)
     by_id = {sample.id: sample for sample in dataset.samples}
     return {split: [(open_rgb(by_id[i].image)[0], by_id[i].title) for i in manifest.ids(split)]

@@ -17,7 +17,7 @@ from transformers import (
     ViTImageProcessorPil,
 )
 
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend.offline_tokenizer import train_offline_tokenizer
 from foodcap_vitgpt2.captioner import ViTGPT2Captioner, ViTGPT2Options
 
 # The machines running this suite have 2 shared cores; tiny models gain nothing from more threads.

@@ -27,7 +27,7 @@ from PIL import Image
 from rich.console import Console
 
 from foodcap.config import DataConfig, EvalConfig
-from foodcap.dataset import load_dataset, open_rgb, split_manifest
+from foodcap.dataset import load_kaggle_dataset, open_rgb, split_manifest
 from foodcap.registry import get_registry
 from foodcap.training import TrainConfig, TrainOptions, train
 from foodcap_vlm.captioner import VlmCaptioner
@@ -105,7 +105,7 @@ def bare_peft_rate(family: str, args: argparse.Namespace) -> float:
         parameter.requires_grad_("lora_" in name or "modules_to_save" in name)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     collate = captioner.training_collator()
-    dataset = load_dataset("sample", workers=1)
+    dataset = load_kaggle_dataset("sample", workers=1)
     samples = dataset.select(split_manifest(dataset.samples).ids("train"))[: args.train_images]
     model.train()
     rate = 0.0

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from foodcap.dataset import Sample, load_dataset, split_manifest
+from foodcap.dataset import Sample, load_kaggle_dataset, split_manifest
 from foodcap_vlm.captioner import VlmCaptioner
 from foodcap_vlm.families import FAMILIES
 from foodcap_vlm.options import VlmOptions
@@ -58,6 +58,6 @@ def images() -> list[Image.Image]:
 @pytest.fixture(scope="session")
 def splits() -> dict[str, list[Sample]]:
     """The bundled sample's train/val/test samples, split as foodcap run splits them."""
-    dataset = load_dataset("sample", workers=1)
+    dataset = load_kaggle_dataset("sample", workers=1)
     manifest = split_manifest(dataset.samples)
     return {split: dataset.select(manifest.ids(split)) for split in ("train", "val", "test")}

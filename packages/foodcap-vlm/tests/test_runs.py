@@ -11,9 +11,9 @@ from rich.console import Console
 
 from foodcap import FoodcapError
 from foodcap.config import DataConfig, EvalConfig, RunConfig
-from foodcap.dataset import load_dataset, split_manifest
+from foodcap.dataset import load_kaggle_dataset, split_manifest
 from foodcap.registry import get_registry
-from foodcap.runner import run
+from foodcap.runs.runner import run
 from foodcap.training import TrainConfig, TrainOptions, train
 from foodcap_vlm.families import FAMILIES
 from foodcap_vlm.random_weights import build_random
@@ -34,7 +34,7 @@ def test_run_records_its_examples_from_the_train_split_only(tmp_path: Path, shot
     result = run(run_config(tmp_path / "run", shots=3, shot_format=shot_format), get_registry(), QUIET)
     record = json.loads((result.folder / "run.json").read_text())
     examples = record["captioner"]["examples"]
-    dataset = load_dataset("sample", workers=1)
+    dataset = load_kaggle_dataset("sample", workers=1)
     manifest = split_manifest(dataset.samples)
     assert len(examples) == 3
     assert {e["id"] for e in examples} <= set(manifest.ids("train"))

@@ -6,11 +6,11 @@ runner, the trainer) is imported on first use of the name, through ``__getattr__
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import FoodcapError
 from .hookspecs import hookimpl
+from .lazy_names import lazy_names
 from .version import __version__
 
 # name -> module that defines it, imported when the name is first used.
@@ -23,15 +23,17 @@ _LAZY = {
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
     **dict.fromkeys(("DatasetRecord",), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
-    **dict.fromkeys(("load_captioner", "load_dataset", "merge", "run", "score", "train", "RunSummary",
-                     "TrainSummary", "Scores"), ".api"),
+    **dict.fromkeys(("check", "compare", "load_captioner", "load_dataset", "merge", "report", "run", "score",
+                     "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
 }
 
 __all__ = [
     "Batch",
     "Captioner",
     "CaptionerOptions",
+    "check",
     "check_corpus",
+    "compare",
     "DatasetKind",
     "DatasetOptions",
     "DatasetRecord",
@@ -49,11 +51,14 @@ __all__ = [
     "MetricScore",
     "parameter_counts",
     "RecipeDataset",
+    "report",
     "run",
     "RunSummary",
     "Sample",
     "score",
     "Scores",
+    "sweep",
+    "SweepSummary",
     "train",
     "TrainableCaptioner",
     "TrainingCollator",
@@ -62,21 +67,26 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'foodcap' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
 
 
 if TYPE_CHECKING:
-    from .api import RunSummary, Scores, TrainSummary, load_captioner, load_dataset, merge, run, score, train
+    from .api import (
+        RunSummary,
+        Scores,
+        SweepSummary,
+        TrainSummary,
+        check,
+        compare,
+        load_captioner,
+        load_dataset,
+        merge,
+        report,
+        run,
+        score,
+        sweep,
+        train,
+    )
     from .captioner import Batch, Captioner, ImagePreprocessor, TrainableCaptioner, TrainingCollator
     from .captioner_options import CaptionerOptions, GenerationOptions
     from .dataset.kinds import DatasetKind, DatasetOptions

@@ -22,16 +22,37 @@ from rich.console import Console
 from .config import DataConfig, EvalConfig, RunConfig, deep_merge, validate
 from .dataset.recipe_dataset import RecipeDataset
 from .errors import FoodcapError
+from .lazy_names import lazy_names
 from .metric import Dialect
-from .scoring import Scores
+from .runs.scoring import Scores
 
 if TYPE_CHECKING:
     from .captioner import Captioner
+    from .preflight import Check
     from .registry import Registry
-    from .runner import RunResult
+    from .reports import Comparison
+    from .runs.runner import RunResult
+    from .sweeps import SweepConfig
     from .training import TrainConfig
 
-__all__ = ["RunSummary", "Scores", "TrainSummary", "load_captioner", "load_dataset", "run", "score", "train"]
+__all__ = [
+    "Check",
+    "Comparison",
+    "RunSummary",
+    "Scores",
+    "SweepSummary",
+    "TrainSummary",
+    "check",
+    "compare",
+    "load_captioner",
+    "load_dataset",
+    "merge",
+    "report",
+    "run",
+    "score",
+    "sweep",
+    "train",
+]
 
 C = TypeVar("C", bound=RunConfig)
 _ALIASES = {"dialect": "metric_dialect"}
@@ -64,6 +85,19 @@ class TrainSummary:
     @property
     def best_checkpoint(self) -> Path:
         return self.folder / "best"
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What ``sweep`` produced: the sweep folder (``best/`` is the best trial's), each trial, the best one."""
+
+    folder: Path
+    trials: list[dict[str, Any]]
+    best_trial: int | None
+
+
+# Types of results, imported on first use.
+__getattr__, __dir__ = lazy_names(__name__, globals(), {"Check": ".preflight", "Comparison": ".reports"})
 
 
 def _registry(registry: Registry | None) -> Registry:
@@ -148,19 +182,22 @@ def load_dataset(location: str | Path, *, kind: str | None = None, registry: Reg
 
 
 def run(captioner: str | None = None, *, config: RunConfig | None = None, progress: bool = True,
-        console: Console | None = None, registry: Registry | None = None, flags: Mapping[str, str] | None = None,
-        **settings: Any) -> RunSummary:
+        console: Console | None = None, registry: Registry | None = None, **settings: Any) -> RunSummary:
     """Caption a split and score it, writing the run folder (``out``): ``foodcap run`` in Python."""
-    from .runner import run as run_split
+    return _run_config(_chosen(RunConfig, captioner, settings, config), _console(progress, console), registry)
 
-    chosen = _chosen(RunConfig, captioner, settings, config)
-    result = run_split(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
-    return _summary(result)
+
+def _run_config(config: RunConfig, console: Console, registry: Registry | None = None,
+               flags: Mapping[str, str] | None = None) -> RunSummary:
+    """``run`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
+    from .runs.runner import run as run_split
+
+    return _summary(run_split(config, _registry(registry), console, dict(flags or {})))
 
 
 def merge(folder: str | Path, *, metrics: Sequence[str] | None = None, registry: Registry | None = None) -> RunSummary:
     """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``."""
-    from .runner import merge_run
+    from .runs.runner import merge_run
 
     return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None))
 
@@ -175,16 +212,70 @@ def _summary(result: RunResult) -> RunSummary:
 
 
 def train(captioner: str | None = None, *, config: TrainConfig | None = None, progress: bool = True,
-          console: Console | None = None, registry: Registry | None = None, flags: Mapping[str, str] | None = None,
-          **settings: Any) -> TrainSummary:
+          console: Console | None = None, registry: Registry | None = None, **settings: Any) -> TrainSummary:
     """Fine-tune a captioner (``freeze``, ``epochs``, ``lr``...), writing ``out``: ``foodcap train`` in Python."""
     from .training import TrainConfig as TrainConfigModel
+
+    return _train_config(_chosen(TrainConfigModel, captioner, settings, config), _console(progress, console), registry)
+
+
+def _train_config(config: TrainConfig, console: Console, registry: Registry | None = None,
+                 flags: Mapping[str, str] | None = None) -> TrainSummary:
+    """``train`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
     from .training import train as train_captioner
 
-    chosen = _chosen(TrainConfigModel, captioner, settings, config)
-    result = train_captioner(chosen, _registry(registry), _console(progress, console), dict(flags or {}))
+    result = train_captioner(config, _registry(registry), console, dict(flags or {}))
     tested = result.test_scores
     return TrainSummary(result.folder, result.history, dict(tested.corpus) if tested else None, result.test_count)
+
+
+def sweep(captioner: str | None = None, *, config: SweepConfig | None = None, progress: bool = True,
+          console: Console | None = None, registry: Registry | None = None, **settings: Any) -> SweepSummary:
+    """Search hyperparameters with optuna (``trials``, ``search``, ``lr_range``...), every trial a training
+    folder under ``out``: ``foodcap sweep`` in Python. Needs ``foodcap-core[sweep]``."""
+    from .sweeps import SweepConfig as SweepConfigModel
+
+    return _sweep_config(_chosen(SweepConfigModel, captioner, settings, config), _console(progress, console), registry)
+
+
+def _sweep_config(config: SweepConfig, console: Console, registry: Registry | None = None,
+                 flags: Mapping[str, str] | None = None) -> SweepSummary:
+    """``sweep`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
+    from .sweeps.study import run_sweep  # optuna is an optional extra: imported only when sweeping
+
+    result = run_sweep(config, _registry(registry), console, dict(flags or {}))
+    return SweepSummary(result.folder, result.trials, result.best_trial)
+
+
+def compare(folders: Sequence[str | Path], *, strict: bool = False) -> Comparison:
+    """The results table of run folders (a column per run, the first is the baseline): ``foodcap compare``.
+
+    Runs scored on other ids, references, splits or dialects are listed in ``mismatches``; with
+    ``strict`` that is a FoodcapError instead.
+    """
+    from .reports import compare_runs, load_runs
+
+    comparison = compare_runs(load_runs([Path(folder) for folder in folders]))
+    if strict and comparison.mismatches:
+        raise FoodcapError("runs are not comparable: " + "; ".join(m.describe() for m in comparison.mismatches))
+    return comparison
+
+
+def report(folders: Sequence[str | Path], out: str | Path, *, gallery_size: int = 8, examples: int = 3,
+           metric: str | None = None) -> Path:
+    """Write an HTML report of run folders into ``out`` and return its index.html: ``foodcap report``.
+    Needs ``foodcap-core[report]``."""
+    from .reports import ReportSettings, write_report
+
+    return write_report([Path(folder) for folder in folders], Path(out), ReportSettings(gallery_size, examples, metric))
+
+
+def check(*, registry: Registry | None = None) -> list[Check]:
+    """What ``foodcap doctor`` checks: Python, torch and CUDA, plugins, each metric's resources, Java, extras.
+    A check with ``ok`` False names what is missing and how to install it."""
+    from .preflight import machine_checks  # imports torch
+
+    return machine_checks(_registry(registry))
 
 
 def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
@@ -195,8 +286,8 @@ def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str],
     (different lengths, an image without references) is a FoodcapError.
     """
     from .metric import check_corpus
-    from .scoring import resolve_metrics
-    from .scoring import score as score_corpus
+    from .runs.scoring import resolve_metrics
+    from .runs.scoring import score as score_corpus
 
     lists = [[refs] if isinstance(refs, str) else list(refs) for refs in references]
     try:

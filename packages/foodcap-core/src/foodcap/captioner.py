@@ -45,7 +45,7 @@ class Captioner(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     Options: ClassVar[type[CaptionerOptions]] = CaptionerOptions
-    supports_device_map: ClassVar[bool] = False  # honours options.device_map (see foodcap.placement)
+    supports_device_map: ClassVar[bool] = False  # honours options.device_map (see foodcap.backend.placement_kwargs)
 
     def __init__(self, options: CaptionerOptions) -> None:
         self.options = options
@@ -152,8 +152,3 @@ def _as_rgb(image: Image | str | Path) -> Image:
         except UnreadableImage as error:
             raise FoodcapError(f"cannot caption {error}") from error
     return image if image.mode == "RGB" else image.convert("RGB")
-def registered_captioner(alias: str, cls: type[Captioner], captioner: Captioner | None) -> dict[str, Any]:
-    """A run record's captioner: the registered name the user chose, with the class alongside
-    (one class may serve several names, e.g. every Gemma size)."""
-    described = captioner.describe() if captioner is not None else {}
-    return {**described, "name": alias, "class": f"{cls.__module__}.{cls.__qualname__}", "class_name": cls.name}

@@ -25,6 +25,9 @@ class GenerationOptions(BaseModel):
         return {**defaults, **self.model_dump(exclude_none=True)}
 
 
+RandomWeights = Literal["tiny", "full"]  # --random-weights: a tiny or a full-size architecture
+
+
 class CaptionerOptions(BaseModel):
     """Options every captioner takes. Plugins subclass this to add their own fields."""
 
@@ -32,7 +35,7 @@ class CaptionerOptions(BaseModel):
 
     model: str | None = Field(None, description="Hub id or local folder; None = the captioner's default.")
     checkpoint: Path | None = Field(None, description="A folder written by `foodcap train`.")
-    random_weights: Literal["tiny", "full"] | None = Field(
+    random_weights: RandomWeights | None = Field(
         None, description="Build the architecture offline with random weights instead of loading."
     )
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")

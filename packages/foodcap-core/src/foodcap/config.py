@@ -18,6 +18,8 @@ Split = Literal["train", "val", "test", "all"]
 
 # The metrics `foodcap run` computes when --metrics is not given (those that are installed).
 DEFAULT_METRICS = ("bleu-1", "bleu-2", "rouge-l", "meteor", "cider-d")
+# Host memory (MiB) decoded batches may hold while they wait for the model (--prefetch-mb).
+DEFAULT_PREFETCH_MB = 2048
 
 
 def default_workers() -> int:
@@ -52,7 +54,7 @@ class DataConfig(_Section):
         default_factory=default_workers, ge=0, description="DataLoader worker processes (0 = in-process)."
     )
     prefetch_mb: int = Field(
-        2048, ge=1, description="Most host memory (MiB) decoded batches may hold while they wait for the model."
+        DEFAULT_PREFETCH_MB, ge=1, description="Most host memory (MiB) decoded batches may hold while they wait for the model."
     )
 
     @field_validator("split_ratios")

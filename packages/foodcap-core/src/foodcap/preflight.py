@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checkpoint_files import checkpoint_problems
+from .backend.checkpoint_files import checkpoint_problems
 from .config import DataConfig, RunConfig
 from .errors import FoodcapError
 from .registry import Registry
-from .scoring import chosen_metric_names
+from .runs.folder import default_run_folder, default_train_folder
+from .runs.scoring import chosen_metric_names
 
 if TYPE_CHECKING:
     from .training.options import TrainConfig
@@ -154,7 +155,7 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
         return [Check("captioner", False, str(error))]
     checks = [Check("captioner", True, config.captioner)]
     if options.device != "auto":
-        from .placement import resolve_device
+        from .backend.placement import resolve_device
 
         checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
@@ -176,8 +177,6 @@ def freeze_policy_check(registry: Registry, name: str) -> Check:
 
 def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] | None = None) -> list[Check]:
     """What ``foodcap run`` needs."""
-    from .runner import default_run_folder
-
     return [
         *captioner_checks(config, registry, flags),
         *metric_checks(registry, config.evaluation.metrics),
@@ -188,13 +187,11 @@ def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] |
 
 def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, str] | None = None) -> list[Check]:
     """What ``foodcap train`` (and each sweep trial) needs."""
-    from .runner import default_run_folder
-
     checks = [
         *captioner_checks(config, registry, flags),
         *metric_checks(registry, config.evaluation.metrics),
         dataset_check(config.data, registry),
-        output_check(config.out or default_run_folder(f"{config.captioner}-train"),
+        output_check(config.out or default_train_folder(config.captioner),
                      RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
     ]
     if config.train.freeze is not None:
@@ -213,7 +210,7 @@ def torch_checks() -> list[Check]:
     """torch, CUDA and which dtype ``auto`` picks (imports torch: only `foodcap doctor` calls this)."""
     import torch
 
-    from .placement import resolve_dtype
+    from .backend.placement import resolve_dtype
 
     checks = [Check("torch", True, torch.__version__)]
     if not torch.cuda.is_available():

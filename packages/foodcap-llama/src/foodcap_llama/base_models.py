@@ -19,7 +19,7 @@ from transformers import (
     ViTModel,
 )
 
-from foodcap.hub import hub_errors
+from foodcap.backend import hub_errors
 
 
 @dataclass

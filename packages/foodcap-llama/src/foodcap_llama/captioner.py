@@ -13,7 +13,7 @@ from torch import nn
 from transformers import GenerationConfig
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
-from foodcap.placement import describe_placement, dispatch, placement_kwargs, resolve_device, resolve_dtype
+from foodcap.backend import describe_placement, dispatch, placement_kwargs, resolve_device, resolve_dtype
 
 from .base_models import BaseModels, load_base_models
 from .batches import PixelBatch, TitleCollator, TitleText

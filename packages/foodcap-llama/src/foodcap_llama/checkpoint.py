@@ -16,10 +16,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from foodcap import FoodcapError
-from foodcap.checkpoint_files import read_checkpoint_config as checkpoint_config
+from foodcap.backend import LoraSettings, RandomWeights
+from foodcap.backend import read_checkpoint_config as checkpoint_config
 
-from .options import LoraSettings
-from .random_weights import RandomSize
 from .visual_prefix import VisualPrefixLM
 
 CONFIG_FILE = "foodcap-llama.json"
@@ -36,7 +35,7 @@ class CheckpointConfig(BaseModel):
     format: Literal[1] = 1
     language_model: str
     vision_model: str
-    random_weights: RandomSize | None
+    random_weights: RandomWeights | None
     prompt: str
     prefix_tokens: int | None
     max_title_tokens: int

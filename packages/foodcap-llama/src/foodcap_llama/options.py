@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from foodcap import CaptionerOptions
+from foodcap.backend import LoraSettings
 
 DEFAULT_VISION_MODEL = "google/vit-base-patch16-224-in21k"
 DEFAULT_PROMPT = "Recipe title:"
@@ -16,26 +17,6 @@ DEFAULT_LANGUAGE_MODELS = {
     "llama-lora-1b": "meta-llama/Llama-3.2-1B",
     "llama-lora-3b": "meta-llama/Llama-3.2-3B",
 }
-
-
-class LoraSettings(BaseModel):
-    """The LoRA adapter on the language model: the study's r=16, alpha=32, dropout 0.1 by default.
-
-    The default targets are the attention projections: the visual prefix reaches the title only
-    through attention, so that is where the language model must learn to look at it, and adapting
-    q/k/v/o alone is what the LoRA paper found sufficient at a fraction of the MLP's parameters.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    r: int = Field(16, ge=1, description="LoRA rank.")
-    alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r).")
-    dropout: float = Field(0.1, ge=0, lt=1, description="Dropout on the adapter's input.")
-    target_modules: list[str] = Field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
-        description="Linear layers of the language model that get adapters (add gate_proj,up_proj,down_proj "
-        "to adapt the MLPs too).",
-    )
 
 
 class LlamaLoraOptions(CaptionerOptions):

@@ -7,7 +7,7 @@ the tokenizer is a small local BPE in both sizes (random weights make the words 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from transformers import (
@@ -20,13 +20,11 @@ from transformers import (
 )
 
 from foodcap import FoodcapError
-from foodcap.dataset import sample_titles
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import RandomWeights, sample_titles, train_offline_tokenizer
 
 from .base_models import BaseModels
 from .options import DEFAULT_PROMPT
 
-RandomSize = Literal["tiny", "full"]
 SEED = 0
 
 BEGIN_OF_TEXT = "<|begin_of_text|>"
@@ -81,7 +79,7 @@ def offline_llama_tokenizer() -> PreTrainedTokenizerFast:
 
 
 def random_base_models(
-    size: RandomSize, language_model: str, device: torch.device, dtype: torch.dtype
+    size: RandomWeights, language_model: str, device: torch.device, dtype: torch.dtype
 ) -> BaseModels:
     """Random ViT + Llama of the given size; ``full`` takes its Llama shape from ``language_model``."""
     tokenizer = offline_llama_tokenizer()

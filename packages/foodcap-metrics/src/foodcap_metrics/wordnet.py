@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foodcap.errors import FoodcapError
+from foodcap import FoodcapError
 
 if TYPE_CHECKING:
     from nltk.corpus.reader import WordNetCorpusReader

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 import transformers
@@ -17,9 +16,9 @@ from transformers import (
 from transformers.image_processing_utils import BaseImageProcessor
 from transformers.utils import is_torchvision_available
 
-from .vocabulary import food_title_tokenizer, widen_vocabulary
+from foodcap.backend import RandomWeights
 
-Size = Literal["tiny", "full"]
+from .vocabulary import food_title_tokenizer, widen_vocabulary
 
 GPT2_VOCAB_SIZE = 50257
 RANDOM_WEIGHTS_SEED = 0
@@ -49,7 +48,7 @@ SHAPES: dict[str, Shape] = {
 }
 
 
-def architecture_config(size: Size, tokenizer: PreTrainedTokenizerBase) -> VisionEncoderDecoderConfig:
+def architecture_config(size: RandomWeights, tokenizer: PreTrainedTokenizerBase) -> VisionEncoderDecoderConfig:
     """A VisionEncoderDecoder config: ViT encoder, GPT-2 decoder with cross-attention, the tokenizer's vocabulary."""
     shape = SHAPES[size]
     encoder = ViTConfig(
@@ -76,13 +75,13 @@ def architecture_config(size: Size, tokenizer: PreTrainedTokenizerBase) -> Visio
     return config
 
 
-def random_tokenizer(size: Size) -> PreTrainedTokenizerBase:
+def random_tokenizer(size: RandomWeights) -> PreTrainedTokenizerBase:
     """The offline tokenizer for a random model; ``full`` is widened to GPT-2's 50,257 ids."""
     tokenizer = food_title_tokenizer()
     return widen_vocabulary(tokenizer, GPT2_VOCAB_SIZE) if size == "full" else tokenizer
 
 
-def random_model(size: Size, tokenizer: PreTrainedTokenizerBase) -> VisionEncoderDecoderModel:
+def random_model(size: RandomWeights, tokenizer: PreTrainedTokenizerBase) -> VisionEncoderDecoderModel:
     """A seeded random-weight model whose vocabulary is exactly the tokenizer's."""
     config = architecture_config(size, tokenizer)
     with torch.random.fork_rng(devices=[]):
@@ -90,7 +89,7 @@ def random_model(size: Size, tokenizer: PreTrainedTokenizerBase) -> VisionEncode
         return VisionEncoderDecoderModel(config=config)
 
 
-def random_image_processor(size: Size) -> BaseImageProcessor:
+def random_image_processor(size: RandomWeights) -> BaseImageProcessor:
     """ViT preprocessing as nlpconnect's model uses it: resize to a square, scale to [-1, 1]."""
     side = SHAPES[size].image_size
     # Without torchvision, even importing ViTImageProcessor warns and falls back to PIL; pick PIL ourselves.

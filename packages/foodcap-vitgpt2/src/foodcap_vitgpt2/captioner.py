@@ -14,8 +14,7 @@ from transformers.image_processing_utils import BaseImageProcessor
 from transformers.modeling_outputs import BaseModelOutput
 
 from foodcap import Batch, CaptionerOptions, TrainableCaptioner
-from foodcap.hub import hub_errors
-from foodcap.placement import resolve_device, resolve_dtype
+from foodcap.backend import hub_errors, resolve_device, resolve_dtype
 
 from .architecture import fill_special_token_ids, random_image_processor, random_model, random_tokenizer
 from .batches import TitleCollator, TitleLabels, ViTPixels

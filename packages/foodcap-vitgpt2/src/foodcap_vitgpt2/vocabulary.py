@@ -8,8 +8,7 @@ import json
 from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerFast
 
-from foodcap.dataset import sample_titles
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import sample_titles, train_offline_tokenizer
 
 END_OF_TEXT = "<|endoftext|>"
 """GPT-2's one special token: beginning, end and padding of every caption."""

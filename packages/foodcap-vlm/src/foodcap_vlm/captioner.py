@@ -17,9 +17,8 @@ from peft.utils import ModulesToSaveWrapper
 from torch import nn
 from transformers import PreTrainedModel
 
-from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
-from foodcap.dataset import Sample
-from foodcap.placement import describe_placement, placement_kwargs, resolve_device, resolve_dtype
+from foodcap import Batch, CaptionerOptions, FoodcapError, Sample, TrainableCaptioner
+from foodcap.backend import describe_placement, placement_kwargs, resolve_device, resolve_dtype
 
 from .batches import CaptionBatch, PromptEncoder, TitleCollator
 from .checkpoint import CheckpointConfig, attach_adapter, lora_config, read_checkpoint_config, write_checkpoint

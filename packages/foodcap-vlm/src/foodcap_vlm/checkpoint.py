@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 from foodcap import FoodcapError
-from foodcap.checkpoint_files import read_checkpoint_config as checkpoint_config
+from foodcap.backend import LoraSettings, RandomWeights
+from foodcap.backend import read_checkpoint_config as checkpoint_config
 
 from .families import Family
-from .options import LoraSettings
 
 CONFIG_FILE = "foodcap-vlm.json"
 
@@ -31,7 +31,7 @@ class CheckpointConfig(BaseModel):
 
     format: Literal[1] = 1
     model: str | None
-    random_weights: Literal["tiny", "full"] | None
+    random_weights: RandomWeights | None
     family: str
     prompt: str
     system_prompt: str | None

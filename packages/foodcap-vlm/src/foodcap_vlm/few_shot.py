@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from PIL.Image import Image
 
-from foodcap import FoodcapError
-from foodcap.dataset import Sample, UnreadableImage, open_rgb
+from foodcap import FoodcapError, Sample
+from foodcap.backend import UnreadableImage, open_rgb
 
 from .prompting import Example, ShotFormat
 

@@ -14,8 +14,7 @@ import torch
 from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor, PreTrainedModel
 
 from foodcap import FoodcapError
-from foodcap.hub import hub_errors
-from foodcap.placement import dispatch, placement_kwargs
+from foodcap.backend import dispatch, hub_errors, placement_kwargs
 
 from .families import FAMILIES, Family, family_of
 from .options import VlmOptions

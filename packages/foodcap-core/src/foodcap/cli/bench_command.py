@@ -5,15 +5,13 @@ from __future__ import annotations
 import platform
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
-import torch
 from rich.console import Console
 
-from ..bench import cache_table, run_benchmarks, training_epochs
-from ..config import DataConfig, default_workers
-from ..registry import get_registry
-from ..splits import load_split_data
+from .. import api
+from ..config import default_workers
 
 
 @click.command("bench")
@@ -30,13 +28,15 @@ from ..splits import load_split_data
 def bench_command(captioner: str, random_weights: str, model: str | None, dataset: str, images: int,
                   batch_size: int, num_workers: int, device: str, training: bool) -> None:
     """Data pipeline vs a bare decode loop, batched captioning vs a per-image loop, and cached-encoder epochs."""
+    import torch
+
+    from ..runs.bench import cache_table, run_benchmarks, training_epochs
+
     console = Console()
-    registry = get_registry()
-    values = {"model": model} if model else {"random_weights": random_weights}
-    options = registry.captioner_options(captioner, {**values, "device": device})
-    samples = load_split_data(DataConfig(dataset=dataset)).samples("all")
+    values: dict[str, Any] = {"model": model} if model else {"random_weights": random_weights}
+    samples = api.load_dataset(dataset).samples
     samples = (samples * (images // max(1, len(samples)) + 1))[:images]
-    loaded = registry.captioner(captioner).obj.load(options)
+    loaded = api.load_captioner(captioner, **values, device=device)
     console.print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
                   f"device {loaded.device}" + (f" ({torch.cuda.get_device_name()})" if loaded.device.type == "cuda" else ""))
     run_benchmarks(loaded, samples, batch_size, num_workers, console)

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..errors import FoodcapError
-from ..reports import compare_runs, load_runs
+from .. import api
 from ..reports.table_formats import TableFormat, as_csv, as_json, as_markdown, rich_notes, rich_table
 
 
@@ -30,10 +29,7 @@ def compare_command(run_dirs: tuple[Path, ...], table_format: TableFormat, trans
     Runs scored on different splits, metric dialects, split manifests or numbers of images are
     flagged (on stderr for csv; inside the output otherwise); --strict makes that an error.
     """
-    runs = load_runs(list(run_dirs))
-    comparison = compare_runs(runs)
-    if strict and comparison.mismatches:
-        raise FoodcapError("runs are not comparable: " + "; ".join(m.describe() for m in comparison.mismatches))
+    comparison = api.compare(run_dirs, strict=strict)
     out, err = Console(), Console(stderr=True)
     if table_format == "table":
         out.print(rich_table(comparison, transpose))
@@ -41,7 +37,7 @@ def compare_command(run_dirs: tuple[Path, ...], table_format: TableFormat, trans
             out.print(note, highlight=False, soft_wrap=True)
         return
     text = {"csv": lambda: as_csv(comparison, transpose), "markdown": lambda: as_markdown(comparison, transpose),
-            "json": lambda: as_json(comparison, runs)}[table_format]()
+            "json": lambda: as_json(comparison)}[table_format]()
     click.echo(text, nl=False)
     if table_format == "csv":  # the notes would break the CSV, so they go to stderr
         for note in rich_notes(comparison):

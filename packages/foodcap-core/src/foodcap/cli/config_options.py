@@ -12,9 +12,9 @@ import tomllib
 from pydantic import BaseModel
 
 from ..captioner_options import CaptionerOptions
-from ..cli_flags import Flag, flag_names, flags_for, values_from_flags, with_flags
 from ..config import deep_merge, read_config_file, validate
 from ..errors import FoodcapError
+from .flags import Flag, flag_names, flags_for, values_from_flags, with_flags
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from .. import api
 from ..config import DataConfig, RunConfig
-from ..runner import default_run_folder
+from ..runs.folder import default_run_folder
 from ..training import TrainConfig, TrainOptions
 
 # Settings that make the gain visible on the bundled sample in under a minute on 2 CPU cores.

@@ -19,10 +19,9 @@ def doctor_command() -> None:
     The same checks `foodcap run`, `train` and `sweep` make before loading any model; a missing
     piece is shown with the command that installs it. Exits with 1 when something is missing.
     """
-    from ..preflight import machine_checks  # imports torch: only when the command runs
-    from ..registry import get_registry
+    from .. import api
 
-    checks = machine_checks(get_registry())
+    checks = api.check()  # imports torch: only when the command runs
     table = Table(title="foodcap doctor")
     for column in ("check", "status", "detail"):
         table.add_column(column)

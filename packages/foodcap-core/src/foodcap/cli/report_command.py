@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..reports import ReportSettings, write_report
+from .. import api
 
 
 @click.command("report")
@@ -30,5 +30,5 @@ def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, exa
     Images are copied into the folder, so it can be zipped and opened anywhere without a network.
     Needs matplotlib: pip install 'foodcap-core[report]'.
     """
-    page = write_report(list(run_dirs), out, ReportSettings(gallery_size, examples, metric))
+    page = api.report(run_dirs, out, gallery_size=gallery_size, examples=examples, metric=metric)
     Console().print(f"report: {page}")

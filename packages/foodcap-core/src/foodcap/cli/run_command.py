@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..cli_flags import flag_names
 from ..config import RunConfig
 from .config_options import build_config, config_flags, configurable
+from .flags import flag_names
 
 RUN_FLAGS = config_flags(RunConfig)
 
@@ -58,7 +58,7 @@ def run_command(**kwargs: Any) -> None:
 
     console = Console()  # the runner prints on rank 0 only, and other ranks return unmerged results
     config = build_config(RunConfig, RUN_FLAGS, kwargs)
-    result = api.run(config=config, console=console, flags=flag_names(RUN_FLAGS))
+    result = api._run_config(config, console, flags=flag_names(RUN_FLAGS))
     if not result.merged:
         return
     if result.failures:

@@ -9,10 +9,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..cli_flags import flag_names
-from ..registry import get_registry
-from ..sweep import SweepConfig
+from ..sweeps import SweepConfig
 from .config_options import build_config, config_flags, configurable
+from .flags import flag_names
 
 SWEEP_FLAGS = config_flags(SweepConfig, skip=frozenset({"split", "device", "shard", "device_map", "max_memory"}))
 
@@ -52,11 +51,11 @@ def sweep_command(**kwargs: Any) -> None:
     best trial, for `foodcap compare` and `foodcap report`) and DIR/sweep.json.
     Needs optuna: pip install 'foodcap-core[sweep]'.
     """
-    from ..sweep.study import run_sweep  # optuna is an optional extra: imported only when sweeping
+    from .. import api  # the trainer imports torch: only when sweeping
 
     console = Console()
     config = build_config(SweepConfig, SWEEP_FLAGS, kwargs)
-    result = run_sweep(config, get_registry(), console, flag_names(SWEEP_FLAGS))
+    result = api._sweep_config(config, console, flags=flag_names(SWEEP_FLAGS))
     console.print(trials_table(result.trials, result.best_trial))
     if result.best_trial is not None:
         console.print(f"best trial: {result.best_trial:03d}; its folder: {result.folder / 'best'}")

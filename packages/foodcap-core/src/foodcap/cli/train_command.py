@@ -7,10 +7,10 @@ from typing import Any
 import click
 from rich.console import Console
 
-from ..cli_flags import flag_names
 from ..launch import detect_launch, rank_console
 from ..training.options import TrainConfig
 from .config_options import build_config, config_flags, configurable
+from .flags import flag_names
 from .run_command import scores_table
 
 # The split is fixed by training (train/val, then test). --device picks one process's device;
@@ -42,7 +42,7 @@ def train_command(**kwargs: Any) -> None:
 
     console = rank_console(Console(), detect_launch())  # under torchrun, rank 0 speaks for every rank
     config = build_config(TrainConfig, TRAIN_FLAGS, kwargs)
-    result = api.train(config=config, console=console, flags=flag_names(TRAIN_FLAGS))
+    result = api._train_config(config, console, flags=flag_names(TRAIN_FLAGS))
     if result.test_scores is not None:
         console.print(scores_table(f"{config.captioner} (best epoch) on test", result.test_scores, result.test_count))
     console.print(f"training folder: {result.folder}")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from .bundled_sample import SAMPLE
 from .kaggle_layout import CSV_NAME, IMAGES_DIR
+from .kaggle_loader import load_kaggle_dataset
 from .kinds import DatasetKind, DatasetOptions
-from .loading import load_dataset
 from .recipe_dataset import RecipeDataset
 
 
@@ -22,4 +22,4 @@ class KaggleFood(DatasetKind):
         )
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
-        return load_dataset(location, workers=options.workers)
+        return load_kaggle_dataset(location, workers=options.workers)

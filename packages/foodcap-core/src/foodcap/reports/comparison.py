@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..predictions import record_references
+from ..runs.predictions import record_references
 from .run_records import EVALUATION_FIELDS, RunRecord
 
 COUNT_ROW = "images"
@@ -49,6 +49,7 @@ class Comparison:
     counts: dict[str, int | None]
     mismatches: list[Mismatch]
     unevaluated: list[str]
+    runs: list[RunRecord] = field(default_factory=list)  # the compared runs, in column order
 
     def rows(self, transpose: bool = False) -> tuple[list[str], list[list[Any]]]:
         """(header, rows): metric rows plus the image count, or one row per run when transposed."""
@@ -107,4 +108,5 @@ def compare_runs(runs: Sequence[RunRecord]) -> Comparison:
         counts={run.label: run.metrics.get("count") for run in runs},
         mismatches=find_mismatches(runs),
         unevaluated=[run.label for run in runs if not run.evaluated],
+        runs=list(runs),
     )

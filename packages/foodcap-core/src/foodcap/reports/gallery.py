@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..evenly_spaced import evenly_spaced
-from ..predictions import record_references
+from ..runs.predictions import evenly_spaced, record_references
 from .run_records import RunRecord
 
 

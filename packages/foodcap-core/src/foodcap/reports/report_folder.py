@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import FoodcapError
-from ..run_folder import PREDICTIONS, write_atomically
+from ..runs.folder import PREDICTIONS, write_atomically
 from ..version import __version__
 from .comparison import compare_runs
 from .gallery import ImageCopies, best_and_worst, headline_metric, shared_gallery

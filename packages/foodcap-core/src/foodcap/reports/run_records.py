@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FoodcapError
-from ..run_folder import HISTORY, METRICS, PREDICTIONS, RUN, read_jsonl
+from ..runs.folder import HISTORY, METRICS, PREDICTIONS, RUN, read_jsonl
 
 GROUNDING = "grounding.json"  # optional: a check that captions depend on the image, shown when present
 

@@ -10,7 +10,6 @@ from typing import Any, Literal
 from rich.table import Table
 
 from .comparison import COUNT_ROW, Comparison
-from .run_records import RunRecord
 
 TableFormat = Literal["table", "csv", "markdown", "json"]
 MISSING = "—"
@@ -74,7 +73,7 @@ def as_markdown(comparison: Comparison, transpose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(comparison: Comparison, runs: list[RunRecord]) -> str:
+def as_json(comparison: Comparison) -> str:
     """Every run with what it was scored on, plus the mismatches; the same whichever way the table faces."""
     document = {
         "metrics": comparison.metrics,
@@ -86,7 +85,7 @@ def as_json(comparison: Comparison, runs: list[RunRecord]) -> str:
             **{name: run.metrics.get(name) for name in ("split", "dialect", "manifest_digest", "dataset", "limit",
                                                         "count")},
             "scores": run.scores,
-        } for run in runs],
+        } for run in comparison.runs],
         "mismatches": [{"field": m.field, "values": m.values, "message": m.describe()}
                        for m in comparison.mismatches],
         "unevaluated": comparison.unevaluated,

@@ -5,22 +5,14 @@ The loop (and with it torch) is imported on first use, so `foodcap train --help`
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy_names import lazy_names
 from .options import TrainConfig, TrainOptions
 
 __all__ = ["EpochCallback", "TrainConfig", "TrainOptions", "TrainResult", "Trainer", "train"]
 
-_FROM_LOOP = {"EpochCallback", "Trainer", "TrainResult", "train"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _FROM_LOOP:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(".loop", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, globals(), dict.fromkeys(("EpochCallback", "Trainer", "TrainResult", "train"), ".loop"))
 
 
 if TYPE_CHECKING:

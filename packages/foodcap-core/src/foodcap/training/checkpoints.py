@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
+from ..backend.checkpoint_files import checkpoint_problems
 from ..captioner import TrainableCaptioner
-from ..checkpoint_files import checkpoint_problems
 from ..errors import FoodcapError
 from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
 

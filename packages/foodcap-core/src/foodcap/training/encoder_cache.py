@@ -8,11 +8,11 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from ..batches.loading import CaptionCollate, DecodedBatch, batch_loader
 from ..captioner import Batch, TrainableCaptioner
 from ..dataset import Sample
 from ..errors import FoodcapError
-from ..image_batches import CaptionCollate, DecodedBatch, batch_loader
-from ..progress import image_progress
+from ..runs.progress import image_progress
 
 
 class CachedEncoderOutputs(Dataset[tuple[Sample, Batch]]):

@@ -14,30 +14,22 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader
 
-from ..captioner import TrainableCaptioner, registered_captioner
-from ..environment import describe_hardware, package_versions
+from ..backend.placement import mixed_precision, resolve_device, resolve_dtype
+from ..batches import DecodedBatch, TrainingCollate, batch_loader
+from ..captioner import TrainableCaptioner
+from ..dataset.split_data import load_split_data
 from ..errors import FoodcapError
 from ..freeze import parameter_counts
-from ..image_batches import DecodedBatch, TrainingCollate, batch_loader
 from ..launch import Shard, detect_launch, rank_console
-from ..placement import mixed_precision, resolve_device, resolve_dtype
-from ..predictions import prediction_record
 from ..preflight import require, train_checks
-from ..progress import image_progress
 from ..registry import Registry
-from ..resume_check import check_resume, started_with
-from ..run_folder import BEST, HISTORY, RUN, RunFolder, read_jsonl, write_atomically
-from ..runner import (
-    CaptionLog,
-    dataset_record,
-    default_run_folder,
-    pending,
-    record_evaluation,
-    score_folder,
-)
-from ..scoring import Scores, resolve_metrics, score
-from ..splits import load_split_data
-from ..tracking import tracked
+from ..runs.captioning import CaptionLog, pending
+from ..runs.folder import BEST, HISTORY, RUN, RunFolder, default_train_folder, read_jsonl, write_atomically
+from ..runs.predictions import prediction_record
+from ..runs.progress import image_progress
+from ..runs.record import record_evaluation, run_record
+from ..runs.resume import check_resume, started_with
+from ..runs.scoring import Scores, resolve_metrics, score, score_folder
 from . import checkpoints
 from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
@@ -54,6 +46,7 @@ from .step_plan import (
     shared_order_plan,
     steps_per_epoch,
 )
+from .tracking import tracked
 
 # Called with each epoch's history row once it is written and checkpointed: trackers log it, and a
 # sweep reports the val loss (raising optuna.TrialPruned there stops the training).
@@ -108,7 +101,7 @@ class Trainer:
         self.launch = detect_launch()
         self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
-        self.folder_path = agreed(config.out or default_run_folder(f"{config.captioner}-train"), self.launch)
+        self.folder_path = agreed(config.out or default_train_folder(config.captioner), self.launch)
         self._check_folder()
         entry = registry.captioner(config.captioner)
         trainable = entry.obj
@@ -116,8 +109,6 @@ class Trainer:
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
         self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
-        if self.options.best_metric != "val_loss" and self.options.best_metric not in {m.name for m in self.metrics}:
-            raise FoodcapError(f"--best-metric {self.options.best_metric!r} is neither val_loss nor a chosen metric")
         self.data = load_split_data(config.data, registry)
         options = registry.captioner_options(config.captioner, config.options, flags)
         if self.launch.is_main:
@@ -362,25 +353,20 @@ class Trainer:
                           tested: TestEvaluation | None) -> None:
         if not self.accelerator.is_main_process:
             return
-        folder.write(RUN, {
-            "kind": "train",
-            "config": self.config.model_dump(mode="json"),
-            "captioner": registered_captioner(self.config.captioner, type(self.captioner), self.captioner),
-            "freeze_policy": self.policy.name,
-            "parameters": self.counts,
-            "best": best,
-            "epochs_run": len(history),
-            "evaluated_on": tested.evaluated_on if tested else None,
-            "grounding": tested.grounding if tested else {},
-            "versions": package_versions(),
-            "hardware": describe_hardware(self.accelerator.device),
-            "mixed_precision": self.accelerator.mixed_precision,
-            "processes": self.launch.world_size,
+        folder.write(RUN, run_record(
+            "train", self.config, type(self.captioner), self.captioner, self.accelerator.device, self.data,
+            tested.log if tested else CaptionLog(),
+            freeze_policy=self.policy.name,
+            parameters=self.counts,
+            best=best,
+            epochs_run=len(history),
+            evaluated_on=tested.evaluated_on if tested else None,
+            grounding=tested.grounding if tested else {},
+            mixed_precision=self.accelerator.mixed_precision,
+            processes=self.launch.world_size,
             **self.test_settings,
-            "timings": self.timings,
-            **dataset_record(self.data, tested.log if tested else CaptionLog()),
-        })
-
+            timings=self.timings,
+        ))
 
 def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
           callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:

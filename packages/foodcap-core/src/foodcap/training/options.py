@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..config import RunConfig, _Section
-from ..tracking import TrackerKind
+
+TrackerKind = Literal["none", "wandb"]
 
 
 class TrainOptions(_Section):

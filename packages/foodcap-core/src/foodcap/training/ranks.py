@@ -8,18 +8,17 @@ that changes control flow is never recomputed per rank, where ranks could part w
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import torch
 from rich.console import Console
 
+from ..batches import DecodedBatch
 from ..captioner import Captioner
 from ..config import DataConfig
 from ..dataset import Sample
-from ..image_batches import DecodedBatch
 from ..launch import Launch, Shard
-from ..runner import CaptionLog, caption_batches
+from ..runs.captioning import CaptionLog, caption_batches
 
 T = TypeVar("T")
 
@@ -44,17 +43,6 @@ def gathered(value: T, launch: Launch) -> list[T]:
     return list(gather_object([value]))
 
 
-def merged_logs(logs: Iterable[CaptionLog]) -> CaptionLog:
-    merged = CaptionLog()
-    for log in logs:
-        merged.failures.update(log.failures)
-        for reason, count in log.repairs.items():
-            merged.repairs[reason] = merged.repairs.get(reason, 0) + count
-        merged.captioned += log.captioned
-        merged.seconds = max(merged.seconds, log.seconds)  # the ranks ran side by side
-    return merged
-
-
 def caption_shards(captioner: Captioner, samples: list[Sample], data: DataConfig, console: Console,
                    launch: Launch) -> tuple[list[tuple[Sample, str]], CaptionLog]:
     """Each rank captions its ``Shard`` of ``samples``; every rank gets all (sample, caption) pairs in
@@ -69,7 +57,7 @@ def caption_shards(captioner: Captioner, samples: list[Sample], data: DataConfig
     for rank_captions, _ in every:
         captions.update(rank_captions)
     pairs = [(sample, captions[sample.id]) for sample in samples if sample.id in captions]
-    return pairs, merged_logs(rank_log for _, rank_log in every)
+    return pairs, CaptionLog.combined(rank_log for _, rank_log in every)
 
 
 def sync_skipped_gradients(model: torch.nn.Module, launch: Launch) -> None:

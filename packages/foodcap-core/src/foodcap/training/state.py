@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..run_folder import write_json
+from ..runs.folder import write_json
 
 _TENSORS = "state.safetensors"
 _META = "state.json"

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import torch
 from transformers import PreTrainedModel
 
 from foodcap import FoodcapError
-from foodcap.dataset import sample_titles
+from foodcap.backend import RandomWeights, sample_titles
 
 from ..prompting import DEFAULT_PROMPT
 
-RandomSize = Literal["tiny", "full"]
 ModelT = TypeVar("ModelT", bound=torch.nn.Module)
 
 # What the offline tokenizers learn their merges from: the prompt, chat words and dish titles.
@@ -57,7 +56,7 @@ def seeded_model(model_class: Any, config: Any, *, device: torch.device | str, d
     return seeded(lambda: model_class._from_config(config, dtype=dtype, attn_implementation=attention), device, seed)
 
 
-def require_tiny(size: RandomSize, label: str) -> None:
+def require_tiny(size: RandomWeights, label: str) -> None:
     if size != "tiny":
         raise FoodcapError(f"--random-weights full is built for Gemma 3 only; use tiny for {label}")
 
@@ -69,7 +68,7 @@ def wake_projection(weight: torch.Tensor, std: float | None) -> None:
     torch.nn.init.normal_(weight, std=std or 0.02)
 
 
-def build_random(builder: str, size: RandomSize, **kwargs: Any) -> tuple[PreTrainedModel, Any]:
+def build_random(builder: str, size: RandomWeights, **kwargs: Any) -> tuple[PreTrainedModel, Any]:
     """Call a family's ``module:function`` builder."""
     import importlib
 
@@ -77,7 +76,7 @@ def build_random(builder: str, size: RandomSize, **kwargs: Any) -> tuple[PreTrai
     return getattr(importlib.import_module(module), name)(size, **kwargs)  # type: ignore[no-any-return]
 
 
-def save_random(builder: str, size: RandomSize, folder: Path, *, seed: int = 0) -> Path:
+def save_random(builder: str, size: RandomWeights, folder: Path, *, seed: int = 0) -> Path:
     """Write a random-weight model (safetensors) and its processor where ``--model`` can load them."""
     model, processor = build_random(builder, size, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)

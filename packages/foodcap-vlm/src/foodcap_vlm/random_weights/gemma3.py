@@ -18,9 +18,9 @@ from transformers import (
 )
 from transformers.models.gemma3.image_processing_pil_gemma3 import Gemma3ImageProcessorPil
 
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import RandomWeights, train_offline_tokenizer
 
-from . import TOKENIZER_TEXTS, RandomSize, seeded, wake_projection
+from . import TOKENIZER_TEXTS, seeded, wake_projection
 
 # Gemma 3's chat template, as google/gemma-3-*-it ship it (images become <start_of_image>).
 GEMMA3_CHAT_TEMPLATE = (
@@ -77,7 +77,7 @@ _IMAGE_SIZE = {"full": 896, "tiny": 32}
 _IMAGE_TOKENS_PER_IMAGE = {"full": 256, "tiny": 16}
 
 
-def build_processor(size: RandomSize) -> Gemma3Processor:
+def build_processor(size: RandomWeights) -> Gemma3Processor:
     """A Gemma3Processor made offline: a small BPE tokenizer, Gemma's chat template and image geometry."""
     trained = train_offline_tokenizer(
         TOKENIZER_TEXTS, vocab_size=512, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
@@ -98,7 +98,7 @@ def build_processor(size: RandomSize) -> Gemma3Processor:
     )
 
 
-def build_config(size: RandomSize, processor: Gemma3Processor) -> Gemma3Config:
+def build_config(size: RandomWeights, processor: Gemma3Processor) -> Gemma3Config:
     """The architecture, with special-token ids taken from ``processor``'s tokenizer."""
     tokenizer = processor.tokenizer
     pad, bos = tokenizer.pad_token_id, tokenizer.bos_token_id
@@ -142,7 +142,7 @@ def build_config(size: RandomSize, processor: Gemma3Processor) -> Gemma3Config:
 
 
 def build_random_gemma(
-    size: RandomSize,
+    size: RandomWeights,
     *,
     device: torch.device | str = "cpu",
     dtype: torch.dtype = torch.float32,

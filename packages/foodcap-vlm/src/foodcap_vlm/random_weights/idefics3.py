@@ -6,9 +6,9 @@ import torch
 from transformers import Idefics3Config, Idefics3ForConditionalGeneration, Idefics3Processor
 from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
 
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import RandomWeights, train_offline_tokenizer
 
-from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, require_tiny, seeded_model
 
 # HuggingFaceTB/SmolVLM-*-Instruct's chat template: "User:<image>question<end_of_utterance>\nAssistant:".
 SMOLVLM_CHAT_TEMPLATE = (
@@ -38,7 +38,7 @@ def build_processor() -> Idefics3Processor:
 
 
 def build_random_smolvlm(
-    size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+    size: RandomWeights, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "sdpa", seed: int = 0,
 ) -> tuple[Idefics3ForConditionalGeneration, Idefics3Processor]:
     require_tiny(size, "SmolVLM")

@@ -6,9 +6,9 @@ import torch
 from transformers import PaliGemmaConfig, PaliGemmaForConditionalGeneration, PaliGemmaProcessor
 from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
 
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import RandomWeights, train_offline_tokenizer
 
-from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, require_tiny, seeded_model
 
 # Tiny: 32x32-pixel images in 4x4 patches: 64 image tokens (the real 224-px checkpoints: 256).
 _IMAGE_SIZE, _PATCH = 32, 4
@@ -28,7 +28,7 @@ def build_processor() -> PaliGemmaProcessor:
 
 
 def build_random_paligemma(
-    size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+    size: RandomWeights, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "eager", seed: int = 0,
 ) -> tuple[PaliGemmaForConditionalGeneration, PaliGemmaProcessor]:
     require_tiny(size, "PaliGemma 2")

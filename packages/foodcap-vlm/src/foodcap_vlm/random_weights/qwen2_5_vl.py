@@ -14,9 +14,9 @@ from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Q
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 from transformers.processing_utils import ProcessorMixin
 
-from foodcap.offline_tokenizer import train_offline_tokenizer
+from foodcap.backend import RandomWeights, train_offline_tokenizer
 
-from . import TINY_TEXT, TOKENIZER_TEXTS, RandomSize, require_tiny, seeded_model
+from . import TINY_TEXT, TOKENIZER_TEXTS, require_tiny, seeded_model
 
 # Qwen2.5-VL-Instruct's chat template (images only): a default system turn, <|im_start|> turns.
 QWEN_CHAT_TEMPLATE = (
@@ -59,7 +59,7 @@ def build_processor() -> QwenImageProcessor:
 
 
 def build_random_qwen(
-    size: RandomSize, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
+    size: RandomWeights, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
     attention: str = "sdpa", seed: int = 0,
 ) -> tuple[Qwen2_5_VLForConditionalGeneration, QwenImageProcessor]:
     require_tiny(size, "Qwen2.5-VL")

@@ -1,6 +1,6 @@
-"""A run's folder: predictions.jsonl (the merged, scored predictions), metrics.json, run.json, split.json,
-and parts/ (what each captioning process appended as its batches finished; see run_parts.py); training
-adds history.jsonl, checkpoints/ and best/."""
+"""A run's folder: its default name, and its files: predictions.jsonl (the merged, scored predictions),
+metrics.json, run.json, split.json, and parts/ (what each captioning process appended as its batches
+finished; see parts.py); training adds history.jsonl, checkpoints/ and best/."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import FoodcapError
+from ..errors import FoodcapError
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -23,6 +24,17 @@ STARTED = "started.json"  # what the folder's work is (captioner, options, data)
 HISTORY = "history.jsonl"  # training: one row per epoch
 CHECKPOINTS = "checkpoints"  # training: the latest epoch's resumable state
 BEST = "best"  # training: the best epoch's checkpoint
+
+
+def default_run_folder(captioner: str) -> Path:
+    """Where `foodcap run` writes when no --out is given: runs/<captioner>-<UTC timestamp>."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{captioner}-{stamp}"
+
+
+def default_train_folder(captioner: str) -> Path:
+    """Where `foodcap train` writes when no --out is given: runs/<captioner>-train-<UTC timestamp>."""
+    return default_run_folder(f"{captioner}-train")
 
 
 def _current_umask() -> int:
@@ -76,7 +88,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def part_names(folder: Path) -> list[str]:
-    """The parts (one per captioning process, see run_parts.py) in name order."""
+    """The parts (one per captioning process, see parts.py) in name order."""
     return sorted(path.stem for path in (folder / PARTS).glob("*.jsonl"))
 
 

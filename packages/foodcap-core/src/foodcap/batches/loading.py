@@ -9,9 +9,10 @@ import torch
 from PIL.Image import Image
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .captioner import Batch, ImagePreprocessor, TrainingCollator
-from .dataset import Sample, UnreadableImage, open_rgb
-from .prefetch import DEFAULT_PREFETCH_MB, bounded_plan
+from ..captioner import Batch, ImagePreprocessor, TrainingCollator
+from ..config import DEFAULT_PREFETCH_MB
+from ..dataset import Sample, UnreadableImage, open_rgb
+from .prefetch import bounded_plan
 
 
 @dataclass

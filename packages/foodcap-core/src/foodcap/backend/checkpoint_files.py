@@ -58,7 +58,7 @@ def read_checkpoint_config(directory: Path, file_name: str, model: type[M], what
     """A checkpoint's own config file (a pydantic model), with one line for a missing or invalid one."""
     from pydantic import ValidationError
 
-    from .errors import FoodcapError
+    from ..errors import FoodcapError
 
     path = directory / file_name
     if not path.is_file():

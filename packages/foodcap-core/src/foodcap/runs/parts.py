@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import FoodcapError
-from .launch import Launch, Shard
-from .run_folder import PARTS, append_records, read_json, write_json
+from ..errors import FoodcapError
+from ..launch import Launch, Shard
+from .folder import PARTS, append_records, read_json, write_json
 
 _NAME = re.compile(r"(launch-(?P<launch>[\w-]+?)-rank-(?P<rank>\d+)|shard-(?P<shard>\d+))-of-(?P<count>\d+)")
 

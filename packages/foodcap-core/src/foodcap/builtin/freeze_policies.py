@@ -2,8 +2,8 @@
 
 from collections.abc import Callable
 
-from .freeze import FreezeDecoder, FreezeEncoder, TrainAdapters, TrainEverything
-from .hookspecs import hookimpl
+from ..freeze import FreezeDecoder, FreezeEncoder, TrainAdapters, TrainEverything
+from ..hookspecs import hookimpl
 
 
 @hookimpl

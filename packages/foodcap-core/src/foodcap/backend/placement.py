@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from .captioner_options import CaptionerOptions
-from .errors import FoodcapError
-from .launch import Launch
+from ..captioner_options import CaptionerOptions
+from ..errors import FoodcapError
+from ..launch import Launch
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 AMPERE = (8, 0)  # the first compute capability with native bfloat16 and TF32 tensor cores

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .captioner import CaptionerOptions
-from .config import RunConfig
-from .dataset.bundled_sample import SAMPLE
-from .errors import FoodcapError
-from .run_folder import METRICS, RUN, STARTED, write_json
+from ..captioner import CaptionerOptions
+from ..config import RunConfig
+from ..dataset.bundled_sample import SAMPLE
+from ..errors import FoodcapError
+from .folder import METRICS, RUN, STARTED, write_json
 
 
 def started_with(config: RunConfig, options: CaptionerOptions, manifest_digest: str, split: str,

@@ -11,34 +11,32 @@ finishes the run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from .captioner import Captioner, registered_captioner
-from .config import DataConfig, RunConfig, validate
-from .dataset import CleaningReport, Sample
-from .environment import describe_hardware, package_versions
-from .errors import FoodcapError
-from .image_batches import CaptionCollate, DecodedBatch, batch_loader
-from .launch import Launch, Shard, decided_by_rank0, detect_launch
-from .metric import Metric
-from .placement import for_rank
-from .predictions import prediction_record, record_references
-from .prefetch import DEFAULT_PREFETCH_MB
-from .preflight import require, run_checks
+from ..backend.placement import for_rank
+from ..captioner import Captioner
+from ..config import DataConfig, RunConfig, validate
+from ..dataset import Sample
+from ..dataset.split_data import SplitData, load_split_data
+from ..errors import FoodcapError
+from ..launch import Launch, Shard, decided_by_rank0, detect_launch
+from ..metric import Metric
+from ..preflight import require, run_checks
+from ..registry import Registry
+from .captioning import CaptionLog, captioned
+from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder
+from .merge import merge_records, part_reports, recorded_config, unfinished_shards
+from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
+from .predictions import prediction_record
 from .progress import image_progress
-from .registry import Registry
-from .resume_check import check_resume, started_with
-from .run_folder import METRICS, PARTS, RUN, SPLIT, RunFolder
-from .run_merge import Merged, merge_records, part_reports, recorded_config, unfinished_shards
-from .run_parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
-from .scoring import Scores, resolve_metrics, score, shuffled_control
-from .splits import SplitData, load_split_data
+from .record import record_evaluation, run_record
+from .resume import check_resume, started_with
+from .scoring import Scores, resolve_metrics, score_folder
 
 
 @dataclass
@@ -48,61 +46,6 @@ class RunResult:
     count: int
     failures: dict[str, str]
     merged: bool = True  # False where this process only captioned (ranks > 0, --shard jobs)
-
-
-def default_run_folder(captioner: str) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{captioner}-{stamp}"
-
-
-@dataclass
-class CaptionLog:
-    """What happened to images while captioning: decode failures by id and repairs by reason."""
-
-    failures: dict[str, str] = field(default_factory=dict)
-    repairs: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    captioned: int = 0
-
-    def note(self, batch: DecodedBatch) -> None:
-        for sample, reason in batch.failures:
-            self.failures[sample.id] = reason
-        for repair in batch.repairs:
-            self.repairs[repair] = self.repairs.get(repair, 0) + 1
-        self.captioned += len(batch.samples)
-
-
-
-def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
-              log: CaptionLog) -> Iterator[tuple[DecodedBatch, list[str]]]:
-    """Decoded batches (decoding runs ahead in workers) with their captions; ``log`` keeps count."""
-    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), data.batch_size, data.num_workers,
-                          prefetch_bytes=data.prefetch_mb * 2**20)
-    started = time.perf_counter()
-    for batch in loader:
-        log.note(batch)
-        yield batch, captioner.generate(batch.inputs) if batch.samples else []
-    log.seconds += time.perf_counter() - started
-
-
-def caption_batches(
-    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog,
-    prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
-) -> Iterator[tuple[list[Sample], list[str]]]:
-    """Caption ``samples`` with a progress bar, yielding (samples, captions) (val captioning in training)."""
-    data = DataConfig(batch_size=batch_size, num_workers=num_workers, prefetch_mb=max(1, prefetch_bytes // 2**20))
-    with image_progress(console) as progress:
-        task = progress.add_task(f"captioning ({captioner.name})", total=len(samples))
-        for batch, captions in captioned(captioner, samples, data, log):
-            if batch.samples:
-                yield batch.samples, captions
-            progress.advance(task, len(batch.samples) + len(batch.failures))
-
-
-def pending(folder: RunFolder, samples: list[Sample]) -> list[Sample]:
-    """The samples that ``folder`` holds no caption for yet (all of them in a new run)."""
-    done = folder.captioned_ids()
-    return [sample for sample in samples if sample.id not in done]
 
 
 # -- one launch: plan on rank 0, caption on every rank, wait on rank 0 -------------------------------
@@ -239,60 +182,6 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
 
 
 # -- merging and scoring (rank 0, ``foodcap merge``) --------------------------------------------------
-@dataclass
-class FolderScores:
-    scores: Scores
-    count: int
-    grounding: dict[str, dict[str, float]]
-    failures: dict[str, str] = field(default_factory=dict)
-    captioned_twice: int = 0
-
-
-def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric],
-                 merged: Merged | None = None) -> FolderScores:
-    """Merge what is on disk in split order (unless ``merged`` already did), store per-sample scores with
-    each prediction, and run the shuffled-image control. Records of other ids stay, unscored."""
-    merged = merged or merge_records(folder.path, samples)
-    records = merged.records
-    predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
-    scores = score(metrics, predictions, references)
-    for index, record in enumerate(records):
-        record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
-    folder.rewrite_predictions(records + merged.others)
-    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores),
-                        merged.failures, merged.captioned_twice)
-
-
-def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
-                      scores: Scores, count: int) -> dict[str, Any]:
-    """Write split.json and metrics.json; returns what was evaluated, for run.json."""
-    data.manifest.save(folder.path / SPLIT)
-    evaluated_on = {
-        "split": split,
-        "manifest_digest": data.manifest.digest(),
-        "dataset": config.data.dataset,
-        "limit": config.data.limit,
-        "dialect": config.evaluation.metric_dialect,
-    }
-    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
-                           **({"failures": scores.failures} if scores.failures else {})})
-    return evaluated_on
-
-
-def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
-    """The cleaning report with this run's decode-time decisions folded in, plus split sizes."""
-    report = CleaningReport.from_dict(data.dataset.report.to_dict())
-    for reason in log.failures.values():
-        report.add_skip(reason)
-    for reason, count in log.repairs.items():
-        report.add_repair(reason, count)
-    return {
-        "cleaning_report": report.to_dict(),
-        "decode_failures": log.failures,
-        "split_sizes": data.manifest.sizes(),
-    }
-
-
 def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: list[Sample],
                metrics: list[Metric], timings: dict[str, float], launch: Launch,
                captioner_class: type[Captioner], captioner: Captioner | None = None) -> RunResult:
@@ -308,24 +197,18 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:
-        for reason, count in (report.get("repairs") or {}).items():
-            log.repairs[reason] = log.repairs.get(reason, 0) + count
+        log.add_repairs(report.get("repairs") or {})
     timings = {**timings, "metrics_seconds": time.perf_counter() - started}
     evaluated_on = record_evaluation(folder, config, data, config.data.split, scored.scores, scored.count)
-    folder.write(RUN, {
-        "kind": "run",
-        "config": config.model_dump(mode="json"),
-        "captioner": registered_captioner(config.captioner, captioner_class, captioner),
-        "evaluated_on": evaluated_on,
-        "versions": package_versions(),
-        "hardware": describe_hardware(captioner.device) if captioner else {},
-        "world_size": launch.world_size,
-        "processes": reports,
-        "captioned_twice": scored.captioned_twice,
-        "timings": {**timings, "metric_seconds": scored.scores.seconds},
-        "grounding": scored.grounding,
-        **dataset_record(data, log),
-    })
+    folder.write(RUN, run_record(
+        "run", config, captioner_class, captioner, captioner.device if captioner else None, data, log,
+        evaluated_on=evaluated_on,
+        world_size=launch.world_size,
+        processes=reports,
+        captioned_twice=scored.captioned_twice,
+        timings={**timings, "metric_seconds": scored.scores.seconds},
+        grounding=scored.grounding,
+    ))
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
 
 

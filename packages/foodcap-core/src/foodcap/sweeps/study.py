@@ -24,10 +24,10 @@ from rich.console import Console
 from ..errors import FoodcapError
 from ..preflight import extra_check, freeze_policy_check, require, train_checks
 from ..registry import Registry
-from ..resume_check import differences
-from ..run_folder import write_json
+from ..runs.folder import write_json
+from ..runs.resume import differences
 from ..training import TrainConfig, train
-from .options import SweepConfig, SweepSpace
+from .search_space import SweepConfig, SweepSpace
 from .workers import WORKER, SurplusTrial, claimed, dead_trials, open_storage, summary_lock
 
 STUDY_DB = "study.db"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dataset import Sample
-from .errors import FoodcapError
-from .launch import Shard
-from .run_folder import PARTS, part_names, part_records, read_jsonl
-from .run_parts import PartInfo, part_status
+from ..dataset import Sample
+from ..errors import FoodcapError
+from ..launch import Shard
+from .folder import PARTS, part_names, part_records, read_jsonl
+from .parts import PartInfo, part_status
 
 
 @dataclass

@@ -21,7 +21,6 @@ import torch
 
 logger = logging.getLogger("foodcap")
 
-DEFAULT_PREFETCH_MB = 2048
 MAX_PREFETCH_FACTOR = 4
 SHARED_MEMORY = Path("/dev/shm")
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import FoodcapError
+from ..errors import FoodcapError
 
 _GATED_HINTS = ("gated", "401", "403", "restricted", "authenticat", "access to model")
 _OFFLINE_HINTS = ("couldn't connect", "connection", "offline", "resolve", "timed out", "max retries")

@@ -13,16 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Protocol
 
-from .errors import FoodcapError
-from .evenly_spaced import evenly_spaced
-from .run_folder import METRICS, PREDICTIONS, read_jsonl, write_json
+from ..errors import FoodcapError
+from ..runs.folder import METRICS, PREDICTIONS, read_jsonl, write_json
+from ..runs.predictions import evenly_spaced
+from .options import TrackerKind, TrainConfig
 
-if TYPE_CHECKING:
-    from .training.options import TrainConfig
-
-TrackerKind = Literal["none", "wandb"]
 TRACKER_STATE = "tracker.json"  # the tracker's run id, so `--resume` continues the same tracked run
 GALLERY_SIZE = 16
 

@@ -11,10 +11,10 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from .captioner import Captioner
-from .dataset import Sample, open_rgb
-from .image_batches import CaptionCollate, batch_loader
-from .runner import CaptionLog, caption_batches
+from ..captioner import Captioner
+from ..dataset import Sample, open_rgb
+from ..batches import CaptionCollate, batch_loader
+from .captioning import CaptionLog, caption_batches
 
 
 @dataclass
@@ -94,9 +94,9 @@ def run_benchmarks(captioner: Captioner, samples: list[Sample], batch_size: int,
 def training_epochs(captioner: str, options: Mapping[str, object], dataset: str, batch_size: int, workers: int,
                     cache_encoder: bool, out: Path, epochs: int = 3) -> tuple[float, float]:
     """(mean epoch seconds after the first, total wall seconds) of `foodcap train --freeze encoder`."""
-    from .config import DataConfig, EvalConfig
-    from .registry import get_registry
-    from .training import TrainConfig, TrainOptions, train
+    from ..config import DataConfig, EvalConfig
+    from ..registry import get_registry
+    from ..training import TrainConfig, TrainOptions, train
 
     config = TrainConfig(
         captioner=captioner, options=dict(options), out=out,

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from .hookspecs import hookimpl
+from ..hookspecs import hookimpl
 
 
 @hookimpl

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .config import DataConfig
-from .dataset import RecipeDataset, Sample, SplitManifest, split_manifest
-from .dataset.kinds import DatasetOptions
-from .dataset.selection import open_dataset
+from ..config import DataConfig
+from . import RecipeDataset, Sample, SplitManifest, split_manifest
+from .kinds import DatasetOptions
+from .selection import open_dataset
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from ..registry import Registry
 
 
 @dataclass
@@ -49,7 +49,7 @@ def dataset_options(data: DataConfig) -> DatasetOptions:
 def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:
     """Read the dataset (any installed kind) and split it: its own split, or one drawn by seed and ratios."""
     if registry is None:
-        from .registry import get_registry
+        from ..registry import get_registry
 
         registry = get_registry()
     dataset = open_dataset(data.dataset, registry, data.dataset_kind, dataset_options(data))

@@ -1,4 +1,4 @@
-"""Choosing metrics from the registry and scoring a run's predictions with them."""
+"""Choosing metrics from the registry and scoring a run's predictions with them (and a run folder's)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .config import DEFAULT_METRICS
-from .metric import Dialect, Metric, MetricOptions
-from .registry import Registry
+from ..config import DEFAULT_METRICS
+from ..dataset import Sample
+from ..metric import Dialect, Metric, MetricOptions
+from ..registry import Registry
+from .folder import RunFolder
+from .merge import Merged, merge_records
+from .predictions import record_references
 
 logger = logging.getLogger("foodcap")
 
@@ -68,3 +72,27 @@ def shuffled_control(
     control = score(metrics, predictions, references[shift:] + references[:shift])
     return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
             for name in scores.corpus if name in control.corpus}
+
+
+@dataclass
+class FolderScores:
+    scores: Scores
+    count: int
+    grounding: dict[str, dict[str, float]]
+    failures: dict[str, str] = field(default_factory=dict)
+    captioned_twice: int = 0
+
+
+def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric],
+                 merged: Merged | None = None) -> FolderScores:
+    """Merge what is on disk in split order (unless ``merged`` already did), store per-sample scores with
+    each prediction, and run the shuffled-image control. Records of other ids stay, unscored."""
+    merged = merged or merge_records(folder.path, samples)
+    records = merged.records
+    predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
+    scores = score(metrics, predictions, references)
+    for index, record in enumerate(records):
+        record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
+    folder.rewrite_predictions(records + merged.others)
+    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores),
+                        merged.failures, merged.captioned_twice)

@@ -32,7 +32,7 @@ class _Candidate:
     repairs: tuple[str, ...]
 
 
-def load_dataset(location: str | Path, *, workers: int = 1) -> RecipeDataset:
+def load_kaggle_dataset(location: str | Path, *, workers: int = 1) -> RecipeDataset:
     """``"sample"`` means the bundled sample; otherwise a folder in the Kaggle layout.
 
     Raises FoodcapError (one line) if the folder has no CSV or no images folder. Image files get

@@ -1,5 +1,5 @@
 """Hyperparameter search over training runs with optuna: `foodcap sweep` (extra ``foodcap-core[sweep]``)."""
 
-from .options import SweepConfig, SweepSpace
+from .search_space import SweepConfig, SweepSpace
 
 __all__ = ["SweepConfig", "SweepSpace"]

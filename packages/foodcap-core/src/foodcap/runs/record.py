@@ -1,0 +1,97 @@
+"""run.json and metrics.json: one builder of the run record for `run` and `train` alike, with the
+software and hardware it ran on, the dataset's cleaning report and what was evaluated."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..config import RunConfig
+from ..dataset import CleaningReport
+from ..dataset.split_data import SplitData
+from .captioning import CaptionLog
+from .folder import METRICS, SPLIT, RunFolder
+from .scoring import Scores
+
+if TYPE_CHECKING:
+    from ..captioner import Captioner
+
+_LIBRARIES = ("torch", "transformers", "peft", "accelerate", "tokenizers", "nltk", "rouge-score", "pillow")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of every installed foodcap distribution and the libraries results depend on."""
+    versions = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and (name.startswith("foodcap") or name.lower() in _LIBRARIES):
+            versions[name] = dist.version
+    return dict(sorted(versions.items()))
+
+
+def describe_hardware(device: torch.device) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "device": str(device),
+        "cpu_threads": torch.get_num_threads(),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def registered_captioner(alias: str, cls: type[Captioner], captioner: Captioner | None) -> dict[str, Any]:
+    """A run record's captioner: the registered name the user chose, with the class alongside
+    (one class may serve several names, e.g. every Gemma size)."""
+    described = captioner.describe() if captioner is not None else {}
+    return {**described, "name": alias, "class": f"{cls.__module__}.{cls.__qualname__}", "class_name": cls.name}
+
+
+def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
+    """The cleaning report with this run's decode-time decisions folded in, plus split sizes."""
+    report = CleaningReport.from_dict(data.dataset.report.to_dict())
+    for reason in log.failures.values():
+        report.add_skip(reason)
+    for reason, count in log.repairs.items():
+        report.add_repair(reason, count)
+    return {
+        "cleaning_report": report.to_dict(),
+        "decode_failures": log.failures,
+        "split_sizes": data.manifest.sizes(),
+    }
+
+
+def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
+                      scores: Scores, count: int) -> dict[str, Any]:
+    """Write split.json and metrics.json; returns what was evaluated, for run.json."""
+    data.manifest.save(folder.path / SPLIT)
+    evaluated_on = {
+        "split": split,
+        "manifest_digest": data.manifest.digest(),
+        "dataset": config.data.dataset,
+        "limit": config.data.limit,
+        "dialect": config.evaluation.metric_dialect,
+    }
+    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
+                           **({"failures": scores.failures} if scores.failures else {})})
+    return evaluated_on
+
+
+def run_record(kind: str, config: RunConfig, captioner_class: type[Captioner], captioner: Captioner | None,
+               device: torch.device | None, data: SplitData, log: CaptionLog, **fields: Any) -> dict[str, Any]:
+    """run.json of a `run` or a `train`: what ran, on what, on which data; ``fields`` add the kind's own."""
+    return {
+        "kind": kind,
+        "config": config.model_dump(mode="json"),
+        "captioner": registered_captioner(config.captioner, captioner_class, captioner),
+        "versions": package_versions(),
+        "hardware": describe_hardware(device) if device is not None else {},
+        **fields,
+        **dataset_record(data, log),
+    }
