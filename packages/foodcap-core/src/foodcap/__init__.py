@@ -19,7 +19,7 @@ _LAZY = {
                     ".captioner"),
     **dict.fromkeys(("CaptionerOptions", "GenerationOptions"), ".captioner_options"),
     **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
-    **dict.fromkeys(("Metric", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
+    **dict.fromkeys(("Metric", "MetricAccumulator", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
     **dict.fromkeys(("DatasetRecord",), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
@@ -47,6 +47,7 @@ __all__ = [
     "load_dataset",
     "merge",
     "Metric",
+    "MetricAccumulator",
     "MetricOptions",
     "MetricScore",
     "parameter_counts",
@@ -93,4 +94,4 @@ if TYPE_CHECKING:
     from .dataset.recipe_dataset import RecipeDataset, Sample
     from .dataset.records import DatasetRecord
     from .freeze import FreezeComponents, FreezePolicy, parameter_counts
-    from .metric import Metric, MetricOptions, MetricScore, check_corpus
+    from .metric import Metric, MetricAccumulator, MetricOptions, MetricScore, check_corpus

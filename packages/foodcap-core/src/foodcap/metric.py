@@ -1,4 +1,4 @@
-"""The Metric interface: a corpus score plus one score per sample."""
+"""The Metric interface: a corpus score plus one score per sample, computed at once or chunk by chunk."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ class Metric(ABC):
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         """Score the corpus."""
 
+    def accumulator(self) -> MetricAccumulator:
+        """A scorer fed the corpus in chunks (a run too large to hold). The default collects the chunks and
+        calls ``compute`` once, so any metric works; metrics with sufficient statistics override it."""
+        return CollectedCorpus(self)
+
     @classmethod
     def missing_resources(cls) -> list[str]:
         """What this metric needs and cannot find (data, programs), one line each with its remedy.
@@ -65,3 +70,40 @@ def check_corpus(predictions: Sequence[object], references: Sequence[object]) ->
             raise ValueError(f"references {index} must be a list of str")
         if not refs:  # type: ignore[truthy-bool]
             raise ValueError(f"references {index} is empty")
+
+
+class MetricAccumulator(ABC):
+    """Scores a corpus that arrives in chunks, with the result ``Metric.compute`` gives on the whole.
+
+    The caller may first pass every chunk's references to ``add_references`` (statistics over the
+    whole reference set, such as CIDEr-D's document frequencies, or the corpus size), then each chunk
+    of predictions with its references to ``update``, in the same order, then asks for ``result``.
+    """
+
+    def add_references(self, references: Sequence[Sequence[str]]) -> None:  # noqa: B027 - optional first pass
+        """The first pass, over every chunk's references."""
+
+    @abstractmethod
+    def update(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> list[float] | None:
+        """Take one chunk; return its per-sample scores, or None when they come with ``result``."""
+
+    @abstractmethod
+    def result(self) -> MetricScore:
+        """The corpus score; ``per_sample`` holds the scores ``update`` did not return (else it is empty)."""
+
+
+class CollectedCorpus(MetricAccumulator):
+    """Holds the chunks and calls ``compute`` once: the default, which works for every metric."""
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+        self.predictions: list[str] = []
+        self.references: list[Sequence[str]] = []
+
+    def update(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> None:
+        self.predictions.extend(predictions)
+        self.references.extend(references)
+        return None
+
+    def result(self) -> MetricScore:
+        return self.metric.compute(self.predictions, self.references)

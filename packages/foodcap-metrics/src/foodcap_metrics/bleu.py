@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-from foodcap import MetricScore
+from foodcap import MetricAccumulator, MetricScore
 
+from .chunked import ChunkedScores
 from .corpus import Corpus, CorpusMetric
 from .ngrams import MAX_ORDER, CorpusNgrams, NgramCounts, coco_ngrams, hf_ngrams
 
@@ -23,12 +24,41 @@ _SMALL = 1e-9  # pycocoevalcap's epsilons, so that an empty guess scores 0 witho
 _TINY = 1e-15
 
 
+# A sample's sufficient statistics: clipped matches and candidate n-grams per order, its length and the
+# reference length it is judged against. Corpus BLEU comes from their sums, so a corpus scored in chunks
+# adds them up (chunked.py).
+BleuCounts = tuple[tuple[int, ...], tuple[int, ...], int, int]
+
+
 @dataclass(frozen=True)
 class BleuScores:
-    """Corpus BLEU-1..4 and per-sample BLEU-1..4 (``per_sample[k - 1]`` is BLEU-k per sample)."""
+    """Corpus BLEU-1..4 and per-sample BLEU-1..4 (``per_sample[k - 1]`` is BLEU-k per sample), with each
+    sample's counts."""
 
     corpus: tuple[float, ...]
     per_sample: tuple[list[float], ...]
+    counts: list[BleuCounts]
+
+
+def summed(counts: Sequence[BleuCounts]) -> BleuCounts:
+    """The counts of several samples (or chunks) added up."""
+    correct, guess = [0] * MAX_ORDER, [0] * MAX_ORDER
+    test = ref = 0
+    for sample_correct, sample_guess, sample_test, sample_ref in counts:
+        for k in range(MAX_ORDER):
+            correct[k] += sample_correct[k]
+            guess[k] += sample_guess[k]
+        test += sample_test
+        ref += sample_ref
+    return tuple(correct), tuple(guess), test, ref
+
+
+def corpus_bleu(counts: BleuCounts, dialect: str) -> tuple[float, ...]:
+    """Corpus BLEU-1..4 from a corpus' summed counts."""
+    correct, guess, test, ref = counts
+    if dialect == "coco":
+        return tuple(_coco_bleu(correct, guess, test, ref))
+    return tuple(_nmt_bleu(correct, guess, ref, test, k + 1) for k in range(MAX_ORDER))
 
 
 def _clipped_matches(test: NgramCounts, refs: Sequence[NgramCounts]) -> list[int]:
@@ -64,9 +94,7 @@ def _coco_bleu(correct: Sequence[int], guess: Sequence[int], testlen: int, refle
 def coco_bleu(corpus: Corpus) -> BleuScores:
     ngrams: CorpusNgrams = coco_ngrams(corpus)
     per_sample: tuple[list[float], ...] = tuple([] for _ in range(MAX_ORDER))
-    total_correct = [0] * MAX_ORDER
-    total_guess = [0] * MAX_ORDER
-    total_test = total_ref = 0
+    counts: list[BleuCounts] = []
     for words, refs_words, test, refs in zip(
         ngrams.tokens.predictions, ngrams.tokens.references, ngrams.predictions, ngrams.references
     ):
@@ -74,14 +102,10 @@ def coco_bleu(corpus: Corpus) -> BleuScores:
         reflen = min((abs(len(r) - testlen), len(r)) for r in refs_words)[1]  # closest, shorter on ties
         guess = [max(0, testlen - k) for k in range(MAX_ORDER)]
         correct = _clipped_matches(test, refs)
-        for k in range(MAX_ORDER):
-            total_correct[k] += correct[k]
-            total_guess[k] += guess[k]
-        total_test += testlen
-        total_ref += reflen
+        counts.append((tuple(correct), tuple(guess), testlen, reflen))
         for k, score in enumerate(_coco_bleu(correct, guess, testlen, reflen)):
             per_sample[k].append(score)
-    return BleuScores(tuple(_coco_bleu(total_correct, total_guess, total_test, total_ref)), per_sample)
+    return BleuScores(corpus_bleu(summed(counts), "coco"), per_sample, counts)
 
 
 # --- hf (evaluate / tensorflow nmt) ----------------------------------------------------------------------
@@ -103,24 +127,21 @@ def _nmt_bleu(matches: Sequence[int], possible: Sequence[int], ref_len: int, tra
 def hf_bleu(corpus: Corpus) -> BleuScores:
     ngrams: CorpusNgrams = hf_ngrams(corpus)
     per_sample: tuple[list[float], ...] = tuple([] for _ in range(MAX_ORDER))
-    matches = [0] * MAX_ORDER
-    possible = [0] * MAX_ORDER
-    ref_len = trans_len = 0
+    counts: list[BleuCounts] = []
     for words, refs_words, test, refs in zip(
         ngrams.tokens.predictions, ngrams.tokens.references, ngrams.predictions, ngrams.references
     ):
         sentence_matches = _clipped_matches(test, refs)
         sentence_possible = [max(0, len(words) - k) for k in range(MAX_ORDER)]
         sentence_ref = min(len(r) for r in refs_words)
-        for k in range(MAX_ORDER):
-            matches[k] += sentence_matches[k]
-            possible[k] += sentence_possible[k]
-        ref_len += sentence_ref
-        trans_len += len(words)
+        counts.append((tuple(sentence_matches), tuple(sentence_possible), len(words), sentence_ref))
         for k in range(MAX_ORDER):
             per_sample[k].append(_nmt_bleu(sentence_matches, sentence_possible, sentence_ref, len(words), k + 1))
-    corpus_scores = tuple(_nmt_bleu(matches, possible, ref_len, trans_len, k + 1) for k in range(MAX_ORDER))
-    return BleuScores(corpus_scores, per_sample)
+    return BleuScores(corpus_bleu(summed(counts), "hf"), per_sample, counts)
+
+
+def dialect_bleu(corpus: Corpus, dialect: str) -> BleuScores:
+    return coco_bleu(corpus) if dialect == "coco" else hf_bleu(corpus)
 
 
 class _Bleu(CorpusMetric):
@@ -129,8 +150,28 @@ class _Bleu(CorpusMetric):
     order: ClassVar[int]
 
     def score(self, corpus: Corpus) -> MetricScore:
-        scores = coco_bleu(corpus) if self.options.dialect == "coco" else hf_bleu(corpus)
+        scores = dialect_bleu(corpus, self.options.dialect)
         return MetricScore(scores.corpus[self.order - 1], scores.per_sample[self.order - 1])
+
+    def accumulator(self) -> MetricAccumulator:
+        return BleuChunks(self.order, self.options.dialect)
+
+
+class BleuChunks(ChunkedScores):
+    """BLEU-k of a corpus given in chunks: the chunks' counts added up."""
+
+    def __init__(self, order: int, dialect: str) -> None:
+        super().__init__()
+        self.order, self.dialect = order, dialect
+        self.counts: BleuCounts = ((0,) * MAX_ORDER, (0,) * MAX_ORDER, 0, 0)
+
+    def score_chunk(self, corpus: Corpus, count: int) -> list[float]:
+        scores = dialect_bleu(corpus, self.dialect)
+        self.counts = summed([self.counts, *scores.counts[:count]])
+        return scores.per_sample[self.order - 1][:count]
+
+    def corpus_score(self) -> float:
+        return corpus_bleu(self.counts, self.dialect)[self.order - 1]
 
 
 _DESCRIPTION = "BLEU-{k}: {k}-gram precision (geometric mean of orders 1..{k}) with a brevity penalty"

@@ -16,8 +16,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from foodcap import FoodcapError, MetricScore
+from foodcap import FoodcapError, MetricAccumulator, MetricScore
 
+from .chunked import ChunkedMean
 from .corpus import Corpus, CorpusMetric, coco_words, nltk_words
 from .parallel import fork_map, halves
 from .wordnet import SynonymIndex, find_wordnet, synonym_index
@@ -163,3 +164,7 @@ class Meteor(CorpusMetric):
 
     def score(self, corpus: Corpus) -> MetricScore:
         return meteor(corpus, self.options.dialect)
+
+    def accumulator(self) -> MetricAccumulator:
+        dialect = self.options.dialect
+        return ChunkedMean(lambda corpus: meteor(corpus, dialect).per_sample)

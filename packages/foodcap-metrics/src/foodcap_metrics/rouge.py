@@ -13,8 +13,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from foodcap import MetricScore
+from foodcap import MetricAccumulator, MetricScore
 
+from .chunked import ChunkedMean
 from .corpus import Corpus, CorpusMetric, coco_strings, rouge_score_tokens
 
 BETA = 1.2
@@ -80,3 +81,7 @@ class RougeL(CorpusMetric):
 
     def score(self, corpus: Corpus) -> MetricScore:
         return rouge_l(corpus, self.options.dialect)
+
+    def accumulator(self) -> MetricAccumulator:
+        dialect = self.options.dialect
+        return ChunkedMean(lambda corpus: rouge_l(corpus, dialect).per_sample)
