@@ -11,7 +11,7 @@ from foodcap.backend.placement import gpu_group, parse_max_memory
 from foodcap.dataset import Sample
 from foodcap.errors import FoodcapError
 from foodcap.launch import Launch, Shard, decided_by_rank0, detect_launch
-from foodcap.runs.merge import merge_records, shard_count, unfinished_shards
+from foodcap.runs.merge import merge_samples, shard_count, unfinished_shards
 from foodcap.runs.parts import FolderLock, PartInfo, PartWriter, part_name
 
 
@@ -63,11 +63,12 @@ def test_merge_is_split_ordered_keeps_every_record_and_counts_double_work(tmp_pa
     with PartWriter(tmp_path, "shard-0-of-2", {}) as part:
         part.append([record(split[0], "zero"), record(split[2], "two"), record(split[1], "one again")])
         part.append([{"id": "99", "image": "/img/99.jpg", "reference": "Other", "caption": "x"}])
-    merged = merge_records(tmp_path, split)
+    merged = merge_samples(tmp_path, split)
     # Split order; of two captions the first part (in name order) wins.
-    assert [r["caption"] for r in merged.records] == ["zero", "one again", "two", "five"]
+    assert [r["caption"] for r in merged.records()] == ["zero", "one again", "two", "five"]
+    assert merged.count == 4
     assert merged.failures == {"3": "truncated image"}
-    assert [s.id for s in merged.missing] == ["4"]
+    assert merged.missing == ["4"]
     assert merged.captioned_twice == 1
     assert [r["id"] for r in merged.others] == ["99"]  # another split's record is kept, not dropped
 
@@ -77,8 +78,8 @@ def test_a_later_caption_beats_an_earlier_decode_failure(tmp_path: Path) -> None
     with PartWriter(tmp_path, "shard-0-of-1", {}) as part:
         part.append([{"id": "0", "image": "/img/0.jpg", "failure": "truncated image"}])
         part.append([record(split[0], "fixed")])
-    merged = merge_records(tmp_path, split)
-    assert merged.failures == {} and merged.records[0]["caption"] == "fixed"
+    merged = merge_samples(tmp_path, split)
+    assert merged.failures == {} and next(merged.records())["caption"] == "fixed"
 
 
 def test_a_torn_line_is_cut_before_appending_again(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ class RunSummary:
 
     folder: Path
     scores: dict[str, float]
-    per_sample: dict[str, list[float]]
+    per_sample: Mapping[str, list[float]]  # read from the run folder when asked for
     count: int
     timings: dict[str, Any]
     failures: dict[str, str]
@@ -206,7 +206,7 @@ def _summary(result: RunResult) -> RunSummary:
     if not result.merged:
         return RunSummary(result.folder, {}, {}, 0, {}, dict(result.failures), merged=False)
     record = _read_record(result.folder)
-    return RunSummary(result.folder, dict(result.scores.corpus), dict(result.scores.per_sample), result.count,
+    return RunSummary(result.folder, dict(result.scores.corpus), result.scores.per_sample, result.count,
                       dict(record.get("timings", {})), dict(result.failures),
                       dict(record.get("cleaning_report", {})), metric_failures=dict(result.scores.failures))
 

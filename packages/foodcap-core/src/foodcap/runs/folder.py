@@ -5,6 +5,7 @@ finished; see parts.py); training adds history.jsonl, checkpoints/ and best/."""
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import tempfile
@@ -48,12 +49,17 @@ _UMASK = _current_umask()
 
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
+    write_lines_atomically(path, [text])
+
+
+def write_lines_atomically(path: Path, lines: Iterable[str]) -> None:
+    """``write_atomically`` for text produced piece by piece (a large run's predictions), never held whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results should be readable like any other
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+            file.writelines(lines)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -76,15 +82,19 @@ def read_json(path: Path) -> Any:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Records of a JSON-lines file; a torn last line (an interrupted append) is ignored."""
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """``read_jsonl`` one record at a time, for files too large to hold."""
     if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return records
+        return
+    with path.open(encoding="utf-8") as file:
+        for line in file:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                return
 
 
 def part_names(folder: Path) -> list[str]:
@@ -95,9 +105,15 @@ def part_names(folder: Path) -> list[str]:
 def part_records(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(part name, record) for every record of every part."""
     for name in part_names(folder):
-        for record in read_jsonl(folder / PARTS / f"{name}.jsonl"):
+        for record in iter_jsonl(folder / PARTS / f"{name}.jsonl"):
             yield name, record
+
+
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # no space, file size limit, quota
+
+
+def json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def append_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
@@ -113,7 +129,7 @@ def append_records(descriptor: int, records: Iterable[dict[str, Any]], path: Pat
     """Append records as JSON lines to an open file and fsync them. On a full disk the file is cut back to
     its last whole record and one FoodcapError says so: nothing torn is left, and ``--resume`` continues
     once there is space."""
-    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    data = "".join(json_line(record) for record in records).encode("utf-8")
     start = os.fstat(descriptor).st_size
     try:
         view = memoryview(data)
@@ -149,21 +165,17 @@ class RunFolder:
     def predictions_path(self) -> Path:
         return self.path / PREDICTIONS
 
-    def finished(self) -> list[dict[str, Any]]:
-        """Every finished record: the merged predictions, then each part's."""
-        return read_jsonl(self.predictions_path) + [record for _, record in part_records(self.path)]
-
     def captioned_ids(self) -> set[str]:
         """Ids that hold a caption anywhere in the folder (a failed decode is retried on resume)."""
-        return {record["id"] for record in self.finished() if "caption" in record}
+        records = itertools.chain(iter_jsonl(self.predictions_path), (record for _, record in part_records(self.path)))
+        return {record["id"] for record in records if "caption" in record}
 
     def append_predictions(self, records: Iterable[dict[str, Any]]) -> None:
         """Append one batch and make it durable, so ``--resume`` never redoes it."""
         append_jsonl(self.predictions_path, records)
 
     def rewrite_predictions(self, records: Iterable[dict[str, Any]]) -> None:
-        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        write_atomically(self.predictions_path, text)
+        write_lines_atomically(self.predictions_path, (json_line(record) for record in records))
 
     def write(self, name: str, data: Any) -> None:
         write_json(self.path / name, data)

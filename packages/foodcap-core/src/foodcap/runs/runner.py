@@ -30,7 +30,7 @@ from ..preflight import require, run_checks
 from ..registry import Registry
 from .captioning import CaptionLog, captioned
 from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder
-from .merge import merge_records, part_reports, recorded_config, unfinished_shards
+from .merge import merge_samples, part_reports, recorded_config, unfinished_shards
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .predictions import prediction_record
 from .progress import image_progress
@@ -186,14 +186,14 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
                metrics: list[Metric], timings: dict[str, float], launch: Launch,
                captioner_class: type[Captioner], captioner: Captioner | None = None) -> RunResult:
     """Merge every part, score once, and write metrics.json and run.json."""
-    merged = merge_records(folder.path, samples)
+    merged = merge_samples(folder.path, samples)
     if merged.missing:
         unfinished = unfinished_shards(folder.path)
         shards = f" (unfinished shards: {', '.join(map(str, unfinished))})" if unfinished else ""
         raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
                            f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
-    scored = score_folder(folder, samples, metrics, merged)
+    scored = score_folder(folder, merged, metrics)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:

@@ -29,6 +29,7 @@ from ..runs.predictions import prediction_record
 from ..runs.progress import image_progress
 from ..runs.record import record_evaluation, run_record
 from ..runs.resume import check_resume, started_with
+from ..runs.merge import merge_samples
 from ..runs.scoring import Scores, resolve_metrics, score, score_folder
 from . import checkpoints
 from .best_epoch import judge_epoch
@@ -331,7 +332,7 @@ class Trainer:
         if not self.launch.is_main:
             return None
         folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
-        scored = score_folder(folder, samples, self.metrics)
+        scored = score_folder(folder, merge_samples(folder.path, samples), self.metrics)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
 
