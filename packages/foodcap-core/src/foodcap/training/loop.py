@@ -25,11 +25,11 @@ from ..preflight import require, train_checks
 from ..registry import Registry
 from ..runs.captioning import CaptionLog, pending
 from ..runs.folder import BEST, HISTORY, RUN, RunFolder, default_train_folder, read_jsonl, write_atomically
+from ..runs.merge import merge_samples
 from ..runs.predictions import prediction_record
 from ..runs.progress import image_progress
 from ..runs.record import record_evaluation, run_record
 from ..runs.resume import check_resume, started_with
-from ..runs.merge import merge_samples
 from ..runs.scoring import Scores, resolve_metrics, score, score_folder
 from . import checkpoints
 from .best_epoch import judge_epoch
