@@ -34,7 +34,7 @@ def install(session: nox.Session, *requirements: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """One package's tests with only it (and foodcap-core) installed: catches undeclared dependencies."""
     # Core's own tests cover compare/report/sweep/tracking, so they need its optional extras.
-    editable = ["-e", "packages/foodcap-core" + ("[report,sweep,wandb,hf]" if package == "foodcap-core" else "[report]")]
+    editable = ["-e", "packages/foodcap-core" + ("[report,sweep,wandb,hf,parquet]" if package == "foodcap-core" else "[report]")]
     if package != "foodcap-core":
         for sibling in SIBLINGS.get(package, []):
             editable += ["-e", f"packages/{sibling}"]

@@ -16,3 +16,8 @@ def register_datasets(register: Callable[..., None]) -> None:
              description="A Hugging Face dataset: a save_to_disk folder, or load_dataset arguments (foodcap-core[hf]).")
     register("foodcap.dataset.image_folder:ImageFolder", name="imagefolder",
              description="Images plus metadata.jsonl or metadata.csv with file_name and a caption column.")
+    register("foodcap.dataset.webdataset_shards:WebDataset", name="webdataset",
+             description="WebDataset tar shards (img2dataset's output), brace patterns such as data/{00000..00099}.tar.")
+    register("foodcap.dataset.parquet_shards:ParquetShards", name="parquet",
+             description="Parquet files of image bytes or paths and captions (img2dataset's parquet output); "
+                         "foodcap-core[parquet].")

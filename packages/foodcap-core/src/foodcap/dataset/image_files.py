@@ -7,11 +7,15 @@ Whatever still fails when pixels are decoded raises ``UnreadableImage`` from ``o
 
 from __future__ import annotations
 
+import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
+
+from .shard_images import ShardImage
 
 MISSING_FILE = "missing image file"
 EMPTY_FILE = "empty image file"
@@ -45,32 +49,42 @@ class UnreadableImage(Exception):
         return f"{where}{self.reason}" + (f" ({self.detail})" if self.detail else "")
 
 
-def check_image_file(path: Path) -> str | None:
+def check_image_file(path: Path | ShardImage) -> str | None:
     """Why ``path`` cannot be a usable image, judged without decoding pixels; None if it can."""
+    if isinstance(path, ShardImage):
+        return check_image_data(path.read())
     try:
         with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            if size == 0:
-                return EMPTY_FILE
-            head = file.read(_TAIL_BYTES)
-            file.seek(max(0, size - _TAIL_BYTES))
-            tail = file.read()
-            file.seek(0)
-            try:
-                with Image.open(file) as image:
-                    image_format = image.format
-            except Image.DecompressionBombError:
-                return TOO_LARGE
-            except (OSError, SyntaxError, ValueError, EOFError):  # UnidentifiedImageError too
-                # A known signature means an image whose header broke, most often by truncation.
-                image_format = _format_by_signature(head)
-                if image_format is None:
-                    return NOT_AN_IMAGE
-                return TRUNCATED if _END_MARKERS[image_format] not in tail else CORRUPT
+            return _check(file, os.fstat(file.fileno()).st_size)
     except FileNotFoundError:
         return MISSING_FILE
     except OSError:
         return CORRUPT
+
+
+def check_image_data(data: bytes) -> str | None:
+    """``check_image_file`` for an image held in memory (read from a shard)."""
+    return _check(io.BytesIO(data), len(data))
+
+
+def _check(file: BinaryIO, size: int) -> str | None:
+    if size == 0:
+        return EMPTY_FILE
+    head = file.read(_TAIL_BYTES)
+    file.seek(max(0, size - _TAIL_BYTES))
+    tail = file.read()
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            image_format = image.format
+    except Image.DecompressionBombError:
+        return TOO_LARGE
+    except (OSError, SyntaxError, ValueError, EOFError):  # UnidentifiedImageError too
+        # A known signature means an image whose header broke, most often by truncation.
+        image_format = _format_by_signature(head)
+        if image_format is None:
+            return NOT_AN_IMAGE
+        return TRUNCATED if _END_MARKERS[image_format] not in tail else CORRUPT
     marker = _END_MARKERS.get(image_format or "")
     if marker is not None and marker not in tail:
         return TRUNCATED
@@ -85,14 +99,14 @@ def _format_by_signature(head: bytes) -> str | None:
     return None
 
 
-def open_rgb(path: Path) -> tuple[Image.Image, str | None]:
-    """Decode ``path`` fully and convert it to RGB.
+def open_rgb(path: Path | ShardImage) -> tuple[Image.Image, str | None]:
+    """Decode ``path`` (a file, or an image inside a shard) fully and convert it to RGB.
 
     Returns the image and the repair made (``"image converted to RGB from CMYK"``...) or None.
     Raises UnreadableImage for missing, truncated or corrupt files. Safe in DataLoader workers.
     """
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(path.read()) if isinstance(path, ShardImage) else path) as image:
             image.load()
             mode = image.mode
             rgb = _to_rgb(image)
@@ -117,7 +131,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _failure_reason(path: Path, error: BaseException) -> str:
+def _failure_reason(path: Path | ShardImage, error: BaseException) -> str:
     """Name a decode failure as the load-time checks would, so both count alike in the report."""
     found = check_image_file(path)
     if found is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import FoodcapError
 from .cleaning_report import CleaningReport
+from .shard_images import ShardImage
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,11 @@ class Sample:
     """
 
     id: str  # the dataset's own id (Kaggle: the CSV's first column), so ids survive re-cleaning
-    image: Path  # absolute
+    image: Path | ShardImage  # absolute, or inside a shard (webdataset, parquet)
     references: tuple[str, ...]
     group: str | None = None
     split: str | None = None
+    order: tuple[int, int] | None = None  # sharded kinds: (input shard, record within it), the split order
 
     def __post_init__(self) -> None:
         references = (self.references,) if isinstance(self.references, str) else tuple(self.references)

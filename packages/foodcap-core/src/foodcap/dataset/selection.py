@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from ..errors import FoodcapError
 from .bundled_sample import SAMPLE
 from .kinds import DatasetOptions
 from .recipe_dataset import RecipeDataset
+from .shard_patterns import expand_braces
 
 if TYPE_CHECKING:
     from ..registry import Entry, Registry
@@ -45,6 +47,8 @@ def choose_dataset_kind(location: str, kind: str | None, registry: Registry) -> 
     if location == SAMPLE:
         return DatasetChoice("kaggle-food", SAMPLE, detected=True)
     path = Path(location).expanduser()
+    if not path.exists() and ("{" in location or glob.has_magic(location)):
+        path = _first_match(location) or path  # a pattern of shards: detect the kind on one of them
     if not path.exists():
         raise FoodcapError(f"dataset {location} does not exist (or pass --dataset sample; "
                            f"for a non-file location name its kind: --dataset-kind NAME or KIND:{location}; "
@@ -54,6 +58,19 @@ def choose_dataset_kind(location: str, kind: str | None, registry: Registry) -> 
             return DatasetChoice(name, location, detected=True)
     raise FoodcapError(f"cannot tell which kind of dataset {location} is (installed kinds: {installed}); "
                        f"name it with --dataset-kind NAME or KIND:{location}")
+
+
+def _first_match(pattern: str) -> Path | None:
+    try:
+        expanded = expand_braces(pattern)
+    except FoodcapError:
+        return None
+    for candidate in expanded:
+        found = sorted(glob.glob(str(Path(candidate).expanduser()))) if glob.has_magic(candidate) else [candidate]
+        for name in found:
+            if Path(name).exists():
+                return Path(name)
+    return None
 
 
 def _detects(entry: Entry[type[DatasetKind]], path: Path) -> bool:

@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import DataConfig
-from . import RecipeDataset, Sample, SplitManifest, split_manifest
+from . import CleaningReport, RecipeDataset, Sample, SplitManifest, split_manifest
 from .kinds import DatasetOptions
 from .selection import open_dataset
+from .sharded import StreamSplit
+from .splits import given_split_manifest
 
 if TYPE_CHECKING:
     from ..registry import Registry
+
+
+class SplitDescription(Protocol):
+    """What a run records about its split (split.json): a ``SplitManifest``, or a sharded run's ``StreamManifest``."""
+
+    def digest(self) -> str: ...
+
+    def sizes(self) -> dict[str, int]: ...
+
+    def save(self, path: Path) -> None: ...
+
+
+class SplitSource(Protocol):
+    """What the run record needs from the data a run read: its cleaning report and its split."""
+
+    @property
+    def report(self) -> CleaningReport: ...
+
+    @property
+    def manifest(self) -> SplitDescription: ...
 
 
 @dataclass
 class SplitData:
     dataset: RecipeDataset
     manifest: SplitManifest
+
+    @property
+    def report(self) -> CleaningReport:
+        return self.dataset.report
 
     def samples(self, split: str, limit: int | None = None) -> list[Sample]:
         """The split's samples in manifest order, optionally only the first ``limit``."""
@@ -47,12 +74,18 @@ def dataset_options(data: DataConfig) -> DatasetOptions:
 
 
 def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:
-    """Read the dataset (any installed kind) and split it: its own split, or one drawn by seed and ratios."""
+    """Read the dataset (any installed kind) and split it: its own split, or one drawn by seed and ratios.
+    A sharded kind's records are split as ``foodcap run`` streams them: own split, else a hash of the key."""
     if registry is None:
         from ..registry import get_registry
 
         registry = get_registry()
     dataset = open_dataset(data.dataset, registry, data.dataset_kind, dataset_options(data))
+    if dataset.samples and dataset.samples[0].order is not None:
+        rule = StreamSplit(data.split_seed, data.split_ratios, data.own_split)
+        samples = [replace(sample, split=rule.of(sample)) for sample in dataset.samples]
+        return SplitData(RecipeDataset(dataset.root, samples, dataset.report),
+                         given_split_manifest(samples, data.split_seed))
     manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed,
                               own_split=data.own_split)
     return SplitData(dataset, manifest)

@@ -11,8 +11,15 @@ from ..dataset import Sample
 
 def prediction_record(sample: Sample, caption: str) -> dict[str, Any]:
     """``references`` holds every reference; ``reference`` (the first) stays for readers of one-reference runs."""
-    return {"id": sample.id, "image": str(sample.image), "reference": sample.references[0],
-            "references": list(sample.references), "caption": caption}
+    record = {"id": sample.id, "image": str(sample.image), "reference": sample.references[0],
+              "references": list(sample.references), "caption": caption}
+    return record if sample.order is None else {**record, "order": list(sample.order)}
+
+
+def failure_record(sample: Sample, reason: str) -> dict[str, Any]:
+    """A part's line for an image that could not be decoded (retried on resume)."""
+    record = {"id": sample.id, "image": str(sample.image), "failure": reason}
+    return record if sample.order is None else {**record, "order": list(sample.order)}
 
 
 def record_references(record: Mapping[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import torch
 
 from ..config import RunConfig
 from ..dataset import CleaningReport
-from ..dataset.split_data import SplitData
+from ..dataset.split_data import SplitSource
 from .captioning import CaptionLog
 from .folder import METRICS, SPLIT, RunFolder
 from .scoring import Scores
@@ -53,9 +53,9 @@ def registered_captioner(alias: str, cls: type[Captioner], captioner: Captioner 
     return {**described, "name": alias, "class": f"{cls.__module__}.{cls.__qualname__}", "class_name": cls.name}
 
 
-def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
+def dataset_record(data: SplitSource, log: CaptionLog) -> dict[str, Any]:
     """The cleaning report with this run's decode-time decisions folded in, plus split sizes."""
-    report = CleaningReport.from_dict(data.dataset.report.to_dict())
+    report = CleaningReport.from_dict(data.report.to_dict())
     for reason in log.failures.values():
         report.add_skip(reason)
     for reason, count in log.repairs.items():
@@ -67,7 +67,7 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
     }
 
 
-def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
+def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitSource, split: str,
                       scores: Scores, count: int) -> dict[str, Any]:
     """Write split.json and metrics.json; returns what was evaluated, for run.json."""
     data.manifest.save(folder.path / SPLIT)
@@ -84,7 +84,7 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
 
 
 def run_record(kind: str, config: RunConfig, captioner_class: type[Captioner], captioner: Captioner | None,
-               device: torch.device | None, data: SplitData, log: CaptionLog, **fields: Any) -> dict[str, Any]:
+               device: torch.device | None, data: SplitSource, log: CaptionLog, **fields: Any) -> dict[str, Any]:
     """run.json of a `run` or a `train`: what ran, on what, on which data; ``fields`` add the kind's own."""
     return {
         "kind": kind,

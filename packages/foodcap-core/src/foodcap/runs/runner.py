@@ -22,6 +22,8 @@ from ..backend.placement import for_rank
 from ..captioner import Captioner
 from ..config import DataConfig, RunConfig, validate
 from ..dataset import Sample
+from ..dataset.selection import choose_dataset_kind
+from ..dataset.sharded import ShardedDatasetKind, StreamManifest, StreamSplit
 from ..dataset.split_data import SplitData, load_split_data
 from ..errors import FoodcapError
 from ..launch import Launch, Shard, decided_by_rank0, detect_launch
@@ -32,11 +34,12 @@ from .captioning import CaptionLog, captioned
 from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder
 from .merge import merge_samples, part_reports, recorded_config, unfinished_shards
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
-from .predictions import prediction_record
+from .predictions import failure_record, prediction_record
 from .progress import image_progress
 from .record import record_evaluation, run_record
 from .resume import check_resume, started_with
 from .scoring import Scores, resolve_metrics, score_folder
+from .sharded_run import finish_sharded, run_sharded
 
 
 @dataclass
@@ -90,7 +93,7 @@ def caption_part(part: PartWriter, load: Callable[[], Captioner], samples: list[
         result.captioner = load()
         result.load_seconds = time.perf_counter() - started
         for batch, captions in captioned(result.captioner, samples, data, result.log):
-            part.append([{"id": s.id, "image": str(s.image), "failure": reason} for s, reason in batch.failures]
+            part.append([failure_record(s, reason) for s, reason in batch.failures]
                         + [prediction_record(s, c) for s, c in zip(batch.samples, captions)])
             tick()
     log = result.log
@@ -122,6 +125,12 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    sharded = sharded_kind(config, registry)
+    if sharded is not None:  # webdataset, parquet: streamed from the shards, never held
+        folder, scores, count, failures, merged = run_sharded(
+            config, sharded[0], sharded[1], entry.obj, lambda: entry.obj.load(options), metrics, launch, shard,
+            lambda digest: started_with(config, options, digest, config.data.split), console)
+        return RunResult(folder, scores, count, failures, merged)
     data = load_split_data(config.data, registry)
     samples = data.samples(config.data.split, config.data.limit)
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
@@ -212,6 +221,13 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
 
 
+def sharded_kind(config: RunConfig, registry: Registry) -> tuple[ShardedDatasetKind, str] | None:
+    """The dataset's kind and location when the kind reads shards (run streams those), else None."""
+    choice = choose_dataset_kind(config.data.dataset, config.data.dataset_kind, registry)
+    kind = registry.dataset(choice.kind).obj
+    return (kind(), choice.location) if issubclass(kind, ShardedDatasetKind) else None
+
+
 def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None) -> RunResult:
     """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done."""
     if not folder.is_dir():
@@ -226,9 +242,16 @@ def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None
                            f"same options) or caption what is left in one process with `foodcap run --resume "
                            f"--out {folder}`")
     scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
-    data = load_split_data(config.data, registry)
+    sharded = sharded_kind(config, registry)
     lock = FolderLock(folder, shared=False)
     try:
+        if sharded is not None:
+            data = config.data
+            manifest = StreamManifest(sharded[0].name, [str(path) for path in sharded[0].shards(sharded[1])],
+                                      StreamSplit(data.split_seed, data.split_ratios, data.own_split), {})
+            return RunResult(*finish_sharded(RunFolder(folder, resume=True), config, manifest, scorers, {}, Launch(),
+                                             registry.captioner(config.captioner).obj))
+        data = load_split_data(config.data, registry)
         return finish_run(RunFolder(folder, resume=True), config, data,
                           data.samples(config.data.split, config.data.limit), scorers, {}, Launch(),
                           registry.captioner(config.captioner).obj)
