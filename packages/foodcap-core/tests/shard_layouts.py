@@ -50,8 +50,9 @@ def write_tar(path: Path, indices: Iterable[int], json_captions: bool = False) -
 def write_shards(root: Path, shards: int, per_shard: int) -> str:
     """``shards`` tar files of ``per_shard`` records each; returns the brace pattern naming them."""
     for shard in range(shards):
-        write_tar(root / f"{shard:05d}.tar", range(shard * per_shard, (shard + 1) * per_shard),
-                  json_captions=shard % 2 == 1)
+        write_tar(
+            root / f"{shard:05d}.tar", range(shard * per_shard, (shard + 1) * per_shard), json_captions=shard % 2 == 1
+        )
     return str(root / f"{{00000..{shards - 1:05d}}}.tar")
 
 
@@ -61,8 +62,12 @@ def write_parquet(path: Path, indices: Iterable[int], **columns: list[object]) -
     import pyarrow.parquet as pq
 
     chosen = list(indices)
-    table = {"key": [f"{i:06d}" for i in chosen], "jpg": [jpeg(i) for i in chosen],
-             "caption": [caption(i) for i in chosen], **columns}
+    table = {
+        "key": [f"{i:06d}" for i in chosen],
+        "jpg": [jpeg(i) for i in chosen],
+        "caption": [caption(i) for i in chosen],
+        **columns,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(table), path)
     return path

@@ -120,8 +120,8 @@ def test_unknown_or_undetectable_layouts_name_the_installed_kinds(tmp_path: Path
     with pytest.raises(FoodcapError, match=r"cannot tell which kind of dataset .*odd is \(installed kinds: "
                                            r"kaggle-food, coco, hf, imagefolder"):
         choose_dataset_kind(str(tmp_path / "odd"), None, registry)
-    with pytest.raises(FoodcapError, match=r"unknown dataset kind 'parquet' \(installed: coco, hf, imagefolder"):
-        choose_dataset_kind(str(tmp_path / "odd"), "parquet", registry)
+    with pytest.raises(FoodcapError, match=r"unknown dataset kind 'lmdb' \(installed: coco, hf, imagefolder, kaggle-food"):
+        choose_dataset_kind(str(tmp_path / "odd"), "lmdb", registry)
     with pytest.raises(FoodcapError, match="does not exist"):
         choose_dataset_kind(str(tmp_path / "missing"), None, registry)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,8 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..dataset import CleaningReport, Sample
 from ..dataset.kinds import DatasetOptions
-from ..dataset.sharded import ShardedDatasetKind, StreamSplit, clean_shard
 from ..dataset.shard_units import STREAM, Unit
+from ..dataset.sharded import ShardedDatasetKind, StreamSplit, clean_shard
 from .loading import CaptionCollate, DecodedBatch
 
 
@@ -74,7 +74,7 @@ class ShardStream(IterableDataset[UnitBatch]):
                 taken += 1
                 mine = (taken - 1) % unit.count == unit.index
                 if mine and sample.order[1] not in reading.captioned.get(shard, ()):  # type: ignore[index]
-                    picked.append(sample)
+                    picked.append(replace(sample, split=split))
                     if len(picked) == self.batch_size:
                         yield UnitBatch(place, self.collate(picked))
                         picked = []
@@ -94,10 +94,17 @@ def _one_thread(_: int) -> None:
     torch.set_num_threads(1)  # workers decode; a torch thread pool each would oversubscribe the cores
 
 
-def shard_loader(reading: ShardReading, collate: CaptionCollate, batch_size: int,
-                 num_workers: int) -> DataLoader[UnitBatch]:
+def shard_loader(
+    reading: ShardReading, collate: CaptionCollate, batch_size: int, num_workers: int
+) -> DataLoader[UnitBatch]:
     """Batches of this process's units, decoded ``num_workers`` at a time ahead of the model."""
     workers = min(num_workers, len(reading.units))
-    return DataLoader(ShardStream(reading, collate, batch_size), batch_size=None, num_workers=workers,
-                      collate_fn=_as_is, worker_init_fn=_one_thread if workers else None,
-                      prefetch_factor=2 if workers else None, pin_memory=torch.cuda.is_available())
+    return DataLoader(
+        ShardStream(reading, collate, batch_size),
+        batch_size=None,
+        num_workers=workers,
+        collate_fn=_as_is,
+        worker_init_fn=_one_thread if workers else None,
+        prefetch_factor=2 if workers else None,
+        pin_memory=torch.cuda.is_available(),
+    )

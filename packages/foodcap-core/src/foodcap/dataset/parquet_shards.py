@@ -30,7 +30,9 @@ def missing_column(what: str) -> str:
 
 class ParquetShards(ShardedDatasetKind):
     name = "parquet"
-    description = "Parquet files of image bytes or paths plus captions (img2dataset's parquet output); foodcap-core[parquet]."
+    description = (
+        "Parquet files of image bytes or paths plus captions (img2dataset's parquet output); foodcap-core[parquet]."
+    )
     suffixes = (".parquet",)
 
     @classmethod
@@ -57,9 +59,18 @@ class ParquetShards(ShardedDatasetKind):
         try:
             for batch in table.iter_batches(batch_size=BATCH_ROWS, columns=list(dict.fromkeys(wanted))):
                 for values in batch.to_pylist():
-                    key = str(values[key_column]) if key_column and values[key_column] is not None else f"{path.stem}/{row}"
-                    yield ShardRecord(key, _image(values[image], path, row), caption_list(values[caption]),
-                                      _optional(values.get("group")), _optional(values.get("split")))
+                    key = (
+                        str(values[key_column])
+                        if key_column and values[key_column] is not None
+                        else f"{path.stem}/{row}"
+                    )
+                    yield ShardRecord(
+                        key,
+                        _image(values[image], path, row),
+                        caption_list(values[caption]),
+                        _optional(values.get("group")),
+                        _optional(values.get("split")),
+                    )
                     row += 1
         except (OSError, ValueError):
             yield ShardSkip(UNREADABLE_SHARD)  # the rest of a file that breaks part-way

@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 from .cleaning_report import CleaningReport
 from .image_files import check_image_data
 from .kinds import DatasetKind, DatasetOptions
-from .records import DUPLICATE_ID, EMPTY_ID, NO_CAPTION, NO_IMAGE, SPLIT_NAMES, UNKNOWN_SPLIT, clean_captions
 from .recipe_dataset import RecipeDataset, Sample
+from .records import DUPLICATE_ID, EMPTY_ID, NO_CAPTION, NO_IMAGE, SPLIT_NAMES, UNKNOWN_SPLIT, clean_captions
 from .shard_images import ShardImage
 from .shard_patterns import shard_paths
 from .splits import SPLITS
@@ -66,8 +66,11 @@ class ShardedDatasetKind(DatasetKind):
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         """Every shard read into memory (``foodcap.load_dataset``, training); ``foodcap run`` streams instead."""
         report = CleaningReport()
-        samples = [_unheld(sample) for index, path in enumerate(self.shards(location))
-                   for sample in clean_shard(self.read_shard(path, options), index, report)]
+        samples = [
+            _unheld(sample)
+            for index, path in enumerate(self.shards(location))
+            for sample in clean_shard(self.read_shard(path, options), index, report)
+        ]
         seen: set[str] = set()
         kept = []
         for sample in samples:
@@ -166,8 +169,14 @@ class StreamManifest:
     counted: dict[str, int]
 
     def _content(self) -> dict[str, Any]:
-        return {"kind": self.kind, "shards": self.shards, "seed": self.rule.seed, "ratios": list(self.rule.ratios),
-                "own_split": self.rule.own_split, "split_by": "own split, else sha256 of seed and key"}
+        return {
+            "kind": self.kind,
+            "shards": self.shards,
+            "seed": self.rule.seed,
+            "ratios": list(self.rule.ratios),
+            "own_split": self.rule.own_split,
+            "split_by": "own split, else sha256 of seed and key",
+        }
 
     def digest(self) -> str:
         canonical = json.dumps(self._content(), sort_keys=True, separators=(",", ":"))

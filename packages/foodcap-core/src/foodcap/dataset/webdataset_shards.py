@@ -50,16 +50,14 @@ def _records(archive: tarfile.TarFile, shard: str, options: DatasetOptions) -> I
     while True:
         try:
             member = archive.next()
-            if member is not None and member.isfile():
-                file.seek(member.offset_data)
-                data = file.read(member.size)
-                if len(data) != member.size:
-                    raise tarfile.ReadError("unexpected end of data")
         except (tarfile.TarError, EOFError, OSError):
-            yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
-            return
+            member = None
         if member is None:
+            if not _ends_whole(file, archive.offset):
+                yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
+                return
             break
+        archive.members.clear()  # tarfile keeps every member it has read; a shard may hold many
         if not member.isfile():
             continue
         folder, _, name = member.name.rpartition("/")
@@ -69,16 +67,28 @@ def _records(archive: tarfile.TarFile, shard: str, options: DatasetOptions) -> I
             if key is not None:
                 yield _record(key, fields, shard, options)
             key, fields = member_key, {}
+        file.seek(member.offset_data)
+        data = file.read(member.size)
+        if len(data) != member.size:
+            yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
+            return
         fields[extension.lower() if dot else ""] = (member, data)
-        archive.members.clear()  # tarfile keeps every member it has read; a shard may hold many
     if key is not None:
         yield _record(key, fields, shard, options)
 
 
-def _record(key: str, fields: dict[str, tuple[tarfile.TarInfo, bytes]], shard: str,
-            options: DatasetOptions) -> ShardRecord:
+def _ends_whole(file: BinaryIO, offset: int) -> bool:
+    """Whether the archive ends with its end-of-archive marker (two zero blocks), i.e. was not cut short."""
+    file.seek(offset)
+    end = file.read(2 * tarfile.BLOCKSIZE)
+    return len(end) == 2 * tarfile.BLOCKSIZE and not end.strip(b"\0")
+
+
+def _record(
+    key: str, fields: dict[str, tuple[tarfile.TarInfo, bytes]], shard: str, options: DatasetOptions
+) -> ShardRecord:
     image = None
-    for extension in ((options.image_column,) if options.image_column else IMAGE_EXTENSIONS):
+    for extension in (options.image_column,) if options.image_column else IMAGE_EXTENSIONS:
         if extension in fields:
             member, data = fields[extension]
             image = ShardImage(shard, member.name, member.offset_data, member.size, data)

@@ -14,6 +14,7 @@ import hashlib
 import heapq
 import itertools
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class Merged:
     missing: list[str] = field(default_factory=list)  # split ids with neither a caption nor a failure
     captioned_twice: int = 0  # images that more than one part captioned (0 unless something went wrong)
     duplicates: int = 0  # records dropped because an earlier record had the same id (sharded kinds)
+    duplicate_splits: Counter[str] = field(default_factory=Counter)  # the splits those records were in
     others: list[dict[str, Any]] = field(default_factory=list)  # records of ids outside the split: kept
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -163,6 +165,7 @@ def _drop_repeated_ids(merged: Merged, hashes: array) -> None:  # type: ignore[t
             if id_hash(record["id"]) in repeated:
                 if record["id"] in seen:
                     merged.duplicates += 1
+                    merged.duplicate_splits[str(record.get("split"))] += 1
                     continue
                 seen.add(record["id"])
             yield json_line(record)

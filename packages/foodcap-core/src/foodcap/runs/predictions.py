@@ -13,13 +13,18 @@ def prediction_record(sample: Sample, caption: str) -> dict[str, Any]:
     """``references`` holds every reference; ``reference`` (the first) stays for readers of one-reference runs."""
     record = {"id": sample.id, "image": str(sample.image), "reference": sample.references[0],
               "references": list(sample.references), "caption": caption}
-    return record if sample.order is None else {**record, "order": list(sample.order)}
+    return record if sample.order is None else {**record, **_place(sample)}
+
+
+def _place(sample: Sample) -> dict[str, Any]:
+    """A sharded sample's place: (input shard, record) and the split the record fell in."""
+    return {"order": list(sample.order or ()), "split": sample.split}
 
 
 def failure_record(sample: Sample, reason: str) -> dict[str, Any]:
     """A part's line for an image that could not be decoded (retried on resume)."""
     record = {"id": sample.id, "image": str(sample.image), "failure": reason}
-    return record if sample.order is None else {**record, "order": list(sample.order)}
+    return record if sample.order is None else {**record, **_place(sample)}
 
 
 def record_references(record: Mapping[str, Any]) -> list[str]:

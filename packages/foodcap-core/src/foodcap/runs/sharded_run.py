@@ -65,8 +65,9 @@ def units_done(folder: Path) -> list[Unit]:
     return [Unit(*unit) for report in part_reports(folder) for unit in report.get("units_done", [])]
 
 
-def plan_sharded(config: RunConfig, shards: int, shard: Shard, started: dict[str, Any],
-                 held: list[FolderLock]) -> ShardedPlan:
+def plan_sharded(
+    config: RunConfig, shards: int, shard: Shard, started: dict[str, Any], held: list[FolderLock]
+) -> ShardedPlan:
     """Open (or continue) the folder, lock it, check it holds this work, and list what is left."""
     path = config.out or default_run_folder(config.captioner)
     if not shard.whole and (path / METRICS).exists() and not config.resume:
@@ -79,23 +80,26 @@ def plan_sharded(config: RunConfig, shards: int, shard: Shard, started: dict[str
     todo = [STREAM] if config.data.limit else list(range(shards))
     todo = [index for index in todo if index not in done]
     captioned: dict[int, set[int]] = defaultdict(set)
-    for records in [iter_jsonl(path / "predictions.jsonl")] + [iter_jsonl(part) for part in
-                                                                sorted((path / PARTS).glob("*.jsonl"))]:
+    for records in [iter_jsonl(path / "predictions.jsonl")] + [
+        iter_jsonl(part) for part in sorted((path / PARTS).glob("*.jsonl"))
+    ]:
         for record in records:
             if "caption" in record and "order" in record and (config.data.limit or record["order"][0] in todo):
                 captioned[record["order"][0]].add(record["order"][1])
     return ShardedPlan(path, new_launch_id(), todo, dict(captioned))
 
 
-def caption_units(part: PartWriter, captioner: Captioner, reading: ShardReading, config: RunConfig,
-                  tick: Callable[[], None]) -> CaptionLog:
+def caption_units(
+    part: PartWriter, captioner: Captioner, reading: ShardReading, config: RunConfig, tick: Callable[[], None]
+) -> CaptionLog:
     """Caption this process's units into its part, unit by unit in order, marking each done when written."""
     log = CaptionLog()
     waiting: dict[int, list[dict[str, Any]]] = defaultdict(list)
     finished: dict[int, dict[int, dict[str, Any]]] = {}
     written, done_units, shard_reports = 0, [], {}
-    loader = shard_loader(reading, CaptionCollate(captioner.preprocessor()), config.data.batch_size,
-                          config.data.num_workers)
+    loader = shard_loader(
+        reading, CaptionCollate(captioner.preprocessor()), config.data.batch_size, config.data.num_workers
+    )
     started = time.perf_counter()
     item: UnitBatch
     for item in loader:
@@ -118,16 +122,32 @@ def caption_units(part: PartWriter, captioner: Captioner, reading: ShardReading,
             written += 1
         tick()
     log.seconds = time.perf_counter() - started
-    part.status("done", images=log.captioned, failures=len(log.failures), repairs=log.repairs, seconds=log.seconds,
-                images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
-                device=str(captioner.device), units_done=done_units, shard_reports=shard_reports)
+    part.status(
+        "done",
+        images=log.captioned,
+        failures=len(log.failures),
+        repairs=log.repairs,
+        seconds=log.seconds,
+        images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
+        device=str(captioner.device),
+        units_done=done_units,
+        shard_reports=shard_reports,
+    )
     return log
 
 
-def run_sharded(config: RunConfig, kind: ShardedDatasetKind, location: str, entry_class: type[Captioner],
-                load: Callable[[], Captioner], metrics: list[Metric], launch: Launch, shard: Shard,
-                started_for: Callable[[str], dict[str, Any]], console: Console) -> tuple[Path, Scores, int,
-                                                                                     dict[str, str], bool]:
+def run_sharded(
+    config: RunConfig,
+    kind: ShardedDatasetKind,
+    location: str,
+    entry_class: type[Captioner],
+    load: Callable[[], Captioner],
+    metrics: list[Metric],
+    launch: Launch,
+    shard: Shard,
+    started_for: Callable[[str], dict[str, Any]],
+    console: Console,
+) -> tuple[Path, Scores, int, dict[str, str], bool]:
     """Caption (and on rank 0 of a whole launch, merge and score) a sharded dataset."""
     data = config.data
     shards = kind.shards(location)
@@ -135,19 +155,33 @@ def run_sharded(config: RunConfig, kind: ShardedDatasetKind, location: str, entr
     manifest = StreamManifest(kind.name, [str(path) for path in shards], rule, {})
     held: list[FolderLock] = []
     try:
-        plan = decided_by_rank0(launch, lambda: plan_sharded(config, len(shards), shard,
-                                                             started_for(manifest.digest()), held))
-        processes, me = (shard.count, shard.index) if not shard.whole else (launch.world_size, launch.rank)
-        units = assign_units(plan.todo, processes, me, data.limit is not None)
-        reading = ShardReading(kind, shards, units, dataset_options(data), rule, data.split, data.limit,
-                               plan.captioned)
+        plan = decided_by_rank0(
+            launch, lambda: plan_sharded(config, len(shards), shard, started_for(manifest.digest()), held)
+        )
+        if shard.whole:  # the launch's ranks share what is left
+            units = assign_units(plan.todo, launch.world_size, launch.rank, data.limit is not None)
+        else:  # a job of an array plans alone: its slice of every shard, less what is done
+            every = [STREAM] if data.limit else list(range(len(shards)))
+            units = [
+                unit
+                for unit in assign_units(every, shard.count, shard.index, data.limit is not None)
+                if unit.shard in plan.todo
+            ]
+        reading = ShardReading(kind, shards, units, dataset_options(data), rule, data.split, data.limit, plan.captioned)
         names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
-        about = {"config": config.model_dump(mode="json"), "rank": launch.rank, "world_size": launch.world_size,
-                 "shard": str(shard) if not shard.whole else None, "assigned": [list(unit) for unit in units]}
+        about = {
+            "config": config.model_dump(mode="json"),
+            "rank": launch.rank,
+            "world_size": launch.world_size,
+            "shard": str(shard) if not shard.whole else None,
+            "assigned": [list(unit) for unit in units],
+        }
         if launch.is_main:
-            console.print(f"{len(shards)} input shard(s), {len(plan.todo) if not data.limit else 'the first records'}"
-                          f" to caption{f' (shard {shard})' if not shard.whole else ''}"
-                          + (f"; {launch.world_size} processes" if launch.distributed else ""))
+            console.print(
+                f"{len(shards)} input shard(s), {len(plan.todo) if not data.limit else 'the first records'}"
+                f" to caption{f' (shard {shard})' if not shard.whole else ''}"
+                + (f"; {launch.world_size} processes" if launch.distributed else "")
+            )
         begun = time.perf_counter()
         captioner = load() if units else None
         with PartWriter(plan.folder, names[launch.rank], about) as part:
@@ -160,20 +194,23 @@ def run_sharded(config: RunConfig, kind: ShardedDatasetKind, location: str, entr
                 watched = PartsProgress([plan.folder / PARTS / f"{name}.jsonl" for name in names])
                 with image_progress(console) as progress:
                     task = progress.add_task(f"captioning ({config.captioner})", total=None)
-                    log = caption_units(part, captioner, reading, config,
-                                        lambda: progress.update(task, completed=watched.done()))
+                    log = caption_units(
+                        part, captioner, reading, config, lambda: progress.update(task, completed=watched.done())
+                    )
             if launch.is_main:
                 _wait(plan.folder, names)
         if not launch.is_main or not shard.whole:
             if not shard.whole:
-                console.print(f"shard {shard} finished; once every shard has, `foodcap merge {plan.folder}` "
-                              "scores the run")
+                console.print(
+                    f"shard {shard} finished; once every shard has, `foodcap merge {plan.folder}` scores the run"
+                )
             return plan.folder, Scores({}, {}, {}), 0, log.failures, False
         wall = time.perf_counter() - begun
         captioned_now = sum(part_status(plan.folder, name).get("images", 0) for name in names)
         timings = {"caption_seconds": wall, "images_per_second": captioned_now / wall if wall else 0.0}
-        return finish_sharded(RunFolder(plan.folder, resume=True), config, manifest, metrics, timings, launch,
-                              entry_class, captioner)
+        return finish_sharded(
+            RunFolder(plan.folder, resume=True), config, manifest, metrics, timings, launch, entry_class, captioner
+        )
     finally:
         for lock in held:
             lock.release()
@@ -184,16 +221,25 @@ def _wait(folder: Path, names: list[str]) -> None:
         time.sleep(0.5)
 
 
-def finish_sharded(folder: RunFolder, config: RunConfig, manifest: StreamManifest, metrics: list[Metric],
-                   timings: dict[str, float], launch: Launch, captioner_class: type[Captioner],
-                   captioner: Captioner | None = None) -> tuple[Path, Scores, int, dict[str, str], bool]:
+def finish_sharded(
+    folder: RunFolder,
+    config: RunConfig,
+    manifest: StreamManifest,
+    metrics: list[Metric],
+    timings: dict[str, float],
+    launch: Launch,
+    captioner_class: type[Captioner],
+    captioner: Captioner | None = None,
+) -> tuple[Path, Scores, int, dict[str, str], bool]:
     """Merge every part (k-way, by input shard and record), score, write metrics.json and run.json."""
     reports = part_reports(folder.path)
     wanted = [STREAM] if config.data.limit else list(range(len(manifest.shards)))
     left = [index for index in wanted if index not in done_shards(units_done(folder.path))]
     if left:
-        raise FoodcapError(f"{len(left)} input shard(s) have not been captioned yet; finish them with "
-                           f"`foodcap run --resume --out {folder.path}` (or the missing --shard jobs)")
+        raise FoodcapError(
+            f"{len(left)} input shard(s) have not been captioned yet; finish them with "
+            f"`foodcap run --resume --out {folder.path}` (or the missing --shard jobs)"
+        )
     shard_reports: dict[str, dict[str, Any]] = {}
     for report in reports:
         for shard, counted in report.get("shard_reports", {}).items():
@@ -212,23 +258,38 @@ def finish_sharded(folder: RunFolder, config: RunConfig, manifest: StreamManifes
         splits.update(counted.get("splits", {}))
     if merged.duplicates:
         cleaning.add_skip(DUPLICATE_ID, merged.duplicates)
-        if config.data.split != "all":
-            splits[config.data.split] -= merged.duplicates
+        splits.subtract(merged.duplicate_splits)
     manifest.counted = dict(splits)
     scored = score_folder(folder, merged, metrics)
     log = CaptionLog(failures=scored.failures)
-    processes = [{key: value for key, value in report.items() if key not in ("config", "shard_reports")}
-                 for report in reports]
+    processes = [
+        {key: value for key, value in report.items() if key not in ("config", "shard_reports")} for report in reports
+    ]
     for report in processes:
         log.add_repairs(report.get("repairs") or {})
     split = ShardedSplit(cleaning, manifest)
     evaluated_on = record_evaluation(folder, config, split, config.data.split, scored.scores, scored.count)
-    folder.write(RUN, run_record(
-        "run", config, captioner_class, captioner, captioner.device if captioner else None, split, log,
-        evaluated_on=evaluated_on, world_size=launch.world_size, processes=processes,
-        captioned_twice=scored.captioned_twice, duplicate_ids=merged.duplicates,
-        timings={**timings, "metrics_seconds": time.perf_counter() - started,
-                 "metric_seconds": scored.scores.seconds},
-        grounding=scored.grounding,
-    ))
+    folder.write(
+        RUN,
+        run_record(
+            "run",
+            config,
+            captioner_class,
+            captioner,
+            captioner.device if captioner else None,
+            split,
+            log,
+            evaluated_on=evaluated_on,
+            world_size=launch.world_size,
+            processes=processes,
+            captioned_twice=scored.captioned_twice,
+            duplicate_ids=merged.duplicates,
+            timings={
+                **timings,
+                "metrics_seconds": time.perf_counter() - started,
+                "metric_seconds": scored.scores.seconds,
+            },
+            grounding=scored.grounding,
+        ),
+    )
     return folder.path, scored.scores, scored.count, scored.failures, True
