@@ -39,7 +39,7 @@ from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_na
 from .predictions import failure_record, prediction_record
 from .progress import image_progress
 from .record import record_evaluation, run_record
-from .resume import check_resume, started_with
+from .resume import check_resume
 from .scoring import Scores, score_folder
 
 
