@@ -73,3 +73,14 @@ def test_a_records_split_is_its_own_or_a_stable_hash_of_its_key() -> None:
     assert rule.of(foodcap.Sample("a", Path("x.jpg"), "t", split="val")) == "val"
     other_seed = StreamSplit(seed=1, ratios=(0.8, 0.1, 0.1))
     assert [other_seed.of(sample) for sample in samples] != splits
+
+
+def test_a_shard_with_long_names_is_read_through_tarfile_from_where_the_plain_reader_stopped(tmp_path: Path) -> None:
+    long_key = "deep/" + "x" * 120  # longer than a ustar name: a pax header, which the plain reader leaves to tarfile
+    with tarfile.open(tmp_path / "00000.tar", "w", format=tarfile.PAX_FORMAT) as archive:
+        for key, index in (("000000", 0), (long_key, 1), ("000002", 2)):
+            add(archive, f"{key}.jpg", jpeg(index))
+            add(archive, f"{key}.txt", caption(index).encode())
+    dataset = foodcap.load_dataset(tmp_path / "00000.tar")
+    assert [s.id for s in dataset.samples] == ["000000", long_key, "000002"]
+    assert [s.image.read() for s in dataset.samples] == [jpeg(0), jpeg(1), jpeg(2)]

@@ -8,6 +8,7 @@ is the record's id. Shards are read with the standard library's ``tarfile``, one
 
 from __future__ import annotations
 
+import itertools
 import json
 import tarfile
 from collections.abc import Iterator
@@ -22,6 +23,23 @@ from .sharded import UNREADABLE_SHARD, ShardedDatasetKind, ShardRecord, ShardSki
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 TRUNCATED_TAR = "truncated tar"
+_BLOCK = tarfile.BLOCKSIZE
+_PLAIN_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
+_SKIPPED_TYPES = (tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE)
+
+Member = tuple[str, int, bytes]  # name, offset of the data in the shard, data
+
+
+class _Truncated(Exception):
+    """The shard ends inside a member (``name``, when its header was read) or without its end marker."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _Unusual(Exception):
+    """A header the plain reader leaves to tarfile (long names, pax headers, base-256 sizes)."""
 
 
 class WebDataset(ShardedDatasetKind):
@@ -35,53 +53,115 @@ class WebDataset(ShardedDatasetKind):
 
     def read_shard(self, path: Path, options: DatasetOptions) -> Iterator[ShardRecord | ShardSkip]:
         try:
-            archive = tarfile.open(path, mode="r:")
-        except (OSError, tarfile.TarError):
+            with open(path, "rb") as file:
+                if not _looks_like_tar(file):
+                    yield ShardSkip(UNREADABLE_SHARD)
+                    return
+        except OSError:
             yield ShardSkip(UNREADABLE_SHARD)
             return
-        with archive:
-            yield from _records(archive, str(path), options)
-
-
-def _records(archive: tarfile.TarFile, shard: str, options: DatasetOptions) -> Iterator[ShardRecord | ShardSkip]:
-    key: str | None = None
-    fields: dict[str, tuple[tarfile.TarInfo, bytes]] = {}
-    file: BinaryIO = archive.fileobj  # type: ignore[assignment]
-    while True:
+        given = 0
         try:
-            member = archive.next()
-        except (tarfile.TarError, EOFError, OSError):
-            member = None
-        if member is None:
-            if not _ends_whole(file, archive.offset):
-                yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
+            for record in _records(_plain_members(path), str(path), options):
+                yield record
+                given += 1
+        except _Unusual:  # read the shard again with tarfile, which reads every tar dialect, from where it stopped
+            yield from itertools.islice(_records(_tarfile_members(path), str(path), options), given, None)
+
+
+def _looks_like_tar(file: BinaryIO) -> bool:
+    header = file.read(_BLOCK)
+    return len(header) == _BLOCK and (not header.strip(b"\0") or _checksum_ok(header))
+
+
+def _checksum_ok(header: bytes) -> bool:
+    try:
+        stored = int(header[148:156].replace(b"\0", b" ").strip() or b"0", 8)
+    except ValueError:
+        return False
+    return stored == sum(header[:148]) + 8 * 32 + sum(header[156:])
+
+
+def _plain_members(path: Path) -> Iterator[Member]:
+    """The regular files of a ustar/GNU tar, read straight from the headers (several times faster than
+    tarfile, which builds an object per member); anything unusual raises _Unusual before a record is lost."""
+    with open(path, "rb", buffering=1 << 20) as file:
+        offset = 0
+        while True:
+            header = file.read(_BLOCK)
+            if len(header) < _BLOCK:
+                raise _Truncated
+            if not header.strip(b"\0"):
+                if file.read(_BLOCK).strip(b"\0") or len(header) < _BLOCK:
+                    raise _Truncated
                 return
-            break
-        archive.members.clear()  # tarfile keeps every member it has read; a shard may hold many
-        if not member.isfile():
-            continue
-        folder, _, name = member.name.rpartition("/")
-        stem, dot, extension = name.partition(".")
-        member_key = f"{folder}/{stem}" if folder else stem
-        if member_key != key:
-            if key is not None:
-                yield _record(key, fields, shard, options)
-            key, fields = member_key, {}
-        file.seek(member.offset_data)
-        data = file.read(member.size)
-        if len(data) != member.size:
-            yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
-            return
-        fields[extension.lower() if dot else ""] = (member, data)
+            if not _checksum_ok(header):
+                raise _Truncated  # a header cut or overwritten: the rest of the shard cannot be trusted
+            kind = header[156:157]
+            if header[124] & 0x80 or kind not in (*_PLAIN_TYPES, *_SKIPPED_TYPES):
+                raise _Unusual
+            size = int(header[124:136].replace(b"\0", b" ").strip() or b"0", 8)
+            raw = header[:100].split(b"\0", 1)[0]
+            if header[257:262] == b"ustar" and header[345:500].strip(b"\0"):
+                raw = header[345:500].split(b"\0", 1)[0] + b"/" + raw
+            name = raw.decode("utf-8", "surrogateescape")
+            data = file.read(size)
+            if len(data) < size:
+                raise _Truncated(name)
+            file.seek(-size % _BLOCK, 1)
+            if kind in _PLAIN_TYPES:
+                yield name, offset + _BLOCK, data
+            offset += _BLOCK + size + (-size % _BLOCK)
+
+
+def _tarfile_members(path: Path) -> Iterator[Member]:
+    with tarfile.open(path, mode="r:") as archive:
+        file: BinaryIO = archive.fileobj  # type: ignore[assignment]
+        while True:
+            try:
+                member = archive.next()
+            except (tarfile.TarError, EOFError, OSError) as error:
+                raise _Truncated from error
+            if member is None:
+                file.seek(archive.offset)
+                end = file.read(2 * _BLOCK)
+                if len(end) < 2 * _BLOCK or end.strip(b"\0"):
+                    raise _Truncated
+                return
+            archive.members.clear()  # tarfile keeps every member it has read; a shard may hold many
+            if member.isfile():
+                file.seek(member.offset_data)
+                data = file.read(member.size)
+                if len(data) != member.size:
+                    raise _Truncated(member.name)
+                yield member.name, member.offset_data, data
+
+
+def _key_and_extension(name: str) -> tuple[str, str]:
+    folder, _, base = name.rpartition("/")
+    stem, dot, extension = base.partition(".")
+    return (f"{folder}/{stem}" if folder else stem), (extension.lower() if dot else "")
+
+
+def _records(members: Iterator[Member], shard: str, options: DatasetOptions) -> Iterator[ShardRecord | ShardSkip]:
+    """Members that share a key make one record, yielded once the next key starts (or the shard ends)."""
+    key: str | None = None
+    fields: dict[str, tuple[str, int, bytes]] = {}
+    try:
+        for name, offset, data in members:
+            member_key, extension = _key_and_extension(name)
+            if member_key != key:
+                if key is not None:
+                    yield _record(key, fields, shard, options)
+                key, fields = member_key, {}
+            fields[extension] = (name, offset, data)
+    except _Truncated as cut:
+        if key is not None and cut.name is not None and _key_and_extension(cut.name)[0] != key:
+            yield _record(key, fields, shard, options)  # complete: the shard ends in the next record
+        yield ShardSkip(TRUNCATED_TAR)  # the record being read when the shard ended, counted once
+        return
     if key is not None:
         yield _record(key, fields, shard, options)
-
-
-def _ends_whole(file: BinaryIO, offset: int) -> bool:
-    """Whether the archive ends with its end-of-archive marker (two zero blocks), i.e. was not cut short."""
-    file.seek(offset)
-    end = file.read(2 * tarfile.BLOCKSIZE)
-    return len(end) == 2 * tarfile.BLOCKSIZE and not end.strip(b"\0")
 
 
 def _record(
@@ -90,16 +170,16 @@ def _record(
     image = None
     for extension in (options.image_column,) if options.image_column else IMAGE_EXTENSIONS:
         if extension in fields:
-            member, data = fields[extension]
-            image = ShardImage(shard, member.name, member.offset_data, member.size, data)
+            name, offset, data = fields[extension]
+            image = ShardImage(shard, name, offset, len(data), data)
             break
-    about = _json(fields["json"][1]) if "json" in fields else None
+    about = _json(fields["json"][2]) if "json" in fields else None
     captions: list[str | None] = []
     column = options.caption_column
     if column and column in fields:
-        captions = [_text(fields[column][1])]
+        captions = [_text(fields[column][2])]
     elif "txt" in fields and not column:
-        captions = [_text(fields["txt"][1])]
+        captions = [_text(fields["txt"][2])]
     elif isinstance(about, list):
         captions = caption_list(about)
     elif isinstance(about, dict):
