@@ -41,8 +41,8 @@ def with_context(held: Chunk, following: Chunk | None) -> Corpus:
         return Corpus(predictions, references)
     take = max(
         context_of(following[0], lambda caption: len(str(caption))),
-        context_of(following[1], lambda refs: sum(len(r) + 1 for r in refs)),
-    )  # type: ignore[attr-defined]
+        context_of(following[1], lambda refs: sum(len(r) + 1 for r in refs)),  # type: ignore[attr-defined, misc]
+    )
     return Corpus(predictions + following[0][:take], references + following[1][:take])
 
 

@@ -86,7 +86,7 @@ class ShardStream(IterableDataset[UnitBatch]):
         yield UnitBatch(place, self.collate(picked) if picked else DecodedBatch([], {}), True, reports)
 
 
-def _as_is(item: UnitBatch) -> UnitBatch:
+def _as_is(item: Any) -> Any:
     return item
 
 

@@ -105,15 +105,16 @@ def open_rgb(path: Path | ShardImage) -> tuple[Image.Image, str | None]:
     Returns the image and the repair made (``"image converted to RGB from CMYK"``...) or None.
     Raises UnreadableImage for missing, truncated or corrupt files. Safe in DataLoader workers.
     """
+    where = path if isinstance(path, Path) else str(path)  # what the error names (a shard's image by SHARD#MEMBER)
     try:
         with Image.open(io.BytesIO(path.read()) if isinstance(path, ShardImage) else path) as image:
             image.load()
             mode = image.mode
             rgb = _to_rgb(image)
     except Image.DecompressionBombError as error:
-        raise UnreadableImage(TOO_LARGE, path, str(error)) from error
+        raise UnreadableImage(TOO_LARGE, where, str(error)) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # missing, unidentified too
-        raise UnreadableImage(_failure_reason(path, error), path, str(error)) from error
+        raise UnreadableImage(_failure_reason(path, error), where, str(error)) from error
     return rgb, (None if mode == "RGB" else f"image converted to RGB from {mode}")
 
 

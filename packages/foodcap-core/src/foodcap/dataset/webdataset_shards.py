@@ -128,7 +128,7 @@ def _tarfile_members(path: Path) -> Iterator[Member]:
                 if len(end) < 2 * _BLOCK or end.strip(b"\0"):
                     raise _Truncated
                 return
-            archive.members.clear()  # tarfile keeps every member it has read; a shard may hold many
+            archive.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member it has read
             if member.isfile():
                 file.seek(member.offset_data)
                 data = file.read(member.size)
@@ -146,7 +146,7 @@ def _key_and_extension(name: str) -> tuple[str, str]:
 def _records(members: Iterator[Member], shard: str, options: DatasetOptions) -> Iterator[ShardRecord | ShardSkip]:
     """Members that share a key make one record, yielded once the next key starts (or the shard ends)."""
     key: str | None = None
-    fields: dict[str, tuple[str, int, bytes]] = {}
+    fields: dict[str, Member] = {}
     try:
         for name, offset, data in members:
             member_key, extension = _key_and_extension(name)
@@ -164,9 +164,7 @@ def _records(members: Iterator[Member], shard: str, options: DatasetOptions) -> 
         yield _record(key, fields, shard, options)
 
 
-def _record(
-    key: str, fields: dict[str, tuple[tarfile.TarInfo, bytes]], shard: str, options: DatasetOptions
-) -> ShardRecord:
+def _record(key: str, fields: dict[str, Member], shard: str, options: DatasetOptions) -> ShardRecord:
     image = None
     for extension in (options.image_column,) if options.image_column else IMAGE_EXTENSIONS:
         if extension in fields:
@@ -183,8 +181,8 @@ def _record(
     elif isinstance(about, list):
         captions = caption_list(about)
     elif isinstance(about, dict):
-        name = column or next((c for c in CAPTION_COLUMNS if c in about), None)
-        captions = caption_list(about.get(name)) if name else []
+        field = column or next((c for c in CAPTION_COLUMNS if c in about), None)
+        captions = caption_list(about.get(field)) if field else []
     fields_of = about if isinstance(about, dict) else {}
     return ShardRecord(key, image, captions, _optional(fields_of.get("group")), _optional(fields_of.get("split")))
 

@@ -95,7 +95,7 @@ class _Scorer:
         self.seconds = 0.0
         self.accumulator: MetricAccumulator | None = self._attempt(metric.accumulator)
 
-    def _attempt(self, step: Callable[[], T]) -> T | None:
+    def _attempt(self, step: Callable[[], T | None]) -> T | None:
         started = time.perf_counter()
         try:
             return step()
@@ -114,7 +114,8 @@ class _Scorer:
     def update(self, predictions: list[str], references: list[list[str]]) -> None:
         if self.accumulator is not None:
             accumulator = self.accumulator
-            self.ready.extend(self._attempt(lambda: accumulator.update(predictions, references)) or [])
+            ready: list[float] | None = self._attempt(lambda: accumulator.update(predictions, references))
+            self.ready.extend(ready or [])
 
     def finish(self) -> float | None:
         if self.accumulator is None:
