@@ -167,3 +167,15 @@ def test_train_reads_shards_and_splits_them_as_run_does(metric_plugin: None, tmp
         json.loads(line)["id"] for line in (tmp_path / "test-run" / "predictions.jsonl").read_text().splitlines()
     }
     assert summary.test_count == len(trained) == test_run.count > 0 and trained == streamed
+
+
+def test_sidecars_hold_each_input_shards_captions_by_key(metric_plugin: None, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pattern = write_shards(tmp_path / "data", shards=2, per_shard=5)
+    foodcap.run("fake", dataset=pattern, out=tmp_path / "run", write_sidecars=True, **SETTINGS)
+    lines = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    tables = [pq.read_table(tmp_path / "run" / "sidecars" / f"0000{i}.parquet").to_pylist() for i in range(2)]
+    assert [row["key"] for row in tables[0]] == [f"{i:06d}" for i in range(5)]
+    assert [row["caption"] for table in tables for row in table] == [line["caption"] for line in lines]
+    assert [row["score_first-word"] for row in tables[1]] == [line["scores"]["first-word"] for line in lines[5:]]

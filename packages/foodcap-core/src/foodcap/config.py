@@ -84,6 +84,9 @@ class RunConfig(_Section):
     shard: str | None = Field(
         None, description="Caption only slice I of N (e.g. 0/4) as one job of an array; `foodcap merge` "
                           "scores the run once every shard is done.")
+    write_sidecars: bool = Field(
+        False, description="Sharded datasets: also write each input shard's captions to sidecars/<shard>.parquet, "
+                           "keyed by the record key (needs pyarrow).")
 
     @field_validator("shard")
     @classmethod

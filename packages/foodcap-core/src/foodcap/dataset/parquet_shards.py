@@ -40,7 +40,7 @@ class ParquetShards(ShardedDatasetKind):
         return location.suffix == ".parquet" or (location.is_dir() and any(location.glob("*.parquet")))
 
     def read_shard(self, path: Path, options: DatasetOptions) -> Iterator[ShardRecord | ShardSkip]:
-        parquet = _pyarrow_parquet()
+        parquet = pyarrow_parquet()
         try:
             table = parquet.ParquetFile(path)
         except (OSError, ValueError):  # ArrowInvalid is a ValueError
@@ -76,7 +76,7 @@ class ParquetShards(ShardedDatasetKind):
             yield ShardSkip(UNREADABLE_SHARD)  # the rest of a file that breaks part-way
 
 
-def _pyarrow_parquet() -> Any:
+def pyarrow_parquet() -> Any:
     try:
         import pyarrow.parquet
     except ImportError as error:

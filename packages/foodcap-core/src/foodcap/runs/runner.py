@@ -131,6 +131,9 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
             config, sharded[0], sharded[1], entry.obj, lambda: entry.obj.load(options), metrics, launch, shard,
             lambda digest: started_with(config, options, digest, config.data.split), console)
         return RunResult(folder, scores, count, failures, merged)
+    if config.write_sidecars:
+        raise FoodcapError("--write-sidecars is for sharded datasets (webdataset, parquet): their records have "
+                           "input shards to join the captions back to")
     data = load_split_data(config.data, registry)
     samples = data.samples(config.data.split, config.data.limit)
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks

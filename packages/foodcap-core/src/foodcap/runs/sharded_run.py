@@ -41,6 +41,7 @@ from .progress import image_progress
 from .record import record_evaluation, run_record
 from .resume import check_resume
 from .scoring import Scores, score_folder
+from .sidecars import write_sidecars
 
 
 @dataclass
@@ -292,4 +293,6 @@ def finish_sharded(
             grounding=scored.grounding,
         ),
     )
+    if config.write_sidecars:
+        write_sidecars(folder.path, manifest.shards)
     return folder.path, scored.scores, scored.count, scored.failures, True
