@@ -9,9 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FoodcapError
-from ..runs.folder import HISTORY, METRICS, PREDICTIONS, RUN, read_jsonl
+from ..runs.folder import HISTORY, METRICS, PREDICTIONS, RUN, iter_jsonl, read_jsonl
+from ..runs.predictions import evenly_spaced
 
 GROUNDING = "grounding.json"  # optional: a check that captions depend on the image, shown when present
+
+# A report reads at most this many predictions of a run: all of them for runs up to this size (every
+# run of the study), an evenly spaced sample of larger ones, so a million-image run reports in flat memory.
+REPORT_SAMPLE = 20_000
 
 # What a run was scored on: runs differing in any of these are not comparable side by side.
 EVALUATION_FIELDS = ("split", "dialect", "manifest_digest", "limit", "count")
@@ -73,7 +78,7 @@ def load_run(path: Path, label: str) -> RunRecord:
         raise FoodcapError(f"{path} is not a foodcap run folder (no metrics.json, run.json or history.jsonl)")
     record = _read_json(path / RUN)
     return RunRecord(path=path, label=label, metrics=_read_json(path / METRICS), record=record,
-                     history=read_jsonl(path / HISTORY), predictions=read_jsonl(path / PREDICTIONS),
+                     history=read_jsonl(path / HISTORY), predictions=sampled_predictions(path / PREDICTIONS),
                      grounding=_read_json(path / GROUNDING) or dict(record.get("grounding") or {}))
 
 
@@ -102,3 +107,17 @@ def load_runs(paths: Sequence[Path]) -> list[RunRecord]:
         raise FoodcapError("give at least one run folder")
     unique = list(dict.fromkeys(Path(p) for p in paths))
     return [load_run(path, label) for path, label in zip(unique, run_labels(unique))]
+
+
+def sampled_predictions(path: Path, size: int | None = None) -> list[dict[str, Any]]:
+    """Every prediction of a run of up to ``size`` (default REPORT_SAMPLE) images, else ``size`` of them
+    spread evenly over the file (first and last included), read in one pass."""
+    size = REPORT_SAMPLE if size is None else size
+    if not path.exists():
+        return []
+    with path.open("rb") as file:
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+    if total <= size:
+        return read_jsonl(path)
+    wanted = set(evenly_spaced(range(total), size))
+    return [record for index, record in enumerate(iter_jsonl(path)) if index in wanted]
