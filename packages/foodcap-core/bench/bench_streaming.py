@@ -8,6 +8,10 @@ reused; every configuration runs as users launch it, in a fresh folder, with pea
 process (its own, and the largest of its DataLoader workers).
 
     nice -n 10 python packages/foodcap-core/bench/bench_streaming.py --images 100000 1000000
+
+The baseline is the imagefolder kind on the same images; to measure the code before streaming runs,
+put that version first on the path (``PYTHONPATH=<checkout>/packages/foodcap-core/src``) with
+``--images`` and no sizes.
 """
 
 from __future__ import annotations
@@ -148,7 +152,7 @@ def launch(label: str, dataset: str, out: Path, workers: int, processes: int = 1
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--images", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--baseline-images", type=int, default=100_000, help="today's imagefolder path (0: skip)")
     parser.add_argument("--root", type=Path, default=Path("/tmp/foodcap-bench-streaming"))
     parser.add_argument("--workers", type=int, default=2)
