@@ -23,8 +23,11 @@ def write_sidecars(folder: Path, shards: list[str]) -> list[Path]:
     for shard, group in itertools.groupby(records, key=lambda record: record["order"][0]):
         rows = list(group)  # one input shard's records: bounded by the shard's size
         names = list(rows[0].get("scores", {}))
-        columns = {"key": [row["id"] for row in rows], "caption": [row["caption"] for row in rows],
-                   **{f"score_{name}": [row.get("scores", {}).get(name) for row in rows] for name in names}}
+        columns = {
+            "key": [row["id"] for row in rows],
+            "caption": [row["caption"] for row in rows],
+            **{f"score_{name}": [row.get("scores", {}).get(name) for row in rows] for name in names},
+        }
         path = folder / SIDECARS / f"{Path(shards[shard]).name.split('.')[0]}.parquet"
         path.parent.mkdir(exist_ok=True)
         parquet.write_table(pyarrow.table(columns), path)
