@@ -65,6 +65,13 @@ def types(session: nox.Session) -> None:
 
 
 @nox.session
+def dist(session: nox.Session) -> None:
+    """Build every wheel and sdist, twine check them, install them in a clean venv and run the headline command."""
+    install(session, "-r", "requirements-dev.txt")
+    session.run("bash", "scripts/dist", env={"VENV": session.virtualenv.location}, external=True)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Every benchmark, each printing foodcap beside its baseline from the same run."""
     install(session, "-r", "requirements-dev.txt")
