@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 from foodcap.metric import Metric, MetricScore, mean_statistics
-from foodcap.significance import Draws, PairedSettings, corpus_totals, estimate_ci, p_value, paired_test
+from foodcap.significance import (
+    Draws,
+    MetricSystems,
+    PairedSettings,
+    corpus_totals,
+    estimate_ci,
+    p_value,
+    paired_test,
+    paired_tests,
+)
 
 IMAGES = 300
 
@@ -118,3 +127,20 @@ def test_interval_and_p_value_helpers() -> None:
     assert column_sums[0] == np.mean(np.array([0.1] * 7)) * 7 and column_sums[1] == 7
     with pytest.raises(ValueError):
         PairedSettings(bootstrap_samples=0)
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_several_metrics_at_once_equal_each_alone(test: str) -> None:
+    """paired_tests shares one matrix product per system among metrics; the estimates are each metric's own."""
+    ratios = ratio_systems(1)
+    means = [mean_statistics(s[:, 0] / s[:, 1]) for s in ratios]
+    draws = Draws.make(IMAGES, PairedSettings(test, randomization_trials=500))
+    together = paired_tests(
+        [MetricSystems(ratios, ratio), MetricSystems(means, MeanOfSamples().score_from_statistics)], draws
+    )
+    alone = [paired_test(ratios, ratio, draws), paired_test(means, MeanOfSamples().score_from_statistics, draws)]
+    for both, single in zip(together, alone):
+        for estimate, expected in zip(both, single):
+            assert estimate.p_value == expected.p_value
+            assert estimate.mean == pytest.approx(expected.mean, rel=1e-12)
+            assert estimate.ci == pytest.approx(expected.ci, rel=1e-9, abs=1e-15)

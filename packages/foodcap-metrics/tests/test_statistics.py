@@ -8,7 +8,7 @@ import pytest
 
 from foodcap import Metric, MetricOptions
 from foodcap.metric import mean_statistics
-from foodcap.significance import Draws, PairedSettings, corpus_totals, resampled_scores
+from foodcap.significance import Draws, MetricSystems, PairedSettings, corpus_totals, resampled_scores
 from foodcap_metrics import Bleu1, Bleu2, Bleu3, Bleu4, CiderD, Meteor, RougeL
 from foodcap_metrics.synthetic import TitleCorpus
 
@@ -61,7 +61,8 @@ def test_a_resamples_bleu_is_the_bleu_of_the_resampled_corpus(
     metric = metric_class(MetricOptions.model_validate({"dialect": dialect}))
     indices = np.random.default_rng(7).choice(len(corpus.predictions), size=(3, len(corpus.predictions)))
     draws = Draws.make(len(corpus.predictions), PairedSettings(bootstrap_samples=3, seed=7))
-    scores = resampled_scores(statistics_of(metric, corpus), draws.counts, metric.score_from_statistics)
+    tests = [MetricSystems([statistics_of(metric, corpus)], metric.score_from_statistics)]
+    scores = resampled_scores(tests, draws.counts)[0][0]
     for row, score in zip(indices, scores):
         resampled = metric.compute([corpus.predictions[i] for i in row], [corpus.references[i] for i in row])
         assert score == resampled.score
@@ -73,7 +74,8 @@ def test_cider_resamples_keep_the_test_sets_document_frequencies(single_referenc
     per_sample = np.array(metric.compute(corpus.predictions, corpus.references).per_sample)
     draws = Draws.make(len(per_sample), PairedSettings(bootstrap_samples=3, seed=7))
     indices = np.random.default_rng(7).choice(len(per_sample), size=(3, len(per_sample)))
-    scores = resampled_scores(statistics_of(metric, corpus), draws.counts, metric.score_from_statistics)
+    tests = [MetricSystems([statistics_of(metric, corpus)], metric.score_from_statistics)]
+    scores = resampled_scores(tests, draws.counts)[0][0]
     for row, score in zip(indices, scores):
         assert score == pytest.approx(per_sample[row].mean(), rel=1e-12)
         recomputed = metric.compute([corpus.predictions[i] for i in row], [corpus.references[i] for i in row])

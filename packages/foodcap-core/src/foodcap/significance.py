@@ -47,14 +47,6 @@ class PairedSettings:
         if self.bootstrap_samples < 1 or self.randomization_trials < 1:
             raise ValueError("the numbers of resamples and trials must be at least 1")
 
-    def describe(self) -> str:
-        test = (
-            "paired bootstrap, "
-            if self.test == "bs"
-            else f"approximate randomization ({self.randomization_trials} trials), "
-        )
-        return f"{test}{self.bootstrap_samples} bootstrap resamples, seed {self.seed}"
-
 
 @dataclass(frozen=True)
 class Estimate:
@@ -70,7 +62,7 @@ class Estimate:
 class Draws:
     """The random draws of one comparison, shared by every metric and system."""
 
-    counts: NDArray[np.float64]  # (resamples, images): how often each image is drawn into each resample
+    counts: NDArray[np.unsignedinteger]  # (resamples, images): how often each image is drawn into each resample
     swaps: NDArray[np.bool_] | None  # (trials, images): approximate randomization's swap mask, if that test
 
     @classmethod
@@ -85,11 +77,13 @@ class Draws:
         return cls(resample_counts(indices, images), swaps)
 
 
-def resample_counts(indices: NDArray[np.int64], images: int) -> NDArray[np.float64]:
-    """Each resample's index row as counts per image, so a resample's totals are one matrix product."""
+def resample_counts(indices: NDArray[np.int64], images: int) -> NDArray[np.unsignedinteger]:
+    """Each resample's index row as counts per image (the smallest integers that hold them), so a resample's
+    totals are one matrix product."""
     resamples = indices.shape[0]
     offsets = (indices + images * np.arange(resamples)[:, None]).ravel()
-    return np.bincount(offsets, minlength=resamples * images).reshape(resamples, images).astype(np.float64)
+    counts = np.bincount(offsets, minlength=resamples * images).reshape(resamples, images)
+    return counts.astype(np.min_scalar_type(images))
 
 
 def corpus_totals(statistics: Statistics) -> Statistics:
@@ -113,53 +107,93 @@ def p_value(test_statistics: NDArray[np.float64], real_difference: float) -> flo
     return (count + 1) / (len(test_statistics) + 1)
 
 
+@dataclass(frozen=True)
+class MetricSystems:
+    """One metric's statistics for every system (the baseline first) and its score from summed statistics."""
+
+    systems: Sequence[Statistics]
+    score: ScoreFromTotals
+
+
 def _scores(totals: Statistics, score: ScoreFromTotals) -> NDArray[np.float64]:
     return np.array([score(row) for row in totals], dtype=np.float64)
 
 
-def resampled_scores(
-    statistics: Statistics, counts: NDArray[np.float64], score: ScoreFromTotals
-) -> NDArray[np.float64]:
-    """The score of every bootstrap resample, from the statistics summed over it."""
-    totals = np.concatenate(
-        [counts[start : start + _ROWS_PER_PRODUCT] @ statistics for start in range(0, len(counts), _ROWS_PER_PRODUCT)]
+def _products(rows: NDArray[np.unsignedinteger] | NDArray[np.bool_], columns: Statistics) -> Statistics:
+    """``rows @ columns``, a block of rows at a time, each block made float64 only for its product."""
+    return np.concatenate(
+        [
+            rows[start : start + _ROWS_PER_PRODUCT].astype(np.float64) @ columns
+            for start in range(0, len(rows), _ROWS_PER_PRODUCT)
+        ]
     )
-    return _scores(totals, score)
+
+
+def _split(totals: Statistics, widths: Sequence[int]) -> list[Statistics]:
+    """Side-by-side metrics' columns back into one block per metric."""
+    return np.split(totals, np.cumsum(widths)[:-1], axis=1)
+
+
+def resampled_scores(
+    tests: Sequence[MetricSystems], counts: NDArray[np.unsignedinteger]
+) -> list[list[NDArray[np.float64]]]:
+    """Per metric and system, the score of every bootstrap resample, from the statistics summed over it:
+    one matrix product per system covers every metric."""
+    widths = [test.systems[0].shape[1] for test in tests]
+    per_system = [
+        _split(_products(counts, np.hstack([test.systems[index] for test in tests])), widths)
+        for index in range(len(tests[0].systems))
+    ]
+    return [[_scores(totals[number], test.score) for totals in per_system] for number, test in enumerate(tests)]
 
 
 def randomized_differences(
-    baseline: Statistics, system: Statistics, swaps: NDArray[np.bool_], score: ScoreFromTotals
-) -> NDArray[np.float64]:
-    """|score(A) - score(B)| per trial, where A takes the baseline's statistics where the mask is set and
-    the system's elsewhere, and B the reverse (sacrebleu's ``shuf_a`` and ``shuf_b``)."""
-    system_total, both_total = system.sum(axis=0), baseline.sum(axis=0) + system.sum(axis=0)
-    difference = baseline - system
-    shuffled = (
-        np.concatenate(
-            [
-                swaps[start : start + _ROWS_PER_PRODUCT].astype(np.float64) @ difference
-                for start in range(0, len(swaps), _ROWS_PER_PRODUCT)
-            ]
-        )
-        + system_total
+    tests: Sequence[MetricSystems], index: int, swaps: NDArray[np.bool_]
+) -> list[NDArray[np.float64]]:
+    """Per metric, |score(A) - score(B)| per trial for system ``index`` against the baseline, where A takes the
+    baseline's statistics where the mask is set and the system's elsewhere, and B the reverse (sacrebleu's
+    ``shuf_a`` and ``shuf_b``; A = system + mask @ (baseline - system), B = both - A)."""
+    widths = [test.systems[0].shape[1] for test in tests]
+    difference = np.hstack([test.systems[0] - test.systems[index] for test in tests])
+    shuffled = _split(_products(swaps, difference), widths)
+    differences = []
+    for test, part in zip(tests, shuffled):
+        system_total = test.systems[index].sum(axis=0)
+        both_total = test.systems[0].sum(axis=0) + system_total
+        first = part + system_total
+        differences.append(np.abs(_scores(first, test.score) - _scores(both_total - first, test.score)))
+    return differences
+
+
+def paired_tests(tests: Sequence[MetricSystems], draws: Draws) -> list[list[Estimate]]:
+    """Per metric, each system's estimate; the first system is the baseline the others are tested against."""
+    if not tests:
+        return []
+    resampled = resampled_scores(tests, draws.counts)
+    randomized = (
+        [randomized_differences(tests, index, draws.swaps) for index in range(1, len(tests[0].systems))]
+        if draws.swaps is not None
+        else []
     )
-    return np.abs(_scores(shuffled, score) - _scores(both_total - shuffled, score))
+    results = []
+    for number, test in enumerate(tests):
+        full = [test.score(corpus_totals(statistics)) for statistics in test.systems]
+        estimates = []
+        for index in range(len(test.systems)):
+            mean, ci = estimate_ci(resampled[number][index])
+            p = None
+            if index > 0:
+                real_difference = abs(full[0] - full[index])
+                if draws.swaps is None:
+                    sample_differences = np.abs(resampled[number][index] - resampled[number][0])
+                    p = p_value(sample_differences - sample_differences.mean(), real_difference)
+                else:
+                    p = p_value(randomized[index - 1][number], real_difference)
+            estimates.append(Estimate(full[index], mean, ci, p))
+        results.append(estimates)
+    return results
 
 
 def paired_test(systems: Sequence[Statistics], score: ScoreFromTotals, draws: Draws) -> list[Estimate]:
-    """Each system's estimate on one metric; the first system is the baseline the others are tested against."""
-    full = [score(corpus_totals(statistics)) for statistics in systems]
-    resampled = [resampled_scores(statistics, draws.counts, score) for statistics in systems]
-    estimates = []
-    for index, statistics in enumerate(systems):
-        mean, ci = estimate_ci(resampled[index])
-        p = None
-        if index > 0:
-            real_difference = abs(full[0] - full[index])
-            if draws.swaps is None:
-                sample_differences = np.abs(resampled[index] - resampled[0])
-                p = p_value(sample_differences - sample_differences.mean(), real_difference)
-            else:
-                p = p_value(randomized_differences(systems[0], statistics, draws.swaps, score), real_difference)
-        estimates.append(Estimate(full[index], mean, ci, p))
-    return estimates
+    """``paired_tests`` for one metric."""
+    return paired_tests([MetricSystems(systems, score)], draws)[0]
