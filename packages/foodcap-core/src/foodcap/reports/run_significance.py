@@ -143,7 +143,12 @@ def runs_significance(
     dialect = dialects.pop()
     tested: dict[str, MetricSystems] = {}
     for name in metrics:
-        metric = _metric(registry, name, dialect)
+        unscored = [run.label for run in runs if name not in run.scores]
+        metric = (
+            f"{name} has no interval: not scored in {', '.join(unscored)}"
+            if unscored
+            else _metric(registry, name, dialect)
+        )
         if isinstance(metric, str):
             result.notes.append(metric)
             continue
