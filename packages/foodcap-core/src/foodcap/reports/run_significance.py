@@ -42,10 +42,11 @@ class Significance:
             if self.settings.test == "bs"
             else f"approximate randomization, {self.settings.randomization_trials} trials"
         )
-        return (
+        intervals = (
             f"score (bootstrap mean ± half-width of its 95% interval; {self.settings.bootstrap_samples} "
-            f"resamples, seed {self.settings.seed}); p: {test} against {self.baseline}; * p < 0.05"
+            f"resamples, seed {self.settings.seed})"
         )
+        return intervals + (f"; p: {test} against {self.baseline}; * p < 0.05" if len(self.labels) > 1 else "")
 
     def to_json(self) -> dict[str, Any]:
         return {
