@@ -76,7 +76,8 @@ def bench(session: nox.Session) -> None:
     """Every benchmark, each printing foodcap beside its baseline from the same run."""
     install(session, "-r", "requirements-dev.txt")
     session.run("foodcap", "bench", "--captioner", "vit-gpt2", "--random-weights", "tiny")
-    for script in ("packages/foodcap-metrics/bench/bench_metrics.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
+    for script in ("packages/foodcap-metrics/bench/bench_metrics.py",
+                   "packages/foodcap-metrics/bench/bench_significance.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
                    "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
                    "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-core/bench/bench_sharded_run.py",
                    "packages/foodcap-core/bench/bench_distributed.py"):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .registry import Registry
     from .reports import Comparison
     from .runs.runner import RunResult
+    from .significance import PairedSettings, TestType
     from .sweeps import SweepConfig
     from .training import TrainConfig
 
@@ -247,27 +248,50 @@ def _sweep_config(config: SweepConfig, console: Console, registry: Registry | No
     return SweepSummary(result.folder, result.trials, result.best_trial)
 
 
-def compare(folders: Sequence[str | Path], *, strict: bool = False) -> Comparison:
+def compare(folders: Sequence[str | Path], *, strict: bool = False, paired: TestType | None = None,
+            bootstrap_samples: int = 1000, randomization_trials: int = 10000, seed: int = 12345,
+            registry: Registry | None = None) -> Comparison:
     """The results table of run folders (a column per run, the first is the baseline): ``foodcap compare``.
 
     Runs scored on other ids, references, splits or dialects are listed in ``mismatches``; with
-    ``strict`` that is a FoodcapError instead.
+    ``strict`` that is a FoodcapError instead. With ``paired="bs"`` (paired bootstrap) or ``"ar"``
+    (approximate randomization), every metric also gets each run's bootstrap mean and 95% interval, and
+    each later run its p-value against the first, as sacrebleu computes them (docs/significance.md);
+    ``comparison.significance`` holds them.
     """
-    from .reports import compare_runs, load_runs
+    from .reports import load_runs
+    from .reports.run_significance import compared
 
-    comparison = compare_runs(load_runs([Path(folder) for folder in folders]))
+    settings = _paired_settings(paired, bootstrap_samples, randomization_trials, seed)
+    comparison = compared(load_runs([Path(folder) for folder in folders]), settings, registry)
     if strict and comparison.mismatches:
         raise FoodcapError("runs are not comparable: " + "; ".join(m.describe() for m in comparison.mismatches))
     return comparison
 
 
 def report(folders: Sequence[str | Path], out: str | Path, *, gallery_size: int = 8, examples: int = 3,
-           metric: str | None = None) -> Path:
+           metric: str | None = None, paired: TestType | None = "bs", bootstrap_samples: int = 1000,
+           randomization_trials: int = 10000, seed: int = 12345) -> Path:
     """Write an HTML report of run folders into ``out`` and return its index.html: ``foodcap report``.
+    The results table carries ``compare``'s intervals and p-values unless ``paired=None``.
     Needs ``foodcap-core[report]``."""
     from .reports import ReportSettings, write_report
 
-    return write_report([Path(folder) for folder in folders], Path(out), ReportSettings(gallery_size, examples, metric))
+    settings = ReportSettings(gallery_size, examples, metric,
+                              _paired_settings(paired, bootstrap_samples, randomization_trials, seed))
+    return write_report([Path(folder) for folder in folders], Path(out), settings)
+
+
+def _paired_settings(paired: TestType | None, bootstrap_samples: int, randomization_trials: int,
+                     seed: int) -> PairedSettings | None:
+    if paired is None:
+        return None
+    from .significance import PairedSettings
+
+    try:
+        return PairedSettings(paired, bootstrap_samples, randomization_trials, seed)
+    except ValueError as error:
+        raise FoodcapError(str(error)) from error
 
 
 def check(*, registry: Registry | None = None) -> list[Check]:

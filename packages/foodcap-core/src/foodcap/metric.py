@@ -1,13 +1,17 @@
-"""The Metric interface: a corpus score plus one score per sample."""
+"""The Metric interface: a corpus score plus one score per sample, and the statistics behind both."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 Dialect = Literal["coco", "hf"]
 
@@ -42,6 +46,22 @@ class Metric(ABC):
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         """Score the corpus."""
 
+    def statistics(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> NDArray[np.float64] | None:
+        """Per-sample sufficient statistics, one row per sample, for confidence intervals and paired tests.
+
+        ``score_from_statistics`` of the rows summed over the corpus must give ``compute``'s corpus score,
+        and summed over a resample, that resample's score (sacrebleu's model). ``None``, the default, says
+        the corpus score is the mean of the per-sample scores: each sample's score is then its statistic.
+        """
+        return None
+
+    def score_from_statistics(self, totals: NDArray[np.float64]) -> float:
+        """The corpus score from ``statistics`` summed over a corpus or a resample of it.
+
+        The default reads the columns ``mean_statistics`` makes: (sum of per-sample scores, count).
+        """
+        return float(totals[0] / totals[1])
+
     @classmethod
     def missing_resources(cls) -> list[str]:
         """What this metric needs and cannot find (data, programs), one line each with its remedy.
@@ -50,6 +70,14 @@ class Metric(ABC):
         seconds rather than after hours of captioning; ``foodcap doctor`` shows the same answer.
         """
         return []
+
+
+def mean_statistics(per_sample: Sequence[float]) -> NDArray[np.float64]:
+    """The statistics of a metric whose corpus score is the mean: each sample's score beside a 1."""
+    import numpy as np
+
+    scores = np.asarray(per_sample, dtype=np.float64)
+    return np.column_stack([scores, np.ones_like(scores)])
 
 
 def check_corpus(predictions: Sequence[object], references: Sequence[object]) -> None:

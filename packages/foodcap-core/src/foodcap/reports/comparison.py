@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..runs.predictions import record_references
 from .run_records import EVALUATION_FIELDS, RunRecord
+
+if TYPE_CHECKING:
+    from .run_significance import Significance
 
 COUNT_ROW = "images"
 
@@ -50,6 +53,7 @@ class Comparison:
     mismatches: list[Mismatch]
     unevaluated: list[str]
     runs: list[RunRecord] = field(default_factory=list)  # the compared runs, in column order
+    significance: Significance | None = None  # intervals and p-values, when asked for
 
     def rows(self, transpose: bool = False) -> tuple[list[str], list[list[Any]]]:
         """(header, rows): metric rows plus the image count, or one row per run when transposed."""
@@ -76,6 +80,8 @@ class Comparison:
         if self.unevaluated:
             notes.append(("note", "no test metrics (unfinished, pruned or --no-test-eval): "
                           + ", ".join(self.unevaluated)))
+        if self.significance is not None:
+            notes += [("note", note) for note in self.significance.notes]
         return notes
 
 
