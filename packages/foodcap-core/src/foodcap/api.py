@@ -260,7 +260,7 @@ def compare(folders: Sequence[str | Path], *, strict: bool = False, paired: Test
     ``comparison.significance`` holds them.
     """
     from .reports import load_runs
-    from .reports.run_significance import compared
+    from .reports.comparison import compared
 
     settings = _paired_settings(paired, bootstrap_samples, randomization_trials, seed)
     comparison = compared(load_runs([Path(folder) for folder in folders]), settings, registry)

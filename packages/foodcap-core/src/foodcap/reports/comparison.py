@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..runs.predictions import record_references
 from .run_records import EVALUATION_FIELDS, RunRecord
+from .run_significance import Significance, runs_significance
 
 if TYPE_CHECKING:
-    from .run_significance import Significance
+    from ..registry import Registry
+    from ..significance import PairedSettings
 
 COUNT_ROW = "images"
 
@@ -116,3 +118,17 @@ def compare_runs(runs: Sequence[RunRecord]) -> Comparison:
         unevaluated=[run.label for run in runs if not run.evaluated],
         runs=list(runs),
     )
+
+
+def compared(
+    runs: Sequence[RunRecord], settings: PairedSettings | None, registry: Registry | None = None
+) -> Comparison:
+    """The results table of the runs, with intervals and p-values when ``settings`` asks for a paired test."""
+    comparison = compare_runs(runs)
+    if settings is not None:
+        if registry is None:
+            from ..registry import get_registry
+
+            registry = get_registry()
+        comparison.significance = runs_significance(runs, comparison.metrics, registry, settings)
+    return comparison

@@ -12,11 +12,11 @@ from ..errors import FoodcapError
 from ..runs.folder import PREDICTIONS, write_atomically
 from ..significance import PairedSettings
 from ..version import __version__
+from .comparison import compared
 from .gallery import ImageCopies, best_and_worst, headline_metric, shared_gallery
 from .html_page import Plot, ReportContent, render_page
 from .plots import has_val_metrics, plot_losses, plot_scores, plot_val_metrics
 from .run_records import load_runs
-from .run_significance import compared
 
 PAGE = "index.html"
 # Sub-folders the report owns: emptied on every write so no stale picture survives a rerun.

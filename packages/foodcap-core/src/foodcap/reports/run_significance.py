@@ -14,7 +14,6 @@ from .run_records import RunRecord
 if TYPE_CHECKING:
     from ..registry import Registry
     from ..significance import Estimate, PairedSettings, Statistics
-    from .comparison import Comparison
 
 _SAME_SCORE = 1e-9  # relative: a recorded score and the score its statistics give agree to this
 SIGNIFICANT = 0.05  # p below it: the difference is called real
@@ -190,18 +189,3 @@ def verdicts(significance: Significance) -> list[str]:
         lines.append(f"{label} vs {significance.baseline}: " + "; ".join(said) + ".")
     return lines
 
-
-def compared(
-    runs: Sequence[RunRecord], settings: PairedSettings | None, registry: Registry | None = None
-) -> Comparison:
-    """The results table of the runs, with intervals and p-values when ``settings`` asks for a paired test."""
-    from .comparison import compare_runs
-
-    comparison = compare_runs(runs)
-    if settings is not None:
-        if registry is None:
-            from ..registry import get_registry
-
-            registry = get_registry()
-        comparison.significance = runs_significance(runs, comparison.metrics, registry, settings)
-    return comparison
