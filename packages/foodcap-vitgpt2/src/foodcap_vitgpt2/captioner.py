@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 
 import torch
 from pydantic import Field
-from transformers import AutoImageProcessor, AutoTokenizer, PreTrainedTokenizerBase, VisionEncoderDecoderModel
+from transformers import (
+    AutoImageProcessor,
+    AutoTokenizer,
+    GenerationConfig,
+    PreTrainedTokenizerBase,
+    VisionEncoderDecoderModel,
+)
 from transformers.image_processing_utils import BaseImageProcessor
 from transformers.modeling_outputs import BaseModelOutput
 
@@ -88,11 +94,7 @@ class ViTGPT2Captioner(TrainableCaptioner):
         self.image_processor = image_processor
         self.weights = weights
         fill_special_token_ids(model, tokenizer)
-        # The model card's decoding (or the user's -o generation), never the rest of a hub generation_config.
-        self.generation = clean_generation_config(
-            self.generation_settings(), eos_token_id=model.config.eos_token_id,
-            pad_token_id=model.config.pad_token_id, decoder_start_token_id=model.config.decoder_start_token_id,
-        )
+        self._model = model
         decode_with(model, self.generation)
         self._device = resolve_device(options.device)
         self.precision = choose_dtype(options.dtype, self._device)
@@ -132,6 +134,15 @@ class ViTGPT2Captioner(TrainableCaptioner):
     def generation_settings(self) -> dict[str, Any]:
         """The model card's defaults with the user's generation options laid over them."""
         return self.options.generation.merged_over(GENERATION_DEFAULTS)
+
+    @property
+    def generation(self) -> GenerationConfig:
+        """The model card's decoding (or the user's -o generation), never the rest of a hub generation_config."""
+        config = self._model.config
+        return clean_generation_config(
+            self.generation_settings(), eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id,
+            decoder_start_token_id=config.decoder_start_token_id,
+        )
 
     def generate(self, inputs: Batch) -> list[str]:
         pixel_values = inputs["pixel_values"].to(device=self._device, dtype=self._model.dtype)

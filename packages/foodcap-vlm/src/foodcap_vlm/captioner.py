@@ -72,7 +72,6 @@ class VlmCaptioner(TrainableCaptioner):
         self.weights = weights
         self.examples: list[Example] | None = None if options.shots else []
         self.stop_token_ids = _stop_token_ids(self.base_model, processor.tokenizer, family)
-        self.generation = self._generation_config()
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
@@ -200,7 +199,8 @@ class VlmCaptioner(TrainableCaptioner):
         # With left padding every prompt ends in the same column, so the answers start right after it.
         return cast(torch.Tensor, output[:, batch["input_ids"].shape[1]:].cpu())
 
-    def _generation_config(self) -> GenerationConfig:
+    @property
+    def generation(self) -> GenerationConfig:
         """Greedy (or beam, with -o generation) up to the family's stop tokens; nothing from the hub."""
         settings = self.options.generation.merged_over(DEFAULT_GENERATION)
         if self.options.min_new_tokens is not None:
