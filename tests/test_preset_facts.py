@@ -23,8 +23,9 @@ from foodcap.backend import choose_dtype
 from foodcap.registry import get_registry
 
 PRESETS = preset_facts()
-VLM_PRESETS = sorted(name for name, facts in PRESETS.items() if facts["family"] in
-                     ("qwen2_5_vl", "gemma3", "paligemma", "idefics3"))
+VLM_PRESETS = sorted(
+    name for name, facts in PRESETS.items() if facts["family"] in ("qwen2_5_vl", "gemma3", "paligemma", "idefics3")
+)
 QUESTION = "Name the dish."
 _built: dict[str, Path] = {}
 
@@ -44,7 +45,9 @@ def test_every_registered_preset_has_a_facts_file_with_sources() -> None:
 def built(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder per distinct set of facts (gemma-3-4b/12b/27b share theirs)."""
     preset = PRESETS[name]
-    key = hashlib.sha256(json.dumps({**preset["facts"], "family": preset["family"]}, sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps({**preset["facts"], "family": preset["family"]}, sort_keys=True).encode()
+    ).hexdigest()
     if key not in _built:
         _built[key] = build_vlm_folder(preset, tmp_path_factory.mktemp(name))
     return _built[key]
@@ -65,22 +68,26 @@ def test_a_vlm_preset_matches_its_checkpoints_facts(
 ) -> None:
     preset, folder = PRESETS[name], built(name, tmp_path_factory)
     registry = get_registry()
-    options = registry.captioner_options(name, {"model": str(folder), "device": "cpu", "shots": 0,
-                                               "generation": {"max_new_tokens": 4}})
+    options = registry.captioner_options(
+        name, {"model": str(folder), "device": "cpu", "shots": 0, "generation": {"max_new_tokens": 4}}
+    )
     captioner = registry.captioner(name).obj.load(options)
 
     # The prompt, in the checkpoint's own format.
     template = preset["facts"]["chat_template"]
     prompt_options = options.model_copy(update={"prompt": QUESTION})
-    asked = type(captioner)(prompt_options, captioner.network, captioner.processor, captioner.family,
-                            captioner.device, captioner.record)
+    asked = type(captioner)(
+        prompt_options, captioner.network, captioner.processor, captioner.family, captioner.device, captioner.record
+    )
     text = asked.preprocessor().text
     if template["value"] is None:  # PaliGemma: image tokens, <bos>, the task prefix, a newline
         assert text == QUESTION and captioner.question == fact(preset, "default_prompt")
         ids = asked.preprocessor()([Image.new("RGB", (300, 200))])["input_ids"][0].tolist()
         image_id = fact(preset, "special_tokens")["<image>"]
-        assert ids[: fact(preset, "tokens_per_image") + 1] == [image_id] * fact(preset, "tokens_per_image") + [fact(preset, "bos_token_id")]
-        assert captioner.processor.tokenizer.decode(ids[fact(preset, "tokens_per_image") + 1:]) == QUESTION + "\n"
+        assert ids[: fact(preset, "tokens_per_image") + 1] == [image_id] * fact(preset, "tokens_per_image") + [
+            fact(preset, "bos_token_id")
+        ]
+        assert captioner.processor.tokenizer.decode(ids[fact(preset, "tokens_per_image") + 1 :]) == QUESTION + "\n"
     else:
         assert text == template["value"].format(question=QUESTION)
 
@@ -116,9 +123,15 @@ def test_vit_gpt2_matches_nlpconnects_facts(tmp_path: Path, monkeypatch: pytest.
     captioner = registry.captioner("vit-gpt2").obj.load(options)
     generation = captioner.generation
     assert (generation.eos_token_id, generation.pad_token_id, generation.decoder_start_token_id) == (
-        fact(preset, "eos_token_ids")[0], fact(preset, "pad_token_id"), fact(preset, "decoder_start_token_id"))
+        fact(preset, "eos_token_ids")[0],
+        fact(preset, "pad_token_id"),
+        fact(preset, "decoder_start_token_id"),
+    )
     assert generation.max_length != fact(preset, "hub_decoding")["max_length"] and generation.num_beams == 4
-    assert captioner.preprocessor()([Image.new("RGB", (300, 200))])["pixel_values"].shape[-1] == fact(preset, "image_geometry")["image_size"]
+    assert (
+        captioner.preprocessor()([Image.new("RGB", (300, 200))])["pixel_values"].shape[-1]
+        == fact(preset, "image_geometry")["image_size"]
+    )
     assert fact(preset, "safetensors") is False
     assert captioner.describe()["weights"]["file"] == "pytorch_model.bin"
     assert t4_and_a100(monkeypatch, captioner.float16_risk(options)) == (torch.float16, torch.bfloat16)
@@ -129,8 +142,9 @@ def test_llama_lora_matches_llama_3_2s_facts(name: str, tmp_path: Path, monkeypa
     preset = PRESETS[name]
     language, vision = build_llama_folders(preset, tmp_path)
     registry = get_registry()
-    options = registry.captioner_options(name, {"model": str(language), "vision_model": str(vision), "device": "cpu",
-                                                "prompt": QUESTION})
+    options = registry.captioner_options(
+        name, {"model": str(language), "vision_model": str(vision), "device": "cpu", "prompt": QUESTION}
+    )
     captioner = registry.captioner(name).obj.load_for_training(options)
     text = captioner.text
     assert text.tokenizer.pad_token_id is fact(preset, "pad_token_id") is None
@@ -144,8 +158,6 @@ def test_llama_lora_matches_llama_3_2s_facts(name: str, tmp_path: Path, monkeypa
     assert t4_and_a100(monkeypatch, captioner.float16_risk(options)) == (torch.float16, torch.bfloat16)
 
 
-
-
 def test_doctor_names_the_presets_that_compute_in_float32_on_a_t4(monkeypatch: pytest.MonkeyPatch) -> None:
     from foodcap.preflight import torch_checks
 
@@ -155,5 +167,7 @@ def test_doctor_names_the_presets_that_compute_in_float32_on_a_t4(monkeypatch: p
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
     (gpu,) = [check for check in torch_checks(get_registry()) if check.name == "cuda:0"]
     unsafe = sorted(name for name, preset in PRESETS.items() if not fact(preset, "float16_safe"))
-    assert gpu.detail == ("Tesla T4, compute capability 7.5: auto dtype float16; float32 for "
-                          f"{', '.join(unsafe)} (they overflow in float16)")
+    assert gpu.detail == (
+        "Tesla T4, compute capability 7.5: auto dtype float16; float32 for "
+        f"{', '.join(unsafe)} (they overflow in float16)"
+    )

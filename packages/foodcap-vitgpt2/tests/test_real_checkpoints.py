@@ -37,8 +37,10 @@ def test_a_bin_only_folder_loads_as_model_and_as_checkpoint_and_captions_like_sa
     folder = bin_only_copy(tiny_folder, tmp_path / "bin-only")
     expected = load_tiny().caption(food_images)
     with caplog.at_level(logging.WARNING, logger="foodcap"):
-        for options in (ViTGPT2Options(model=str(folder), device="cpu"),
-                        ViTGPT2Options(checkpoint=folder, device="cpu")):
+        for options in (
+            ViTGPT2Options(model=str(folder), device="cpu"),
+            ViTGPT2Options(checkpoint=folder, device="cpu"),
+        ):
             captioner = ViTGPT2Captioner.load(options)
             assert captioner.caption(food_images) == expected
             weights = captioner.describe()["weights"]

@@ -40,8 +40,11 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def load(folder: Path, **options: Any) -> VlmCaptioner:
-    return VlmCaptioner.load(VlmOptions.model_validate(
-        {"model": str(folder), "device": "cpu", "generation": {"max_new_tokens": 6}, **options}))
+    return VlmCaptioner.load(
+        VlmOptions.model_validate(
+            {"model": str(folder), "device": "cpu", "generation": {"max_new_tokens": 6}, **options}
+        )
+    )
 
 
 def fake_gpu(monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int]) -> None:
@@ -84,16 +87,15 @@ def test_explicit_float16_for_gemma_is_refused_in_one_line_before_loading(monkey
     assert message.startswith("--dtype float16 is refused: Gemma 3") and "#36822" in message and "\n" not in message
 
 
-def test_the_4bit_compute_dtype_follows_the_family(
-    monkeypatch: pytest.MonkeyPatch, saved: Any
-) -> None:
+def test_the_4bit_compute_dtype_follows_the_family(monkeypatch: pytest.MonkeyPatch, saved: Any) -> None:
     """A T4 with QLoRA on Gemma 3: weights and 4-bit compute both in float32, never float16."""
     import importlib.util
 
     fake_gpu(monkeypatch, (7, 5))
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *args: object() if name == "bitsandbytes" else find_spec(name, *args))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *args: object() if name == "bitsandbytes" else find_spec(name, *args)
+    )
     seen: dict[str, Any] = {}
 
     def capture(source: str, **kwargs: Any) -> None:
@@ -151,17 +153,29 @@ def _dropping(loader: Any, option: str) -> Any:
     return classmethod(from_pretrained)
 
 
-@pytest.mark.parametrize(("family", "option", "saved_as", "loader"), [
-    # The real Qwen2.5-VL repositories allow up to 12.8M pixels (16k image tokens) a photo.
-    ("qwen2_5_vl", "max_pixels", {"max_pixels": 12_845_056, "min_pixels": 3136,
-                                  "size": {"longest_edge": 12_845_056, "shortest_edge": 3136}}, QwenImageProcessor),
-    # SmolVLM's repositories split every photo into tiles; Gemma 3's pan-and-scan is off unless a config turns it on.
-    ("idefics3", "do_image_splitting", {"do_image_splitting": True}, AutoProcessor),
-    ("gemma3", "do_pan_and_scan", {"do_pan_and_scan": True}, AutoProcessor),
-])
+@pytest.mark.parametrize(
+    ("family", "option", "saved_as", "loader"),
+    [
+        # The real Qwen2.5-VL repositories allow up to 12.8M pixels (16k image tokens) a photo.
+        (
+            "qwen2_5_vl",
+            "max_pixels",
+            {"max_pixels": 12_845_056, "min_pixels": 3136, "size": {"longest_edge": 12_845_056, "shortest_edge": 3136}},
+            QwenImageProcessor,
+        ),
+        # SmolVLM's repositories split every photo into tiles; Gemma 3's pan-and-scan is off unless a config turns it on.
+        ("idefics3", "do_image_splitting", {"do_image_splitting": True}, AutoProcessor),
+        ("gemma3", "do_pan_and_scan", {"do_pan_and_scan": True}, AutoProcessor),
+    ],
+)
 def test_an_option_that_does_not_take_effect_stops_the_load_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, saved: Any, tmp_path: Path, family: str, option: str,
-    saved_as: dict[str, Any], loader: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    saved: Any,
+    tmp_path: Path,
+    family: str,
+    option: str,
+    saved_as: dict[str, Any],
+    loader: Any,
 ) -> None:
     folder = edited_copy(saved(family), tmp_path / family, "processor_config.json", saved_as, "image_processor")
     load(folder)  # the option, passed at load, wins over the folder's own setting
@@ -174,8 +188,13 @@ def test_an_option_that_does_not_take_effect_stops_the_load_in_one_line(
 
 
 def test_a_processor_that_disagrees_with_the_vision_tower_on_image_size_is_stopped(saved: Any, tmp_path: Path) -> None:
-    folder = edited_copy(saved("paligemma"), tmp_path / "paligemma", "processor_config.json",
-                         {"size": {"height": 48, "width": 48}}, "image_processor")
+    folder = edited_copy(
+        saved("paligemma"),
+        tmp_path / "paligemma",
+        "processor_config.json",
+        {"size": {"height": 48, "width": 48}},
+        "image_processor",
+    )
     with pytest.raises(FoodcapError, match=r"resizes photos to \(48, 48\) pixels where the vision tower takes 32x32"):
         load(folder)
 
@@ -196,7 +215,7 @@ def test_paligemma_titles_few_shot_keeps_the_task_prefix_first(saved: Any, split
     assert all(example.title in text for example in captioner.examples or [])
     tokens = captioner.preprocessor()([Image.new("RGB", (40, 30))])["input_ids"][0].tolist()
     tokenizer = captioner.processor.tokenizer
-    after_bos = tokens[tokens.index(tokenizer.bos_token_id) + 1:]
+    after_bos = tokens[tokens.index(tokenizer.bos_token_id) + 1 :]
     assert tokenizer.decode(after_bos).startswith("caption en")  # <image>... <bos> then the prefix
 
 
@@ -204,7 +223,9 @@ def test_paligemma_fine_tunes_from_the_pt_checkpoint(saved: Any) -> None:
     registry = get_registry()
     preset = registry.captioner_options("paligemma2-3b", {})
     assert (preset.model, preset.train_model) == (  # type: ignore[attr-defined]
-        "google/paligemma2-3b-mix-224", "google/paligemma2-3b-pt-224")
+        "google/paligemma2-3b-mix-224",
+        "google/paligemma2-3b-pt-224",
+    )
     # Offline, the mix hub id cannot load: training succeeds only because it starts from train_model.
     options = registry.captioner_options("paligemma2-3b", {"train_model": str(saved("paligemma")), "device": "cpu"})
     trainable = VlmCaptioner.load_for_training(options)
