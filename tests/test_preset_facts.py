@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -27,6 +28,7 @@ VLM_PRESETS = sorted(
     name for name, facts in PRESETS.items() if facts["family"] in ("qwen2_5_vl", "gemma3", "paligemma", "idefics3")
 )
 QUESTION = "Name the dish."
+GEMMA_RISK = "Gemma 3 produces NaN or empty output in float16 (transformers issue #36822)"
 _built: dict[str, Path] = {}
 
 
@@ -171,3 +173,29 @@ def test_doctor_names_the_presets_that_compute_in_float32_on_a_t4(monkeypatch: p
         "Tesla T4, compute capability 7.5: auto dtype float16; float32 for "
         f"{', '.join(unsafe)} (they overflow in float16)"
     )
+
+
+def test_foodcap_run_refuses_float16_for_gemma_in_one_line_before_any_work(foodcap: Any, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    result = foodcap(
+        "run",
+        "--captioner",
+        "gemma-3-4b",
+        "--random-weights",
+        "tiny",
+        "--dtype",
+        "float16",
+        "--dataset",
+        "sample",
+        "--limit",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert lines == [
+        f"error: --dtype float16 is refused: {GEMMA_RISK}. Use bfloat16 on a GPU that has it natively "
+        "(compute capability 8.0+) or float32"
+    ]
+    assert not out.exists()

@@ -160,6 +160,12 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
         checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
         checks.append(checkpoint_check(options.checkpoint))
+    if options.dtype == "float16":  # a family that overflows in float16 is refused before the dataset loads
+        from .backend.precision import refuse_float16
+
+        captioner = registry.captioner(config.captioner).obj
+        checks.append(_attempt("dtype", lambda: refuse_float16(captioner.float16_risk(options), "--dtype float16"),
+                               "float16"))
     return checks
 
 
