@@ -34,7 +34,7 @@ from .batches import CaptionBatch, PromptEncoder, TitleCollator
 from .checkpoint import CheckpointConfig, attach_adapter, lora_config, read_checkpoint_config, write_checkpoint
 from .families import FAMILIES, Family
 from .few_shot import choose_examples
-from .loading import load_model, resolve_family
+from .loading import check_quantization, load_model, resolve_family
 from .options import VlmOptions
 from .prompting import Example, Prompt, question_for, render_prompt
 from .titles import clean_title
@@ -113,10 +113,11 @@ class VlmCaptioner(TrainableCaptioner):
             options = _with_checkpoint_settings(options, saved)
         elif training and options.train_model is not None:
             options = options.model_copy(update={"model": options.train_model})
+        device = resolve_device(options.device)
+        check_quantization(options, device)
         family, config = resolve_family(options, cls.family_required)
         if options.prompt is None:
             options = options.model_copy(update={"prompt": question_for(family, None)})
-        device = resolve_device(options.device)
         precision = choose_dtype(options.dtype, device, family.float16_risk)
         model, processor, weights = load_model(options, family, config, device, precision.dtype)
         if options.device_map:  # inputs go where the embeddings are; accelerate's hooks do the rest

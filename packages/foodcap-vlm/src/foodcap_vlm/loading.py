@@ -63,7 +63,6 @@ def load_model(options: VlmOptions, family: Family, config: PretrainedConfig | N
 def load_pretrained(source: str, options: VlmOptions, family: Family, config: PretrainedConfig,
                     device: torch.device, dtype: torch.dtype) -> tuple[PreTrainedModel, Any, WeightsFile | None]:
     """Processor (checked) and weights from the hub or a folder, with every failure as one clear line."""
-    quantization_config(options.quantization, dtype, device)  # a missing extra or GPU fails before any download
     token = _token()
     # Weights go straight to the device, or spread over several with --device-map (no full copy in
     # host memory first); bitsandbytes quantizes them on the way.
@@ -78,6 +77,12 @@ def load_pretrained(source: str, options: VlmOptions, family: Family, config: Pr
     model, weights = load_pretrained_weights(AutoModelForImageTextToText.from_pretrained, source, token=token, config=config,
                                   dtype=dtype, attn_implementation=attention_of(options, family), **placement)
     return model, processor, weights
+
+
+def check_quantization(options: VlmOptions, device: torch.device) -> None:
+    """A missing bitsandbytes or GPU for -o quantization fails before anything is downloaded."""
+    if options.random_weights is None:
+        quantization_config(options.quantization, torch.float32, device)
 
 
 def attention_of(options: VlmOptions, family: Family) -> str:
