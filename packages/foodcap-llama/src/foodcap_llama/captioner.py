@@ -10,7 +10,7 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from peft.tuners.lora import LoraModel
 from torch import nn
-from transformers import GenerationConfig
+from transformers import GenerationConfig, PreTrainedModel
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
 from foodcap.backend import (
@@ -106,15 +106,16 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         if options.random_weights:
             bases = random_base_models(options.random_weights, options.model, device, dtype)
             if options.device_map:
-                bases.language_model = dispatch(bases.language_model, options)
+                bases.language_model = cast(PreTrainedModel, dispatch(bases.language_model, options))
         else:
             bases = load_base_models(options.model, options.vision_model, dtype, placement_kwargs(options))
         if options.device_map:
-            device = bases.language_model.get_input_embeddings().weight.device  # where the prefix must go
+            device = cast(nn.Embedding, bases.language_model.get_input_embeddings()).weight.device  # prefix goes here
             if device.type == "meta":  # offloaded embeddings: hooks bring them to the execution device
                 device = resolve_device(options.device)
         network, record = _assemble(options, bases, saved)
-        for part in (network.vision, network.projector) if options.device_map else (network,):
+        parts: tuple[nn.Module, ...] = (network.vision, network.projector) if options.device_map else (network,)
+        for part in parts:
             part.to(device)
         network.eval()  # inference until a trainer calls train()
         if options.gradient_checkpointing:

@@ -121,7 +121,7 @@ class VlmCaptioner(TrainableCaptioner):
         precision = choose_dtype(options.dtype, device, family.float16_risk)
         model, processor, weights = load_model(options, family, config, device, precision.dtype)
         if options.device_map:  # inputs go where the embeddings are; accelerate's hooks do the rest
-            embeddings = model.get_input_embeddings().weight.device
+            embeddings = cast(nn.Embedding, model.get_input_embeddings()).weight.device
             device = embeddings if embeddings.type != "meta" else device
         network: PreTrainedModel | PeftModel = model
         if saved is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from transformers import AutoConfig, AutoModelForImageTextToText, PretrainedConfig, PreTrainedModel
@@ -54,8 +54,8 @@ def load_model(options: VlmOptions, family: Family, config: PretrainedConfig | N
         model, processor = build_random(family.random_builder, options.random_weights or "tiny", device=device,
                                         dtype=dtype, attention=attention_of(options, family))
         if options.device_map:
-            model = dispatch(model, options)
-        return model, processor, None  # type: ignore[return-value]  # builders return PreTrainedModels
+            model = cast(PreTrainedModel, dispatch(model, options))
+        return model, processor, None
     assert options.model is not None  # resolve_family returned a config, so there is a model
     return load_pretrained(options.model, options, family, config, device, dtype)
 
