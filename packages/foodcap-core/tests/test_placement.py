@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
-from foodcap.backend import placement
+from foodcap.backend import placement, precision
 from foodcap.errors import FoodcapError
 from foodcap.training.master_weights import keep_trainable_float32
 
@@ -55,3 +57,50 @@ def test_low_precision_trainable_weights_without_autocast_are_refused() -> None:
     model = torch.nn.Linear(4, 2).to(torch.bfloat16)
     with pytest.raises(FoodcapError, match="--dtype bfloat16 would train bfloat16 weights without float32 master"):
         keep_trainable_float32(model, "no")
+
+
+GEMMA_RISK = "Gemma 3 produces NaN or empty output in float16 (transformers issue #36822)"
+
+
+@pytest.mark.parametrize("capability, plain, unsafe, autocast", [
+    ((6, 0), torch.float16, torch.float32, "no"),    # P100 (Kaggle)
+    ((7, 5), torch.float16, torch.float32, "no"),    # T4 (Kaggle, Colab)
+    ((8, 0), torch.bfloat16, torch.bfloat16, "bf16"),  # A100: native bfloat16 is safe for every family
+])
+def test_a_family_that_overflows_in_float16_gets_float32_where_bfloat16_is_not_native(
+        monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int], plain: torch.dtype, unsafe: torch.dtype,
+        autocast: str) -> None:
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    gpu = torch.device("cuda", 0)
+    assert precision.choose_dtype("auto", gpu).dtype == plain
+    chosen = precision.choose_dtype("auto", gpu, GEMMA_RISK)
+    assert chosen.dtype == unsafe and f"compute capability {capability[0]}.{capability[1]}" in chosen.reason
+    if unsafe == torch.float32:
+        assert chosen.record() == {"dtype": "float32", "reason": chosen.reason} and GEMMA_RISK in chosen.reason
+    assert precision.choose_mixed_precision("auto", gpu, GEMMA_RISK)[0] == autocast
+    assert placement.resolve_dtype("auto", gpu, GEMMA_RISK) == unsafe  # the trainer's and plugins' entry point
+
+
+@pytest.mark.parametrize("flag, call", [
+    ("--dtype float16", lambda: precision.choose_dtype("float16", torch.device("cuda", 0), GEMMA_RISK)),
+    ("--mixed-precision fp16", lambda: precision.choose_mixed_precision("fp16", torch.device("cuda", 0), GEMMA_RISK)),
+])
+def test_an_explicit_float16_for_such_a_family_is_refused_in_one_line(flag: str, call: Any) -> None:
+    with pytest.raises(FoodcapError) as refused:
+        call()
+    assert str(refused.value).startswith(f"{flag} is refused: {GEMMA_RISK}") and "\n" not in str(refused.value)
+
+
+def test_explicit_choices_stand_for_safe_families_and_say_so() -> None:
+    chosen = precision.choose_dtype("float16", torch.device("cpu"))
+    assert chosen.dtype == torch.float16 and chosen.reason == "asked for with --dtype"
+    assert precision.choose_mixed_precision("fp16", torch.device("cpu")) == ("fp16", "asked for with --mixed-precision")
+
+
+def test_the_doctor_summary_names_the_captioners_that_get_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    risks = {"gemma-3-4b": GEMMA_RISK, "vit-gpt2": None}
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
+    summary = precision.auto_dtype_summary(torch.device("cuda", 0), risks)
+    assert summary == "auto dtype float16; float32 for gemma-3-4b (they overflow in float16)"
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+    assert precision.auto_dtype_summary(torch.device("cuda", 0), risks) == "auto dtype bfloat16"

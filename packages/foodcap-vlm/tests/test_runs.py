@@ -62,6 +62,7 @@ def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_pat
     result = train(config, registry, QUIET)
     record = json.loads((result.folder / "run.json").read_text())
     assert record["freeze_policy"] == "lora"
+    assert (record["mixed_precision"], record["mixed_precision_reason"]) == ("no", "the CPU computes in float32")
     counts = record["parameters"]
     assert counts["encoder"]["trainable"] == counts["decoder"]["trainable"] == 0
     assert counts["adapter"]["trainable"] > 0 and counts["projector"]["trainable"] > 0
@@ -74,7 +75,11 @@ def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_pat
                         data=DataConfig(dataset="sample", split="val", limit=4, num_workers=0),
                         evaluation=EvalConfig(metrics=[])), registry, QUIET)
     assert ran.count == 4
-    assert json.loads((ran.folder / "run.json").read_text())["captioner"]["family"] == "qwen2_5_vl"
+    described = json.loads((ran.folder / "run.json").read_text())["captioner"]
+    assert described["family"] == "qwen2_5_vl"
+    assert described["precision"] == {"dtype": "float32", "reason": "the CPU computes in float32"}
+    assert described["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False,
+                                       "eos_token_id": described["generation"]["eos_token_id"], "pad_token_id": 0}
 
 
 def test_training_with_shots_is_refused(tmp_path: Path) -> None:

@@ -55,6 +55,12 @@ class Captioner(ABC):
     def load(cls, options: CaptionerOptions) -> Captioner:
         """Build the captioner: from the hub or a folder, a checkpoint, or random weights."""
 
+    @classmethod
+    def float16_risk(cls, options: CaptionerOptions) -> str | None:
+        """Why this model must not compute in float16 (it overflows: NaN or empty captions), with the
+        source; None when float16 is safe. ``auto`` then picks float32 where bfloat16 is not native."""
+        return None
+
     @abstractmethod
     def preprocessor(self) -> ImagePreprocessor:
         """A picklable callable that turns images into the inputs ``generate`` takes."""

@@ -160,6 +160,12 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
         checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
         checks.append(checkpoint_check(options.checkpoint))
+    if options.dtype == "float16":  # a family that overflows in float16 is refused before the dataset loads
+        from .backend.precision import refuse_float16
+
+        captioner = registry.captioner(config.captioner).obj
+        checks.append(_attempt("dtype", lambda: refuse_float16(captioner.float16_risk(options), "--dtype float16"),
+                               "float16"))
     return checks
 
 
@@ -206,23 +212,35 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
 
 
 # --- the machine, for `foodcap doctor` -----------------------------------------------------------
-def torch_checks() -> list[Check]:
-    """torch, CUDA and which dtype ``auto`` picks (imports torch: only `foodcap doctor` calls this)."""
+def torch_checks(registry: Registry | None = None) -> list[Check]:
+    """torch, CUDA and which dtype ``auto`` picks on each GPU, per captioner where the family decides
+    (imports torch: only `foodcap doctor` calls this)."""
     import torch
 
-    from .backend.placement import resolve_dtype
+    from .backend.precision import auto_dtype_summary
 
     checks = [Check("torch", True, torch.__version__)]
     if not torch.cuda.is_available():
         checks.append(Check("CUDA", True, "no GPU: runs on the CPU in float32"))
         return checks
+    risks = float16_risks(registry) if registry is not None else {}
     for index in range(torch.cuda.device_count()):
         device = torch.device("cuda", index)
         major, minor = torch.cuda.get_device_capability(device)
-        dtype = str(resolve_dtype("auto", device)).removeprefix("torch.")
         checks.append(Check(f"cuda:{index}", True, f"{torch.cuda.get_device_name(device)}, compute capability "
-                                                   f"{major}.{minor}: auto dtype {dtype}"))
+                                                   f"{major}.{minor}: {auto_dtype_summary(device, risks)}"))
     return checks
+
+
+def float16_risks(registry: Registry) -> dict[str, str | None]:
+    """Each registered captioner's float16 risk with its default options (a broken plugin counts as none)."""
+    risks: dict[str, str | None] = {}
+    for name in sorted(registry.captioners):
+        try:
+            risks[name] = registry.captioner(name).obj.float16_risk(registry.captioner_options(name, {}))
+        except FoodcapError:  # a plugin that fails to load is reported by its own row; it has no say here
+            risks[name] = None
+    return risks
 
 
 def plugin_checks(registry: Registry) -> list[Check]:
@@ -240,7 +258,7 @@ def machine_checks(registry: Registry) -> list[Check]:
 
     return [
         Check("Python", True, platform.python_version()),
-        *torch_checks(),
+        *torch_checks(registry),
         *plugin_checks(registry),
         *metric_checks(registry, sorted(registry.metrics)),
         java_check(),

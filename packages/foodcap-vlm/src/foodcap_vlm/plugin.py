@@ -21,8 +21,9 @@ PRESETS: dict[str, tuple[dict[str, Any], str]] = {
                      "SmolVLM 256M Instruct (Idefics3): one global view per image, no tiling."),
     "smolvlm-2b": ({"model": "HuggingFaceTB/SmolVLM-Instruct", "family": "idefics3"},
                    "SmolVLM 2.2B Instruct (Idefics3): one global view per image, no tiling."),
-    "paligemma2-3b": ({"model": "google/paligemma2-3b-mix-224", "family": "paligemma", "prompt": "caption en"},
-                      "PaliGemma 2 3B mix (224 px): no chat template, asked 'caption en'; titles-only few-shot."),
+    "paligemma2-3b": ({"model": "google/paligemma2-3b-mix-224", "train_model": "google/paligemma2-3b-pt-224",
+                       "family": "paligemma"},
+                      "PaliGemma 2 3B (224 px): mix captions, pt fine-tunes; asked 'caption en'; titles-only few-shot."),
 }
 
 

@@ -14,7 +14,8 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader
 
-from ..backend.placement import mixed_precision, resolve_device, resolve_dtype
+from ..backend.placement import resolve_device, resolve_dtype
+from ..backend.precision import choose_mixed_precision
 from ..batches import DecodedBatch, TrainingCollate, batch_loader
 from ..captioner import TrainableCaptioner
 from ..dataset.split_data import load_split_data
@@ -95,22 +96,24 @@ class Trainer:
         device = resolve_device(str(config.options.get("device", "auto")))
         if device.type == "cuda" and device.index is not None:
             torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
+        entry = registry.captioner(config.captioner)
+        options = registry.captioner_options(config.captioner, config.options, flags)
+        # A family that overflows in float16 (Gemma 3) trains in float32 where bfloat16 is not native.
+        self.float16_risk = entry.obj.float16_risk(options)
+        autocast, self.autocast_reason = choose_mixed_precision(config.train.mixed_precision, device, self.float16_risk)
         # First, so that the processes of a launch can agree; gradient accumulation is the step plan's.
-        self.accelerator = Accelerator(mixed_precision=mixed_precision(config.train.mixed_precision, device),
-                                       cpu=device.type == "cpu")
+        self.accelerator = Accelerator(mixed_precision=autocast, cpu=device.type == "cpu")
         self.launch = detect_launch()
         self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
         self.folder_path = agreed(config.out or default_train_folder(config.captioner), self.launch)
         self._check_folder()
-        entry = registry.captioner(config.captioner)
         trainable = entry.obj
         if not issubclass(trainable, TrainableCaptioner):
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
         self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
         self.data = load_split_data(config.data, registry)
-        options = registry.captioner_options(config.captioner, config.options, flags)
         if self.launch.is_main:
             check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
                                                         self.options.freeze or trainable.default_freeze_policy),
@@ -297,7 +300,8 @@ class Trainer:
         """
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
         self.captioner.model.eval()
-        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device,
+                                                                     self.float16_risk)
         like_run = nullcontext() if inference == torch.float32 else torch.autocast(device.type, dtype=inference)
         with like_run:
             pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
@@ -340,7 +344,7 @@ class Trainer:
         when run would load it in the same dtype (float32, as on the CPU), else best/ reloaded through
         the captioner's own ``load`` in the inference dtype (bf16 or fp16 on a GPU), so the reported test
         scores are the ones a user reproduces."""
-        inference = resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        inference = resolve_dtype(self.run_options.dtype, self.accelerator.device, self.float16_risk)
         self.test_settings["test_dtype"] = str(inference).removeprefix("torch.")
         if inference == next(self.captioner.model.parameters()).dtype:
             checkpoints.load_best_weights(self.folder_path, self.captioner.model)
@@ -363,6 +367,7 @@ class Trainer:
             evaluated_on=tested.evaluated_on if tested else None,
             grounding=tested.grounding if tested else {},
             mixed_precision=self.accelerator.mixed_precision,
+            mixed_precision_reason=self.autocast_reason,
             processes=self.launch.world_size,
             **self.test_settings,
             timings=self.timings,
