@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL.Image import Image
 
-from foodcap.dataset import load_dataset, open_rgb, split_manifest
+from foodcap.dataset import load_kaggle_dataset, open_rgb, split_manifest
 from foodcap_cnnrnn.captioner import CnnRnnCaptioner
 from foodcap_cnnrnn.options import CnnRnnOptions
 
@@ -46,7 +46,7 @@ def options() -> Callable[..., CnnRnnOptions]:
 @pytest.fixture(scope="session")
 def sample_pairs() -> dict[str, Pairs]:
     """The bundled sample's train, val and test (image, title) pairs: each title names what is drawn."""
-    dataset = load_dataset("sample", workers=1)
+    dataset = load_kaggle_dataset("sample", workers=1)
     manifest = split_manifest(dataset.samples)
     by_id = {sample.id: sample for sample in dataset.samples}
     return {

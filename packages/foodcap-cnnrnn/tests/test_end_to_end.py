@@ -12,9 +12,9 @@ from rich.console import Console
 from safetensors.torch import load_file
 
 from foodcap.config import DataConfig, EvalConfig, RunConfig
+from foodcap.dataset.split_data import load_split_data
 from foodcap.registry import get_registry
-from foodcap.runner import run
-from foodcap.splits import load_split_data
+from foodcap.runs.runner import run
 from foodcap.training import TrainConfig, TrainOptions, train
 from foodcap_cnnrnn.checkpoint import CONFIG_FILE, DECODER_FILE
 from foodcap_cnnrnn.vocabulary import TitleVocabulary

@@ -11,8 +11,7 @@ from torch import nn
 from transformers.image_processing_utils import BaseImageProcessor
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
-from foodcap.dataset import sample_titles
-from foodcap.placement import resolve_device, resolve_dtype
+from foodcap.backend import resolve_device, resolve_dtype, sample_titles
 
 from .batches import PixelBatch, TitleCollator, TitleIds
 from .checkpoint import DECODER_FILE, ENCODER_FILE, CheckpointConfig, read_checkpoint, write_checkpoint

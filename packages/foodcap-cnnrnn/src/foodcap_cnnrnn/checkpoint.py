@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from torch import nn
 
-from foodcap.checkpoint_files import read_checkpoint_config as checkpoint_config
+from foodcap.backend import RandomWeights, read_checkpoint_config
 
-from .options import Decoder, Encoder, RandomSize, Tokens
+from .options import Decoder, Encoder, Tokens
 from .weights import save_weights
 
 CONFIG_FILE = "foodcap-cnnrnn.json"
@@ -31,7 +31,7 @@ class CheckpointConfig(BaseModel):
     format: Literal[1] = 1
     encoder: Encoder
     encoder_weights: str | None  # the pretrained encoder's hub id or folder; None for random weights
-    random_weights: RandomSize | None
+    random_weights: RandomWeights | None
     encoder_trained: bool  # its weights are in encoder.safetensors
     feature_size: int
     decoder: Decoder
@@ -53,4 +53,4 @@ def write_checkpoint(directory: Path, config: CheckpointConfig, encoder: nn.Modu
 
 
 def read_checkpoint(directory: Path) -> CheckpointConfig:
-    return checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "cnn-rnn")
+    return read_checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "cnn-rnn")

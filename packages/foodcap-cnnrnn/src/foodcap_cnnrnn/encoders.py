@@ -15,9 +15,9 @@ from torch import nn
 from transformers import AutoImageProcessor, ConvNextImageProcessorPil, ResNetConfig, ResNetModel
 from transformers.image_processing_utils import BaseImageProcessor
 
-from foodcap.hub import hub_errors
+from foodcap.backend import RandomWeights, hub_errors
 
-from .options import CnnRnnOptions, Encoder, RandomSize
+from .options import CnnRnnOptions, Encoder
 from .vgg import SHAPES as VGG_SHAPES
 from .vgg import VGG19, load_vgg19_weights
 
@@ -28,7 +28,7 @@ IMAGENET_STD = [0.229, 0.224, 0.225]
 BILINEAR, BICUBIC = 2, 3  # PIL resampling filters
 
 # microsoft/resnet-18 and microsoft/resnet-50's configs, and narrow one-block-per-stage versions for tests.
-RESNET_SHAPES: dict[tuple[str, RandomSize], dict[str, Any]] = {
+RESNET_SHAPES: dict[tuple[str, RandomWeights], dict[str, Any]] = {
     ("resnet18", "full"): {
         "embedding_size": 64,
         "hidden_sizes": [64, 128, 256, 512],
@@ -54,7 +54,7 @@ RESNET_SHAPES: dict[tuple[str, RandomSize], dict[str, Any]] = {
         "layer_type": "bottleneck",
     },
 }
-RANDOM_IMAGE_SIZES: dict[RandomSize, int] = {"tiny": 32, "full": 224}
+RANDOM_IMAGE_SIZES: dict[RandomWeights, int] = {"tiny": 32, "full": 224}
 
 
 class ResNetFeatures(nn.Module):
@@ -108,7 +108,7 @@ def load_encoder(options: CnnRnnOptions) -> ImageEncoder:
     return ImageEncoder(ResNetFeatures(resnet).eval(), image_processor)
 
 
-def random_encoder(encoder: Encoder, size: RandomSize) -> ImageEncoder:
+def random_encoder(encoder: Encoder, size: RandomWeights) -> ImageEncoder:
     """A seeded random-weight encoder of the real architecture (``full``) or a narrow one (``tiny``)."""
     side = RANDOM_IMAGE_SIZES[size]
     network: ResNetFeatures | VGG19

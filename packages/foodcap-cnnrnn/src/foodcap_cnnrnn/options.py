@@ -14,7 +14,6 @@ from foodcap import CaptionerOptions
 Encoder = Literal["resnet18", "resnet50", "vgg19"]
 Decoder = Literal["gru", "lstm"]
 Tokens = Literal["word", "char"]
-RandomSize = Literal["tiny", "full"]
 
 DEFAULT_ENCODER_IDS: dict[str, str] = {
     "resnet18": "microsoft/resnet-18",

@@ -17,9 +17,8 @@ import torch
 from torch import nn
 
 from foodcap import FoodcapError
-from foodcap.hub import hub_errors
+from foodcap.backend import RandomWeights, hub_errors
 
-from .options import RandomSize
 from .weights import fit_state_dict, read_tensors
 
 WEIGHTS_FILE = "model.safetensors"
@@ -45,7 +44,7 @@ class VGGShape:
     image_size: int
 
 
-SHAPES: dict[RandomSize, VGGShape] = {
+SHAPES: dict[RandomWeights, VGGShape] = {
     "full": VGGShape((64, 128, 256, 512, 512), 4096, 7, 224),  # torchvision's and timm's vgg19
     # Every layer of the real one, narrow: the same state-dict names at a fraction of the size.
     "tiny": VGGShape((8, 16, 32, 32, 32), 64, 1, 32),
