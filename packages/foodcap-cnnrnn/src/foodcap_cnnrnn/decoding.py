@@ -123,14 +123,13 @@ def beam_search(decoder: TitleDecoder, features: torch.Tensor, settings: Decodin
         top_scores, top_indices = candidates.topk(min(2 * beams, beams * vocabulary), dim=1)
         rows, next_tokens, next_scores = [], [], []
         for image in range(batch):
+            running = tokens[image * beams : (image + 1) * beams]
             kept = _advance(
-                image,
                 top_scores[image].tolist(),
                 top_indices[image].tolist(),
                 vocabulary,
-                tokens,
+                running,
                 finished[image],
-                beams,
                 done[image],
             )
             rows += [image * beams + beam for beam, _, _ in kept]
@@ -155,16 +154,16 @@ def beam_search(decoder: TitleDecoder, features: torch.Tensor, settings: Decodin
 
 
 def _advance(
-    image: int,
     top_scores: list[float],
     top_indices: list[int],
     vocabulary: int,
-    tokens: torch.Tensor,
+    running: torch.Tensor,
     finished: _Hypotheses,
-    beams: int,
     done: bool,
 ) -> list[tuple[int, int, float]]:
-    """(beam, token, score) of the ``beams`` continuations one image keeps; ``<eos>`` ones are filed."""
+    """(beam, token, score) of the continuations one image keeps, one per beam (its ``running`` rows);
+    ``<eos>`` candidates among the best ``beams`` are filed as finished titles."""
+    beams = running.shape[0]
     if done:  # a finished image keeps dummy beams that can never win
         return [(0, PAD_ID, float("-inf"))] * beams
     kept: list[tuple[int, int, float]] = []
@@ -174,7 +173,7 @@ def _advance(
             break
         if token == EOS_ID:
             if rank < beams:
-                finished.add([*tokens[image * beams + beam, 1:].tolist(), EOS_ID], score)
+                finished.add([*running[beam, 1:].tolist(), EOS_ID], score)
         else:
             kept.append((beam, token, score))
         if len(kept) == beams:
