@@ -9,7 +9,7 @@ import nox
 nox.options.sessions = ["tests", "integration", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama"]
+PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama", "foodcap-cnnrnn"]
 # Extras a package's own tests need (declared in its pyproject.toml).
 TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]"}
 # Sibling packages a plugin builds on (installed editable, as foodcap-core is).
@@ -79,7 +79,8 @@ def bench(session: nox.Session) -> None:
     for script in ("packages/foodcap-metrics/bench/bench_metrics.py",
                    "packages/foodcap-metrics/bench/bench_significance.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
                    "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
-                   "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-core/bench/bench_sharded_run.py",
+                   "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-cnnrnn/bench/bench_cnnrnn.py",
+                   "packages/foodcap-core/bench/bench_sharded_run.py",
                    "packages/foodcap-core/bench/bench_distributed.py"):
         if os.path.exists(script):
             session.run("python", script)

@@ -114,6 +114,12 @@ class TrainableCaptioner(Captioner):
         assert isinstance(captioner, TrainableCaptioner)
         return captioner
 
+    def learn_vocabulary(self, titles: Sequence[str]) -> None:
+        """A captioner whose vocabulary comes from the data (no pretrained tokenizer) builds it here from
+        the train split's titles. ``foodcap train`` calls it once, right after ``load_for_training`` and
+        before freezing, resuming or building the optimizer. Others ignore it."""
+        return None
+
     @property
     @abstractmethod
     def model(self) -> torch.nn.Module:

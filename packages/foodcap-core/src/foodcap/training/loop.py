@@ -127,6 +127,7 @@ class Trainer:
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
+        self.captioner.learn_vocabulary([sample.title for sample in self.train_samples])  # train split only
         # What `foodcap run --checkpoint best/` would load: the test split is captioned the same way.
         self.run_options = registry.captioner_options(
             config.captioner, {**config.options, "device": str(self.accelerator.device)}, flags)
