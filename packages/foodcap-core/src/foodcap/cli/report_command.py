@@ -27,7 +27,8 @@ def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, exa
       foodcap report runs/zero-shot runs/fine-tuned --out reports/week1
       foodcap report runs/sweep/best runs/baseline --out reports/sweep --metric bleu-1 --gallery-size 12
 
-    Images are copied into the folder, so it can be zipped and opened anywhere without a network.
+    A folder that holds runs (the demo's, `runs/`) stands for every run in it. Images are copied
+    into the folder, so it can be zipped and opened anywhere without a network.
     Needs matplotlib: pip install 'foodcap-core[report]'.
     """
     page = api.report(run_dirs, out, gallery_size=gallery_size, examples=examples, metric=metric)
