@@ -21,7 +21,7 @@ _LAZY = {
     **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
     **dict.fromkeys(("Metric", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
-    **dict.fromkeys(("DatasetRecord",), ".dataset.records"),
+    **dict.fromkeys(("DatasetRecord", "SkippedRow"), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
     **dict.fromkeys(("check", "compare", "load_captioner", "load_dataset", "merge", "report", "run", "score",
                      "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
@@ -57,6 +57,7 @@ __all__ = [
     "Sample",
     "score",
     "Scores",
+    "SkippedRow",
     "sweep",
     "SweepSummary",
     "train",
@@ -91,6 +92,6 @@ if TYPE_CHECKING:
     from .captioner_options import CaptionerOptions, GenerationOptions
     from .dataset.kinds import DatasetKind, DatasetOptions
     from .dataset.recipe_dataset import RecipeDataset, Sample
-    from .dataset.records import DatasetRecord
+    from .dataset.records import DatasetRecord, SkippedRow
     from .freeze import FreezeComponents, FreezePolicy, parameter_counts
     from .metric import Metric, MetricOptions, MetricScore, check_corpus

@@ -148,7 +148,7 @@ def config_from_settings(model: type[C], captioner: str | None, settings: Mappin
     if captioner is not None:
         routed["captioner"] = captioner
     merged = deep_merge(values, routed)
-    if "captioner" not in merged:
+    if "captioner" not in merged and not merged["options"].get("checkpoint"):  # a checkpoint may name it
         raise FoodcapError("name a captioner, e.g. 'vit-gpt2' (`foodcap plugins` lists them)")
     return validate(model, merged)  # type: ignore[no-any-return]
 

@@ -31,7 +31,8 @@ def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, exa
       foodcap report runs/zero-shot runs/fine-tuned --out reports/week1
       foodcap report runs/sweep/best runs/baseline --out reports/sweep --metric bleu-1 --gallery-size 12
 
-    Images are copied into the folder, so it can be zipped and opened anywhere without a network.
+    A folder that holds runs (the demo's, `runs/`) stands for every run in it. Images are copied
+    into the folder, so it can be zipped and opened anywhere without a network.
     The results table shows each score's 95% bootstrap interval and, per run after the first, whether
     its difference from the first is real (paired bootstrap; docs/significance.md).
     Needs matplotlib: pip install 'foodcap-core[report]'.

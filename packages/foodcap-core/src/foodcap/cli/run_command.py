@@ -48,7 +48,8 @@ def run_command(ci: bool, **kwargs: Any) -> None:
     Examples:
       foodcap run --captioner vit-gpt2 --random-weights tiny --dataset sample
       foodcap run --captioner vit-gpt2 --dataset ~/data/food --split test --batch-size 64
-      foodcap run --captioner llama-lora-1b --checkpoint runs/llama-train --metrics bleu-1,meteor
+      foodcap run --checkpoint runs/llama-train/best --metrics bleu-1,meteor   (its captioner: llama-lora-1b)
+      foodcap run --captioner vit-gpt2 --random-weights tiny --metrics none   (caption, no scoring)
       foodcap run --captioner vit-gpt2 --dataset coco:annotations/captions_val2014.json --image-root val2014
       foodcap run --captioner vit-gpt2 --dataset menu-photos/ --caption-column dish   (imagefolder)
 
@@ -74,9 +75,12 @@ def run_command(ci: bool, **kwargs: Any) -> None:
         return
     if result.failures:
         console.print(f"[yellow]{len(result.failures)} image(s) could not be decoded; see run.json[/]")
-    significance = api.compare([result.folder], paired="bs").significance if ci else None
-    console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count,
-                               result.metric_failures, significance))
-    for note in significance.notes if significance else []:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+    if result.scores or result.metric_failures:
+        significance = api.compare([result.folder], paired="bs").significance if ci else None
+        console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count,
+                                   result.metric_failures, significance))
+        for note in significance.notes if significance else []:
+            console.print(f"[yellow]note:[/] {escape(note)}")
+    else:
+        console.print(f"{result.count} images captioned, not scored (--metrics none)")
     console.print(f"run folder: {result.folder}")

@@ -10,7 +10,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from .recipe_dataset import RecipeDataset
-from .records import DatasetRecord, clean_records
+from .records import DatasetRecord, SkippedRow, clean_records
 
 
 class DatasetOptions(BaseModel):
@@ -42,12 +42,14 @@ class DatasetKind(ABC):
         """Whether ``location`` looks like this layout, judged cheaply (file names, a JSON's keys)."""
         return False
 
-    def records(self, location: str, options: DatasetOptions) -> Iterable[DatasetRecord]:
-        """The layout's images and captions, raw. Raise FoodcapError for a location that cannot be read."""
+    def records(self, location: str, options: DatasetOptions) -> Iterable[DatasetRecord | SkippedRow]:
+        """The layout's images and captions, raw (a ``SkippedRow(reason)`` for a row that cannot be parsed).
+        Raise FoodcapError for a location that cannot be read."""
         raise NotImplementedError(f"dataset kind {self.name!r} implements neither records() nor load()")
 
     def root(self, location: str, options: DatasetOptions) -> Path:
-        """The folder that relative image paths start from."""
+        """The folder that relative image paths start from: the location itself when it is a folder, else
+        the folder that holds it (``~`` expanded, made absolute). Override it to look elsewhere."""
         path = Path(location).expanduser().resolve()
         return path if path.is_dir() else path.parent
 

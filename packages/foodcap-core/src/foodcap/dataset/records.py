@@ -36,15 +36,28 @@ SPLIT_NAMES = {
 class DatasetRecord:
     """One image as a dataset kind read it, nothing cleaned yet.
 
-    ``image`` is absolute or relative to the dataset's root; ``captions`` may hold empty or
-    missing values (they are dropped and counted); ``split`` is the dataset's own split name, if any.
+    ``image`` is absolute or relative to the dataset's root; ``captions`` is one caption (a string) or
+    several (a list or tuple), and may hold empty or missing values (they are dropped and counted);
+    ``split`` is the dataset's own split name, if any.
     """
 
     id: str
     image: Path | str | None
-    captions: Sequence[str | None]
+    captions: Sequence[str | None]  # a str is a Sequence too: it is taken as one caption
     group: str | None = None
     split: str | None = None
+
+    def __post_init__(self) -> None:
+        # A plain string is one caption (never a sequence of one-letter captions); None is none.
+        object.__setattr__(self, "captions", caption_list(self.captions))
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row a dataset kind read but cannot parse (a malformed line): yield it from ``records()`` and it is
+    counted in the cleaning report under the kind's own ``reason``, like foodcap's own skips."""
+
+    reason: str
 
 
 def merge_rows(rows: Iterable[DatasetRecord]) -> list[DatasetRecord]:
@@ -79,7 +92,7 @@ class _Candidate:
     repairs: list[str] = field(default_factory=list)
 
 
-def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int = 1,
+def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, workers: int = 1,
                   report: CleaningReport | None = None) -> RecipeDataset:
     """Keep every record with an id, a caption and a readable image; count the rest by reason.
 
@@ -93,6 +106,9 @@ def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int 
     for record in records:
         report.rows_read += 1
         report.kept += 1
+        if isinstance(record, SkippedRow):
+            report.add_skip(record.reason)
+            continue
         candidate = _check_text(record, root, seen, report)
         if candidate is not None:
             candidates.append(candidate)

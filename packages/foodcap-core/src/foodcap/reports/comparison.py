@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 COUNT_ROW = "images"
 
 _DIFFERENCE = {
+    "ids": "scored images",
+    "reference_texts": "references",
     "split": "splits",
     "dialect": "metric dialects",
     "manifest_digest": "split manifests (different data, ratios or seed)",
@@ -32,10 +34,11 @@ class Mismatch:
 
     field: str
     values: dict[str, Any]
+    detail: str = ""  # how they differ, where the values alone do not say ("12 ids only in a, 3 only in b")
 
     def describe(self) -> str:
         shown = ", ".join(f"{label}={_short(value)}" for label, value in self.values.items())
-        return f"different {_DIFFERENCE[self.field]}: {shown}"
+        return f"different {_DIFFERENCE[self.field]}: {self.detail or shown}"
 
 
 def _short(value: Any) -> str:
@@ -94,13 +97,43 @@ def references_per_image(run: RunRecord) -> float | None:
     return round(sum(len(record_references(r)) for r in run.predictions) / len(run.predictions), 2)
 
 
+def scored_references(run: RunRecord) -> dict[str, tuple[str, ...]] | None:
+    """Each scored id's references, from predictions.jsonl (None for a run without predictions)."""
+    scored = [record for record in run.predictions if "scores" in record]
+    return {str(record["id"]): tuple(record_references(record)) for record in scored} or None
+
+
+def _scored_differences(base: str, scored: dict[str, dict[str, tuple[str, ...]]]) -> list[Mismatch]:
+    """Each run against the first: ids scored by one only, then ids scored against other references."""
+    ids, texts = [], []
+    for label, references in scored.items():
+        if label == base:
+            continue
+        only_base, only_here = len(scored[base].keys() - references.keys()), len(references.keys() - scored[base].keys())
+        if only_base or only_here:
+            ids.append(f"{only_base} ids only in {base}, {only_here} only in {label}")
+        other = sum(scored[base][key] != refs for key, refs in references.items() if key in scored[base])
+        if other:
+            texts.append(f"{other} ids scored against other references in {label} than in {base}")
+    counts = {label: len(references) for label, references in scored.items()}
+    return ([Mismatch("ids", counts, "; ".join(ids))] if ids else []) + (
+        [Mismatch("reference_texts", counts, "; ".join(texts))] if texts else [])
+
+
 def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
+    """Runs are comparable when they scored the same ids against the same references with the same metric
+    dialect, whatever flags chose them; runs without predictions are judged by what metrics.json records."""
     evaluated = [run for run in runs if run.evaluated]
+    scored = {run.label: scored_references(run) for run in evaluated}
+    complete = {label: references for label, references in scored.items() if references is not None}
+    fields = ("dialect",) if evaluated and len(complete) == len(evaluated) else EVALUATION_FIELDS
     mismatches = []
-    for name in EVALUATION_FIELDS:
+    for name in fields:
         values = {run.label: run.evaluated_on(name) for run in evaluated}
         if len({repr(value) for value in values.values()}) > 1:
             mismatches.append(Mismatch(name, values))
+    if fields != EVALUATION_FIELDS:
+        mismatches += _scored_differences(evaluated[0].label, complete)
     references = {run.label: references_per_image(run) for run in evaluated}
     if len({value for value in references.values() if value is not None}) > 1:
         mismatches.append(Mismatch("references", references))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import FoodcapError
-from ..runs.folder import HISTORY, METRICS, PREDICTIONS, RUN, read_jsonl
+from ..runs.folder import HISTORY, METRICS, PARTS, PREDICTIONS, RUN, STARTED, read_jsonl
+
+logger = logging.getLogger("foodcap")
 
 GROUNDING = "grounding.json"  # optional: a check that captions depend on the image, shown when present
 
@@ -66,10 +69,43 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def is_run(path: Path) -> bool:
+    """A folder `foodcap run`, `train` or a sweep trial wrote results into (finished or not)."""
+    return path.is_dir() and any((path / name).exists() for name in (METRICS, RUN, HISTORY, PREDICTIONS))
+
+
+def find_runs(paths: Sequence[Path], depth: int = 3) -> tuple[list[Path], list[Path]]:
+    """(runs, skipped): each path that is a run, and the runs inside a folder that holds some (the demo's
+    folder, ``runs/``), looked for ``depth`` levels down but never inside a run; skipped are the paths
+    given that are neither, and the half-made runs met on the way (a run that failed before writing any)."""
+    runs: list[Path] = []
+    skipped: list[Path] = []
+    seen: set[Path] = set()
+
+    def visit(path: Path, level: int, given: bool) -> None:
+        if is_run(path):
+            if given or path.resolve() not in seen:  # a sweep's best/ links to one of its trials: once
+                runs.append(path)
+                seen.add(path.resolve())
+            return
+        found_before = len(runs)
+        if path.is_dir() and level < depth:
+            for child in sorted(entry for entry in path.iterdir() if entry.is_dir() and not entry.name.startswith(".")):
+                visit(child, level + 1, given=False)
+        if (given and len(runs) == found_before) or (path / STARTED).exists() or (path / PARTS).is_dir():
+            skipped.append(path)
+
+    for path in paths:
+        if not path.exists():
+            raise FoodcapError(f"run folder {path} does not exist")
+        visit(path, 0, given=True)
+    return runs, skipped
+
+
 def load_run(path: Path, label: str) -> RunRecord:
     if not path.is_dir():
         raise FoodcapError(f"run folder {path} does not exist")
-    if not any((path / name).exists() for name in (METRICS, RUN, HISTORY, PREDICTIONS)):
+    if not is_run(path):
         raise FoodcapError(f"{path} is not a foodcap run folder (no metrics.json, run.json or history.jsonl)")
     record = _read_json(path / RUN)
     return RunRecord(path=path, label=label, metrics=_read_json(path / METRICS), record=record,
@@ -98,7 +134,15 @@ def run_labels(paths: Sequence[Path]) -> list[str]:
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunRecord]:
+    """The runs among ``paths`` (see ``find_runs``); what is no run is skipped with one warning line."""
     if not paths:
         raise FoodcapError("give at least one run folder")
-    unique = list(dict.fromkeys(Path(p) for p in paths))
-    return [load_run(path, label) for path, label in zip(unique, run_labels(unique))]
+    found, skipped = find_runs(list(dict.fromkeys(Path(p) for p in paths)))
+    shown = ", ".join(map(str, skipped))
+    if not found:
+        raise FoodcapError(f"{shown} is not a foodcap run folder and holds none (no metrics.json, run.json or "
+                           "history.jsonl)")
+    if skipped:
+        logger.warning("skipped %d folder(s) that hold no foodcap run (nothing finished in them): %s",
+                       len(skipped), shown)
+    return [load_run(path, label) for path, label in zip(found, run_labels(found))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -128,6 +129,28 @@ def append_records(descriptor: int, records: Iterable[dict[str, Any]], path: Pat
                            "kept: free some space and continue with --resume") from error
 
 
+def holds_work(path: Path) -> bool:
+    """Whether a run or training folder holds anything finished: a caption, or an epoch's checkpoint."""
+    return ((path / PREDICTIONS).is_file() and (path / PREDICTIONS).stat().st_size > 0) \
+        or any("caption" in record for _, record in part_records(path)) \
+        or any((path / CHECKPOINTS).glob("epoch-*")) or (path / BEST).is_dir()
+
+
+def discard_unused(path: Path) -> None:
+    """Remove a folder this command made once it failed before finishing any work in it, so nothing
+    half-made is left for `compare runs/*` to trip on (and nothing is lost)."""
+    if path.is_dir() and not holds_work(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fresh_start_note(path: Path, resume: bool) -> str | None:
+    """The line a ``--resume`` on a folder that does not exist yet prints (a requeued job whose first
+    attempt died before making it): it starts fresh."""
+    if resume and not path.exists():
+        return f"nothing to resume: {path} does not exist yet, so this starts afresh"
+    return None
+
+
 class RunFolder:
     """Owns the files of one run; ``resume`` keeps what an interrupted run already wrote."""
 
@@ -137,8 +160,6 @@ class RunFolder:
             raise FoodcapError(
                 f"{path} already holds a run; pass --resume to continue it or choose another --out"
             )
-        if resume and not path.exists():
-            raise FoodcapError(f"cannot resume: {path} does not exist")
         path.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
 

@@ -29,14 +29,14 @@ from ..metric import Metric
 from ..preflight import require, run_checks
 from ..registry import Registry
 from .captioning import CaptionLog, captioned
-from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder
+from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder, discard_unused, fresh_start_note
 from .merge import merge_records, part_reports, recorded_config, unfinished_shards
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .predictions import prediction_record
 from .progress import image_progress
 from .record import record_evaluation, run_record
-from .resume import check_resume, started_with
-from .scoring import Scores, resolve_metrics, score_folder
+from .resume import check_resume, record_start, started_with
+from .scoring import Scores, resolve_metrics, score_folder, settle_metrics
 
 
 @dataclass
@@ -57,6 +57,8 @@ class LaunchPlan:
     launch_id: str
     todo: list[str]  # ids still without a caption in this launch's scope, in split order
     scope: int  # images in scope: the split, or the --shard's slice of it
+    created: bool = False  # this launch made the folder (it is removed again if nothing gets captioned)
+    note: str | None = None  # said before captioning (a --resume that starts afresh)
 
 
 def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started: dict[str, Any],
@@ -66,12 +68,14 @@ def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started:
     if not shard.whole and (path / METRICS).exists() and not config.resume:
         raise FoodcapError(f"{path} holds a merged run already; pass --resume to add to it")
     joins = not shard.whole and path.exists()  # shard jobs join the folder, and rejoin it when requeued
+    created, note = not path.exists(), fresh_start_note(path, config.resume)
     folder = RunFolder(path, resume=config.resume or joins)
     held.append(FolderLock(path, shared=not shard.whole))
     check_resume(path, started, config.resume or joins)
+    record_start(path, started, config.resume or joins)
     scope = shard.take(samples)
     done = folder.captioned_ids()
-    return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope))
+    return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope), created, note)
 
 
 @dataclass
@@ -112,6 +116,7 @@ def wait_for_ranks(folder: Path, names: list[str], tick: Callable[[], None]) -> 
 def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
         launch: Launch | None = None) -> RunResult:
     launch = launch or detect_launch()
+    config = settle_metrics(config, registry)
     require(run_checks(config, registry, flags))  # WordNet, Java, dataset, --out...: fail before the long part
     shard = Shard.parse(config.shard) if config.shard else Shard()
     if launch.distributed and not shard.whole:
@@ -123,7 +128,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
     metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
     data = load_split_data(config.data, registry)
-    samples = data.samples(config.data.split, config.data.limit)
+    samples = data.required_samples(config.data.split, config.data.limit)  # an empty split is an error
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
 
     def load() -> Captioner:
@@ -133,9 +138,15 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
 
     held: list[FolderLock] = []
     started = started_with(config, options, data.manifest.digest(), config.data.split)
+    plan: LaunchPlan | None = None
     try:  # a refusal after the lock was taken releases it too
         plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, started, held))
         return _caption_and_finish(config, entry.obj, load, launch, shard, plan, data, samples, metrics, console)
+    except BaseException:
+        # A folder this one process made (no other rank or shard job writes there) goes if nothing got captioned.
+        if plan is not None and plan.created and shard.whole and not launch.distributed:
+            discard_unused(plan.folder)
+        raise
     finally:
         for lock in held:
             lock.release()
@@ -146,6 +157,8 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
                         metrics: list[Metric], console: Console) -> RunResult:
     names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
     if launch.is_main:
+        if plan.note:
+            console.print(plan.note)
         console.print(data.dataset.report.render())
         where = f" (shard {shard})" if not shard.whole else ""
         previous = plan.scope - len(plan.todo)

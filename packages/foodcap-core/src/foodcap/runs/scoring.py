@@ -6,9 +6,11 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from ..config import DEFAULT_METRICS
+from ..config import DEFAULT_METRICS, RunConfig
 from ..dataset import Sample
+from ..errors import FoodcapError
 from ..metric import Dialect, Metric, MetricOptions
 from ..registry import Registry
 from .folder import RunFolder
@@ -16,6 +18,7 @@ from .merge import Merged, merge_records
 from .predictions import record_references
 
 logger = logging.getLogger("foodcap")
+C = TypeVar("C", bound=RunConfig)
 
 
 @dataclass
@@ -26,16 +29,42 @@ class Scores:
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
 
 
+def default_metric_names(registry: Registry, announce: bool = False) -> list[str]:
+    """The installed part of the default set, less any metric whose resources are missing (WordNet for
+    METEOR); ``announce`` says in one line each what was left out and how to add it."""
+    installed = [name for name in DEFAULT_METRICS if name in registry.metrics]
+    if not installed:
+        others = f"name installed ones with --metrics ({', '.join(registry.metrics)}), " if registry.metrics else ""
+        raise FoodcapError(f"none of the default metrics ({', '.join(DEFAULT_METRICS)}) is installed, so nothing "
+                           f"could be scored: pip install foodcap-metrics, {others}or pass --metrics none to "
+                           "caption without scoring")
+    usable = []
+    for name in installed:
+        missing = registry.metric(name).obj.missing_resources()
+        if missing and announce:
+            logger.warning("%s left out of the default metrics: %s", name, "; ".join(missing))
+        if not missing:
+            usable.append(name)
+    return usable
+
+
 def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list[str]:
-    """The names asked for, or the installed part of the default set."""
-    return list(names) if names is not None else [name for name in DEFAULT_METRICS if name in registry.metrics]
+    """The names asked for (none for ``--metrics none``), or the usable part of the default set."""
+    return list(names) if names is not None else default_metric_names(registry)
+
+
+def settle_metrics(config: C, registry: Registry) -> C:
+    """``config`` with its metrics named: the default set is chosen (and what it leaves out announced)
+    once, before anything else, so later steps and the run record see the same list."""
+    if config.evaluation.metrics is not None:
+        return config
+    names = default_metric_names(registry, announce=True)
+    return config.model_copy(update={"evaluation": config.evaluation.model_copy(update={"metrics": names})})
 
 
 def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
-    """Named metrics (unknown names are user errors), or the installed part of the default set."""
-    chosen = chosen_metric_names(registry, names)
-    if not chosen and names is None:
-        logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
+    """Named metrics (unknown names are user errors), or the usable part of the default set."""
+    chosen = chosen_metric_names(registry, names) if names is not None else default_metric_names(registry, True)
     options = MetricOptions(dialect=dialect)
     return [registry.metric(name).obj(options) for name in chosen]
 

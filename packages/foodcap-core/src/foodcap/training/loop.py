@@ -25,12 +25,22 @@ from ..launch import Shard, detect_launch, rank_console
 from ..preflight import require, train_checks
 from ..registry import Registry
 from ..runs.captioning import CaptionLog, pending
-from ..runs.folder import BEST, HISTORY, RUN, RunFolder, default_train_folder, read_jsonl, write_atomically
+from ..runs.folder import (
+    BEST,
+    HISTORY,
+    RUN,
+    RunFolder,
+    default_train_folder,
+    discard_unused,
+    fresh_start_note,
+    read_jsonl,
+    write_atomically,
+)
 from ..runs.predictions import prediction_record
 from ..runs.progress import image_progress
 from ..runs.record import record_evaluation, run_record
-from ..runs.resume import check_resume, started_with
-from ..runs.scoring import Scores, resolve_metrics, score, score_folder
+from ..runs.resume import check_resume, record_start, started_with
+from ..runs.scoring import Scores, resolve_metrics, score, score_folder, settle_metrics
 from . import checkpoints
 from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
@@ -107,6 +117,8 @@ class Trainer:
         self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
         self.folder_path = agreed(config.out or default_train_folder(config.captioner), self.launch)
+        self.created = not self.folder_path.exists()  # removed again if training fails before its first checkpoint
+        self.fresh_note = fresh_start_note(self.folder_path, config.resume)
         self._check_folder()
         trainable = entry.obj
         if not issubclass(trainable, TrainableCaptioner):
@@ -114,14 +126,13 @@ class Trainer:
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
         self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
         self.data = load_split_data(config.data, registry)
-        if self.launch.is_main:
-            check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
-                                                        self.options.freeze or trainable.default_freeze_policy),
-                         config.resume)
+        self.started = started_with(config, options, self.data.manifest.digest(), "train",
+                                    self.options.freeze or trainable.default_freeze_policy)
+        if self.launch.is_main:  # checked now, before the model loads; written once training starts
+            check_resume(self.folder_path, self.started, config.resume)
+        self.data.required_samples("train")  # an empty train or val split is one line saying why
+        self.val_samples = self.data.required_samples("val", config.data.limit)
         self.train_samples = self.data.training_samples("train", config.data.limit)
-        self.val_samples = self.data.samples("val", config.data.limit)
-        if not self.train_samples or not self.val_samples:
-            raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
         set_seed(self.options.seed)
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
@@ -142,8 +153,6 @@ class Trainer:
         has_state = bool(checkpoints.finished_checkpoints(self.folder_path))  # a partial one is no state
         if has_state and not self.config.resume:
             raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
-        if self.config.resume and not self.folder_path.is_dir():
-            raise FoodcapError(f"cannot resume: {self.folder_path} does not exist")
 
     # -- data ---------------------------------------------------------------------------------------
     def _loaders(self, batches: PlannedBatches) -> tuple[
@@ -192,6 +201,8 @@ class Trainer:
         model, optimizer = accelerator.prepare(self.captioner.model, optimizer)
 
         folder = RunFolder(self.folder_path, resume=self.config.resume)
+        if self.launch.is_main:
+            record_start(self.folder_path, self.started, self.config.resume)
         history: list[dict[str, Any]] = []
         best: dict[str, Any] = {"value": None, "epoch": None, "stale": 0}
         first_epoch = 1
@@ -202,7 +213,8 @@ class Trainer:
             set_schedule_position(scheduler, (first_epoch - 1) * per_epoch)  # this launch may differ in size
             console.print(f"resuming after epoch {first_epoch - 1}")
         elif self.config.resume:
-            console.print("no checkpoint was finished before the interruption: starting again from epoch 1")
+            console.print(self.fresh_note or "no checkpoint was finished before the interruption: starting again "
+                                             "from epoch 1")
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
@@ -314,8 +326,8 @@ class Trainer:
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
-            checkpoints.save_epoch(self.folder_path, self.captioner, epoch, optimizer, scheduler, best, improved,
-                                   self.options.keep_checkpoints)
+            checkpoints.save_epoch(self.folder_path, self.captioner, self.config.captioner, epoch, optimizer,
+                                   scheduler, best, improved, self.options.keep_checkpoints)
 
     def _write_history(self, history: list[dict[str, Any]]) -> None:
         if self.accelerator.is_main_process:
@@ -377,12 +389,18 @@ class Trainer:
 def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
           callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
     """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
+    config = settle_metrics(config, registry)
     require(train_checks(config, registry, flags))  # missing extras or resources fail before any model loads
     trainer = Trainer(config, registry, console, flags, callbacks)
-    with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
-        if tracker is not None:
-            trainer.callbacks.append(tracker.log_epoch)
-        result = trainer.fit()
-        if tracker is not None:
-            tracker.log_test(result.folder)
+    try:
+        with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
+            if tracker is not None:
+                trainer.callbacks.append(tracker.log_epoch)
+            result = trainer.fit()
+            if tracker is not None:
+                tracker.log_test(result.folder)
+    except BaseException:
+        if trainer.created and not trainer.launch.distributed:  # failed before its first checkpoint: no folder
+            discard_unused(trainer.folder_path)
+        raise
     return result
