@@ -50,6 +50,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="train on the first N train images")
     parser.add_argument("--num-workers", type=int, default=None, help="foodcap's DataLoader workers (default: its own)")
     parser.add_argument("--rounds", type=int, default=3, help="alternate bare and foodcap this often; best shown")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (on a busy 2-core machine 2 threads run a step 10x slower than 1)",
+    )
     return parser.parse_args()
 
 
@@ -117,6 +123,7 @@ def train_samples(args: argparse.Namespace) -> list[Any]:
 
 def main() -> None:
     args = parse()
+    torch.set_num_threads(args.threads)
     samples = train_samples(args)
     images, titles = [sample.image for sample in samples], [sample.title for sample in samples]
     console = Console()

@@ -87,10 +87,8 @@ def test_train_vgg19_with_a_frozen_cached_encoder_then_run_the_checkpoint(tmp_pa
     config = json.loads((tmp_path / "train" / "best" / "foodcap-cnnrnn.json").read_text())
     assert config["encoder"] == "vgg19" and not config["encoder_trained"]
 
-    ran = foodcap(
+    ran = foodcap(  # no --captioner: the checkpoint names the preset that trained it
         "run",
-        "--captioner",
-        "cnn-rnn-vgg19",
         "--checkpoint",
         "train/best",
         "--dataset",
@@ -109,6 +107,7 @@ def test_train_vgg19_with_a_frozen_cached_encoder_then_run_the_checkpoint(tmp_pa
     )
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert len((tmp_path / "run" / "predictions.jsonl").read_text().splitlines()) == 4
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["captioner"]["name"] == "cnn-rnn-vgg19"
 
 
 def test_run_without_a_checkpoint_or_random_weights_is_one_line(tmp_path: Path) -> None:

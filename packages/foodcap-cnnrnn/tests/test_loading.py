@@ -41,6 +41,12 @@ def test_a_resnet_folder_loads_its_backbone_and_image_processor(resnet_folder: P
     assert pixels.shape == (1, 3, 48, 48)
     assert captioner.network.encode(pixels).shape == (1, 32)
     assert not any(path.suffix in {".bin", ".pt", ".pth"} for path in resnet_folder.iterdir())
+    assert captioner.describe()["weights"] == {
+        "source": str(resnet_folder),
+        "file": "model.safetensors",
+        "format": "safetensors",
+        "revision": "local folder",
+    }
 
 
 def test_run_refuses_an_untrained_decoder_on_a_real_encoder_but_training_starts(resnet_folder: Path, options) -> None:

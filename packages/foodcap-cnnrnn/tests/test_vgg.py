@@ -115,8 +115,34 @@ def test_weights_of_another_shape_are_one_line(tmp_path: Path) -> None:
     assert "\n" not in str(error.value)
 
 
+def test_torchvisions_pth_file_is_read_with_the_weights_only_unpickler(tmp_path: Path) -> None:
+    torchvision = reference_weights(seed=5)
+    torch.save(torchvision, tmp_path / "vgg19-dcbb9e9d.pth")  # as torchvision publishes its weights
+    network = VGG19(SHAPE)
+    load_vgg19_weights(network, str(tmp_path / "vgg19-dcbb9e9d.pth"))
+    assert torch.equal(network.fc7.weight, torchvision["classifier.3.weight"])
+
+
+class CodePayload:
+    """Unpickling this runs ``exec``: the marker file appears only if someone fully unpickles it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return exec, (f"open({str(self.marker)!r}, 'w').write('ran')",)
+
+
+def test_a_pickle_that_names_code_is_refused_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "payload-ran"
+    torch.save({**reference_weights(), "bonus": CodePayload(marker)}, tmp_path / "pytorch_model.bin")
+    with pytest.raises(FoodcapError, match="refused to read .*weights-only unpickler") as error:
+        load_vgg19_weights(VGG19(SHAPE), str(tmp_path))  # a folder with only pytorch_model.bin
+    assert "\n" not in str(error.value) and not marker.exists()
+
+
 def test_a_folder_without_weights_or_a_missing_folder_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(FoodcapError, match="holds no model.safetensors"):
+    with pytest.raises(FoodcapError, match="holds no VGG19 weights"):
         load_vgg19_weights(VGG19(SHAPE), str(tmp_path))
     with pytest.raises(FoodcapError, match="no such folder") as error:
         load_vgg19_weights(VGG19(SHAPE), str(tmp_path / "missing" / "vgg19"))
@@ -134,3 +160,8 @@ def test_the_vgg19_captioner_loads_a_timm_layout_folder_given_as_model(tmp_path:
     assert torch.equal(encoder.features[0].weight, torchvision["features.0.weight"])
     pixels = captioner.preprocessor()([Image.new("RGB", (274, 169), (200, 40, 30))])["pixel_values"]
     assert pixels.shape == (1, 3, SHAPE.image_size, SHAPE.image_size)
+    assert captioner.describe()["weights"] == {
+        "source": str(tmp_path),
+        "file": "model.safetensors",
+        "format": "safetensors",
+    }

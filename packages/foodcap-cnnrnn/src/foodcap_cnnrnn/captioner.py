@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from transformers.image_processing_utils import BaseImageProcessor
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
 from foodcap.backend import resolve_device, resolve_dtype, sample_titles
@@ -16,7 +15,7 @@ from foodcap.backend import resolve_device, resolve_dtype, sample_titles
 from .batches import PixelBatch, TitleCollator, TitleIds
 from .checkpoint import DECODER_FILE, ENCODER_FILE, CheckpointConfig, read_checkpoint, write_checkpoint
 from .decoding import DecodingSettings, decode
-from .encoders import load_encoder
+from .encoders import ImageEncoder, load_encoder
 from .network import CaptionNetwork, DecoderShape, TitleDecoder
 from .options import CnnRnnOptions
 from .vocabulary import TitleVocabulary
@@ -47,18 +46,20 @@ class CnnRnnCaptioner(TrainableCaptioner):
     def __init__(
         self,
         options: CnnRnnOptions,
-        network: CaptionNetwork,
+        encoder: ImageEncoder,
+        decoder: TitleDecoder,
         vocabulary: TitleVocabulary,
-        image_processor: BaseImageProcessor,
         encoder_changed: bool,
     ) -> None:
         super().__init__(options)
         self.options: CnnRnnOptions = options
         self.vocabulary = vocabulary
-        self.image_processor = image_processor
+        self.image_processor = encoder.image_processor
+        self.encoder_weights = encoder.weights
         self._encoder_changed = encoder_changed  # its weights came from a checkpoint, not their source
         self._device = resolve_device(options.device)
         self._dtype = resolve_dtype(options.dtype, self._device)
+        network = CaptionNetwork(encoder.network, decoder)
         self.network = network.to(device=self._device, dtype=self._dtype).eval()
 
     # -- building -------------------------------------------------------------------------------
@@ -94,9 +95,7 @@ class CnnRnnCaptioner(TrainableCaptioner):
                 load_weights(encoder.network, folder / ENCODER_FILE)
             load_weights(decoder, folder / DECODER_FILE)
         encoder_changed = saved is not None and saved.encoder_trained
-        return cls(
-            options, CaptionNetwork(encoder.network, decoder), vocabulary, encoder.image_processor, encoder_changed
-        )
+        return cls(options, encoder, decoder, vocabulary, encoder_changed)
 
     def learn_vocabulary(self, titles: Sequence[str]) -> None:
         """The train split's vocabulary and a new decoder for it, initialised from the global (seeded)
@@ -139,11 +138,10 @@ class CnnRnnCaptioner(TrainableCaptioner):
         return [self.vocabulary.decode(ids) for ids in token_ids]
 
     def describe(self) -> dict[str, Any]:
-        return {
-            **super().describe(),
-            "vocabulary_size": len(self.vocabulary),
-            "feature_size": self.feature_size,
-        }
+        described = {**super().describe(), "vocabulary_size": len(self.vocabulary), "feature_size": self.feature_size}
+        if self.encoder_weights is not None:  # which file the pretrained encoder was read from
+            described["weights"] = self.encoder_weights
+        return described
 
     # -- TrainableCaptioner -----------------------------------------------------------------------
     @property

@@ -15,7 +15,7 @@ from torch import nn
 from transformers import AutoImageProcessor, ConvNextImageProcessorPil, ResNetConfig, ResNetModel
 from transformers.image_processing_utils import BaseImageProcessor
 
-from foodcap.backend import RandomWeights, hub_errors
+from foodcap.backend import RandomWeights, hub_errors, load_pretrained_weights
 
 from .options import CnnRnnOptions, Encoder
 from .vgg import SHAPES as VGG_SHAPES
@@ -75,6 +75,7 @@ class ImageEncoder:
 
     network: ResNetFeatures | VGG19
     image_processor: BaseImageProcessor
+    weights: dict[str, str] | None = None  # the pretrained file that was read, for run.json (None: random)
 
     @property
     def feature_size(self) -> int:
@@ -99,13 +100,13 @@ def load_encoder(options: CnnRnnOptions) -> ImageEncoder:
     source = options.encoder_id()
     if options.encoder == "vgg19":
         vgg = VGG19(VGG_SHAPES["full"])
-        load_vgg19_weights(vgg, source)
-        return ImageEncoder(vgg.eval(), imagenet_processor(VGG_SHAPES["full"].image_size, BILINEAR))
-    with hub_errors(source, "ResNet encoder"):
-        # The hub checkpoints are ResNetForImageClassification; ResNetModel takes their backbone.
-        resnet = ResNetModel.from_pretrained(source, use_safetensors=True)
+        weights = load_vgg19_weights(vgg, source)
+        return ImageEncoder(vgg.eval(), imagenet_processor(VGG_SHAPES["full"].image_size, BILINEAR), weights)
+    # The hub checkpoints are ResNetForImageClassification; ResNetModel takes their backbone.
+    resnet, found = load_pretrained_weights(ResNetModel.from_pretrained, source, "ResNet encoder")
+    with hub_errors(source, "image processor"):
         image_processor = AutoImageProcessor.from_pretrained(source)
-    return ImageEncoder(ResNetFeatures(resnet).eval(), image_processor)
+    return ImageEncoder(ResNetFeatures(resnet).eval(), image_processor, found.record() if found else None)
 
 
 def random_encoder(encoder: Encoder, size: RandomWeights) -> ImageEncoder:

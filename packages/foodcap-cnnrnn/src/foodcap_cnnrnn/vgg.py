@@ -19,9 +19,9 @@ from torch import nn
 from foodcap import FoodcapError
 from foodcap.backend import RandomWeights, hub_errors
 
-from .weights import fit_state_dict, read_tensors
+from .weights import fit_state_dict, read_state_dict
 
-WEIGHTS_FILE = "model.safetensors"
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")  # what a folder may hold, in order of preference
 CONVOLUTIONS_PER_STAGE = (2, 2, 4, 4, 4)  # VGG19; each stage ends in a 2x2 max-pool
 
 # Each checkpoint layout's name for fc6 and fc7 (timm stores them as 7x7 and 1x1 convolutions).
@@ -109,10 +109,13 @@ def renamed_state_dict(checkpoint: Mapping[str, torch.Tensor]) -> dict[str, torc
     return renamed
 
 
-def load_vgg19_weights(network: VGG19, source: str) -> None:
-    """Fill ``network`` from a safetensors file, a folder holding ``model.safetensors``, or a hub id."""
+def load_vgg19_weights(network: VGG19, source: str) -> dict[str, str]:
+    """Fill ``network`` from a weights file (safetensors, or torchvision's ``.pth`` read weights-only), a
+    folder holding ``model.safetensors`` (or ``pytorch_model.bin``), or a hub id's ``model.safetensors``."""
     file = _weights_file(source)
-    fit_state_dict(network, renamed_state_dict(read_tensors(file)), f"the VGG19 weights {str(file)!r}")
+    fit_state_dict(network, renamed_state_dict(read_state_dict(file)), f"the VGG19 weights {str(file)!r}")
+    read_as = "safetensors" if file.suffix == ".safetensors" else "pickle, read with torch's weights-only unpickler"
+    return {"source": source, "file": file.name, "format": read_as}
 
 
 def _weights_file(source: str) -> Path:
@@ -120,10 +123,11 @@ def _weights_file(source: str) -> Path:
     if path.is_file():
         return path
     if path.is_dir():
-        if not (path / WEIGHTS_FILE).is_file():
-            raise FoodcapError(f"{source!r} holds no {WEIGHTS_FILE} (VGG19 weights as safetensors)")
-        return path / WEIGHTS_FILE
+        found = next((path / name for name in WEIGHT_FILES if (path / name).is_file()), None)
+        if found is None:
+            raise FoodcapError(f"{source!r} holds no VGG19 weights ({' or '.join(WEIGHT_FILES)})")
+        return found
     from huggingface_hub import hf_hub_download
 
     with hub_errors(source, "VGG19 weights"):
-        return Path(hf_hub_download(source, WEIGHTS_FILE))
+        return Path(hf_hub_download(source, WEIGHT_FILES[0]))

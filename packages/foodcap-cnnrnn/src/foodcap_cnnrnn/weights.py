@@ -1,7 +1,10 @@
-"""Safetensors in and out of a module, with one-line errors. Nothing is ever unpickled."""
+"""Weights in and out of a module, with one-line errors. Written as safetensors; read from safetensors,
+or from a PyTorch pickle (torchvision's ``.pth``) through torch's weights-only unpickler, never in full."""
 
 from __future__ import annotations
 
+import logging
+import pickle
 from pathlib import Path
 
 import torch
@@ -19,6 +22,24 @@ def read_tensors(file: Path) -> dict[str, torch.Tensor]:
         return load_file(str(file))
     except (SafetensorError, OSError) as error:
         raise FoodcapError(f"cannot read weights file {file}: {error}") from error
+
+
+def read_state_dict(file: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file's tensors; any other file is read with torch's weights-only unpickler, which
+    takes tensors and plain containers only (a pickle that names code is refused and never runs)."""
+    if file.suffix == ".safetensors":
+        return read_tensors(file)
+    logging.getLogger("foodcap").warning(
+        "reading %s with torch's weights-only unpickler (tensors only, never code)", file
+    )
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as error:
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise FoodcapError(f"refused to read {file} with torch's weights-only unpickler: {first_line}") from error
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise FoodcapError(f"{file} holds no state dict of tensors")
+    return state
 
 
 def fit_state_dict(module: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
