@@ -13,7 +13,14 @@ PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma",
 # Extras a package's own tests need (declared in its pyproject.toml).
 TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]"}
 # Sibling packages a plugin builds on (installed editable, as foodcap-core is).
-SIBLINGS = {"foodcap-gemma": ["foodcap-vlm"]}
+# Every captioner package depends on foodcap-metrics (so one install prints the study's scores).
+SIBLINGS = {
+    "foodcap-vitgpt2": ["foodcap-metrics"],
+    "foodcap-vlm": ["foodcap-metrics"],
+    "foodcap-gemma": ["foodcap-metrics", "foodcap-vlm"],
+    "foodcap-llama": ["foodcap-metrics"],
+    "foodcap-cnnrnn": ["foodcap-metrics"],
+}
 WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
 
 
