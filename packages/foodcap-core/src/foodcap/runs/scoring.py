@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ..config import DEFAULT_METRICS, DataConfig, RunConfig
+from ..config import DEFAULT_METRICS, DataConfig, RunConfig, validate
 from ..dataset import Sample
 from ..errors import FoodcapError
 from ..metric import Dialect, Metric, MetricOptions
@@ -28,6 +28,7 @@ class Scores:
     per_sample: dict[str, list[float]]
     seconds: dict[str, float]
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
+    signatures: dict[str, str] = field(default_factory=dict)  # metric -> what exactly it computed (run.json)
 
 
 def default_metric_names(registry: Registry, announce: bool = False) -> list[str]:
@@ -63,11 +64,23 @@ def settle_metrics(config: C, registry: Registry) -> C:
     return config.model_copy(update={"evaluation": config.evaluation.model_copy(update={"metrics": names})})
 
 
-def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
-    """Named metrics (unknown names are user errors), or the usable part of the default set."""
+def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect,
+                    options: Mapping[str, Mapping[str, Any]] | None = None) -> list[Metric]:
+    """Named metrics (unknown names are user errors), or the usable part of the default set, each
+    with its own ``options`` (from --metric-option) beside the dialect."""
     chosen = chosen_metric_names(registry, names) if names is not None else default_metric_names(registry, True)
-    options = MetricOptions(dialect=dialect)
-    return [registry.metric(name).obj(options) for name in chosen]
+    return [registry.metric(name).obj(metric_options(registry, name, dialect, options)) for name in chosen]
+
+
+def metric_options(registry: Registry, name: str, dialect: Dialect,
+                   options: Mapping[str, Mapping[str, Any]] | None) -> MetricOptions:
+    """Metric ``name``'s options model filled from ``options[name]``; a bad value is one FoodcapError line."""
+    unknown = sorted(set(options or {}) - set(registry.metrics))
+    if unknown:
+        raise FoodcapError(f"--metric-option names {unknown[0]!r}, which is no installed metric (see `foodcap plugins`)")
+    metric = registry.metric(name).obj
+    given = dict((options or {}).get(name, {}))
+    return validate(metric.Options, {"dialect": dialect, **given}, {}, f"--metric-option {name}.")  # type: ignore[no-any-return]
 
 
 def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]],
@@ -79,6 +92,8 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
         return scores
     looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
     for metric in metrics:
+        if (signature := metric.signature()) is not None:
+            scores.signatures[metric.name] = signature
         if metric.needs_images:
             _keep(scores, metric.name, looked)
             continue
