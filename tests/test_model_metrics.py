@@ -63,7 +63,8 @@ def test_missing_metric_weights_stop_the_run_in_one_line(foodcap: Cli, tmp_path:
 
 def test_doctor_knows_the_metrics_weights(foodcap: Cli, tmp_path: Path) -> None:
     result = foodcap("doctor", env={"HF_HUB_CACHE": str(tmp_path / "empty-cache")})
-    assert result.returncode == 1
+    assert result.returncode == 0, result.stdout[-2000:]  # optional: only runs that name these metrics need them
+    assert "optional piece(s) not installed" in result.stdout
     rows = [line for line in result.stdout.splitlines() if "metric clipscore" in line or "metric bertscore " in line]
     assert any("'openai/clip-vit-base-patch32' are not in the local Hugging Face" in row for row in rows), rows
     assert any("'roberta-large' are not in the local Hugging Face" in row for row in rows), rows
