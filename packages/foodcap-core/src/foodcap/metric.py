@@ -38,6 +38,8 @@ class Metric(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
+    # True for metrics that look at the image: they subclass foodcap.ImageMetric (see image_metric.py).
+    needs_images: ClassVar[bool] = False
 
     def __init__(self, options: MetricOptions | None = None) -> None:
         self.options = options or MetricOptions()

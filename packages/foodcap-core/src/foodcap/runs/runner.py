@@ -193,7 +193,7 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
         raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
                            f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
-    scored = score_folder(folder, samples, metrics, merged)
+    scored = score_folder(folder, samples, metrics, merged, config.data)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:

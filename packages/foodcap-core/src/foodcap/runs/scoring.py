@@ -6,8 +6,9 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..config import DEFAULT_METRICS
+from ..config import DEFAULT_METRICS, DataConfig
 from ..dataset import Sample
 from ..metric import Dialect, Metric, MetricOptions
 from ..registry import Registry
@@ -40,17 +41,23 @@ def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Di
     return [registry.metric(name).obj(options) for name in chosen]
 
 
-def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]]) -> Scores:
+def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]],
+          images: Sequence[Path] | None = None, data: DataConfig | None = None) -> Scores:
+    """Every metric on the corpus; image metrics also get ``images`` (one file per caption), decoded
+    once with ``data``'s batch size and workers. A metric that raises is recorded, not fatal."""
     scores = Scores({}, {}, {})
     if not predictions:
         return scores
+    looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
     for metric in metrics:
+        if metric.needs_images:
+            _keep(scores, metric.name, looked)
+            continue
         started = time.perf_counter()
         try:
             result = metric.compute(predictions, references)
         except Exception as error:  # noqa: BLE001 - one failing metric must not lose the others' scores
-            scores.failures[metric.name] = f"{type(error).__name__}: {error}"
-            logger.warning("metric %s failed (%s); the other scores are kept", metric.name, scores.failures[metric.name])
+            _failed(scores, metric.name, f"{type(error).__name__}: {error}")
             continue
         scores.seconds[metric.name] = time.perf_counter() - started
         scores.corpus[metric.name] = result.score
@@ -58,10 +65,40 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
     return scores
 
 
+def _image_scores(metrics: list[Metric], predictions: list[str], references: list[list[str]],
+                  images: Sequence[Path] | None, data: DataConfig | None) -> Scores:
+    if not metrics:
+        return Scores({}, {}, {})
+    if images is None:
+        return Scores({}, {}, {}, {m.name: "it scores captions against their images, and none were given"
+                                   for m in metrics})
+    from ..image_metric import ImageMetric
+    from .image_scoring import score_images  # torch: only when an image metric is chosen
+
+    return score_images([m for m in metrics if isinstance(m, ImageMetric)], predictions, references, images,
+                        data or DataConfig())
+
+
+def _keep(scores: Scores, name: str, looked: Scores) -> None:
+    """Copy metric ``name``'s outcome from the image metrics' scores (in the order metrics were chosen)."""
+    if name in looked.corpus:
+        scores.corpus[name], scores.per_sample[name] = looked.corpus[name], looked.per_sample[name]
+        scores.seconds[name] = looked.seconds[name]
+        return
+    _failed(scores, name, looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric"))
+
+
+def _failed(scores: Scores, name: str, reason: str) -> None:
+    scores.failures[name] = reason
+    logger.warning("metric %s failed (%s); the other scores are kept", name, reason)
+
+
 def shuffled_control(
-    metrics: Sequence[Metric], predictions: list[str], references: list[list[str]], scores: Scores
+    metrics: Sequence[Metric], predictions: list[str], references: list[list[str]], scores: Scores,
+    images: Sequence[Path] | None = None, data: DataConfig | None = None,
 ) -> dict[str, dict[str, float]]:
-    """A grounding check: each metric on the real pairs beside captions paired with other images' titles.
+    """A grounding check: each metric on the real pairs beside captions paired with other images' titles
+    (and, for image metrics, with those other images).
 
     A captioner that uses the image scores clearly lower on the shuffled pairs; one that writes the
     same kind of title whatever it sees (the study's Llama failure) scores about the same.
@@ -69,7 +106,8 @@ def shuffled_control(
     if len(predictions) < 2 or not scores.corpus:
         return {}
     shift = len(references) // 2  # a fixed rotation: deterministic, and no caption keeps its own title
-    control = score(metrics, predictions, references[shift:] + references[:shift])
+    rotated_images = list(images[shift:]) + list(images[:shift]) if images is not None else None  # and image
+    control = score(metrics, predictions, references[shift:] + references[:shift], rotated_images, data)
     return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
             for name in scores.corpus if name in control.corpus}
 
@@ -84,15 +122,18 @@ class FolderScores:
 
 
 def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric],
-                 merged: Merged | None = None) -> FolderScores:
+                 merged: Merged | None = None, data: DataConfig | None = None) -> FolderScores:
     """Merge what is on disk in split order (unless ``merged`` already did), store per-sample scores with
-    each prediction, and run the shuffled-image control. Records of other ids stay, unscored."""
+    each prediction, and run the shuffled-image control. Records of other ids stay, unscored.
+    Image metrics get the records' images, decoded with ``data``'s batch size and workers."""
     merged = merged or merge_records(folder.path, samples)
     records = merged.records
     predictions, references = [r["caption"] for r in records], [record_references(r) for r in records]
-    scores = score(metrics, predictions, references)
+    where = {sample.id: sample.image for sample in samples}  # the dataset as found now (a moved folder too)
+    images = [where[r["id"]] for r in records]
+    scores = score(metrics, predictions, references, images, data)
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
     folder.rewrite_predictions(records + merged.others)
-    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores),
+    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores, images, data),
                         merged.failures, merged.captioned_twice)

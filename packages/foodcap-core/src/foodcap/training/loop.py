@@ -308,7 +308,8 @@ class Trainer:
             pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return {}
-        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs]).corpus
+        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs],
+                     [s.image for s, _ in pairs], self.config.data).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
@@ -336,7 +337,7 @@ class Trainer:
         if not self.launch.is_main:
             return None
         folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
-        scored = score_folder(folder, samples, self.metrics)
+        scored = score_folder(folder, samples, self.metrics, data=self.config.data)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
 
