@@ -304,11 +304,12 @@ def check(*, registry: Registry | None = None) -> list[Check]:
 
 def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
           metrics: Sequence[str] | None = None, dialect: Dialect = "coco", images: Sequence[str | Path] | None = None,
-          registry: Registry | None = None) -> Scores:
+          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> Scores:
     """Score captions against one or several references each (``references[i]`` may be a string).
 
     ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Metrics that
-    look at the image (such as clipscore) need ``images``: one image file per caption. Bad input
+    look at the image (such as clipscore) need ``images``: one image file per caption. ``metric_options``
+    holds each metric's own options by name (``{"clipscore": {"model": "path/to/clip"}}``). Bad input
     (different lengths, an image without references, an image metric without images) is a FoodcapError.
     """
     from .metric import check_corpus
@@ -320,7 +321,8 @@ def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str],
         check_corpus(list(predictions), lists)
     except ValueError as error:
         raise FoodcapError(f"cannot score: {error}") from error
-    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect)
+    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect,
+                             metric_options)
     looking = [metric.name for metric in chosen if metric.needs_images]
     if looking and images is None:
         raise FoodcapError(f"cannot score: {', '.join(looking)} look(s) at the images; pass images=[one file per caption]")

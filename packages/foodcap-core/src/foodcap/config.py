@@ -74,6 +74,9 @@ class EvalConfig(_Section):
         None, description="Comma-separated metric names (default: bleu-1,bleu-2,rouge-l,meteor,cider-d)."
     )
     metric_dialect: Dialect = Field("coco", description="coco (pycocoevalcap) or hf (HF evaluate).")
+    metric_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Each metric's own options, by metric name (--metric-option NAME.KEY=VALUE)."
+    )
 
 
 class RunConfig(_Section):

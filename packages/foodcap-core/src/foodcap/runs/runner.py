@@ -121,7 +121,8 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     options = for_rank(registry.captioner_options(config.captioner, config.options, flags), launch)
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
-    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     data = load_split_data(config.data, registry)
     samples = data.samples(config.data.split, config.data.limit)
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
@@ -225,7 +226,8 @@ def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None
                            f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
                            f"same options) or caption what is left in one process with `foodcap run --resume "
                            f"--out {folder}`")
-    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     data = load_split_data(config.data, registry)
     lock = FolderLock(folder, shared=False)
     try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..config import DEFAULT_METRICS, DataConfig
+from ..config import DEFAULT_METRICS, DataConfig, validate
+from ..errors import FoodcapError
 from ..dataset import Sample
 from ..metric import Dialect, Metric, MetricOptions
 from ..registry import Registry
@@ -25,6 +27,7 @@ class Scores:
     per_sample: dict[str, list[float]]
     seconds: dict[str, float]
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
+    signatures: dict[str, str] = field(default_factory=dict)  # metric -> what exactly it computed (run.json)
 
 
 def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list[str]:
@@ -32,13 +35,25 @@ def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list
     return list(names) if names is not None else [name for name in DEFAULT_METRICS if name in registry.metrics]
 
 
-def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
-    """Named metrics (unknown names are user errors), or the installed part of the default set."""
+def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect,
+                    options: Mapping[str, Mapping[str, Any]] | None = None) -> list[Metric]:
+    """Named metrics (unknown names are user errors), or the installed part of the default set, each
+    with its own ``options`` (from --metric-option) beside the dialect."""
     chosen = chosen_metric_names(registry, names)
     if not chosen and names is None:
         logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
-    options = MetricOptions(dialect=dialect)
-    return [registry.metric(name).obj(options) for name in chosen]
+    return [registry.metric(name).obj(metric_options(registry, name, dialect, options)) for name in chosen]
+
+
+def metric_options(registry: Registry, name: str, dialect: Dialect,
+                   options: Mapping[str, Mapping[str, Any]] | None) -> MetricOptions:
+    """Metric ``name``'s options model filled from ``options[name]``; a bad value is one FoodcapError line."""
+    unknown = sorted(set(options or {}) - set(registry.metrics))
+    if unknown:
+        raise FoodcapError(f"--metric-option names {unknown[0]!r}, which is no installed metric (see `foodcap plugins`)")
+    metric = registry.metric(name).obj
+    given = dict((options or {}).get(name, {}))
+    return validate(metric.Options, {"dialect": dialect, **given}, {}, f"--metric-option {name}.")  # type: ignore[no-any-return]
 
 
 def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]],
@@ -50,6 +65,8 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
         return scores
     looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
     for metric in metrics:
+        if (signature := metric.signature()) is not None:
+            scores.signatures[metric.name] = signature
         if metric.needs_images:
             _keep(scores, metric.name, looked)
             continue

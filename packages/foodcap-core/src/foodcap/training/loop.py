@@ -112,7 +112,8 @@ class Trainer:
         if not issubclass(trainable, TrainableCaptioner):
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
-        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                                       config.evaluation.metric_options)
         self.data = load_split_data(config.data, registry)
         if self.launch.is_main:
             check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
