@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from foodcap import ImageMetric, ImagePass, Metric, MetricScore, check_corpus, h
 from foodcap.config import DataConfig, EvalConfig, RunConfig
 from foodcap.plugins import register_plugin, unregister_plugin
 from foodcap.registry import get_registry, reset_registry
+from foodcap.reports import ReportSettings, write_report
 from foodcap.runs.runner import merge_run, run
 from foodcap.runs.scoring import score, shuffled_control
 from foodcap.training import TrainConfig, TrainOptions, train
@@ -192,11 +195,7 @@ def test_a_run_and_its_merge_score_image_metrics_per_image(
         options={"titles": list(COLOURS)},
         out=tmp_path / "run",
         data=DataConfig(dataset=str(kaggle_folder), split="all", batch_size=8, num_workers=1),
-        evaluation=EvalConfig(
-            metrics=["bleu-1", "colour-match", "caption-length"]
-            if "bleu-1" in get_registry().metrics
-            else ["colour-match", "caption-length"]
-        ),
+        evaluation=EvalConfig(metrics=["caption-length", "colour-match"]),
     )
     for shard in ("0/2", "1/2"):
         run(config.model_copy(update={"shard": shard}), get_registry(), QUIET)
@@ -211,7 +210,26 @@ def test_a_run_and_its_merge_score_image_metrics_per_image(
         np.mean([r["scores"]["colour-match"] for r in records])
     )
     grounding = json.loads((result.folder / "run.json").read_text())["grounding"]
-    assert set(grounding) >= {"colour-match", "caption-length"}
+    assert set(grounding) == {"colour-match", "caption-length"}
+    assert json.loads((result.folder / "metrics.json").read_text())["image_metrics"] == ["colour-match"]
+
+    # The report's gallery shows each image's colour-match beside the headline (caption-length) score.
+    page = write_report([result.folder], tmp_path / "report", ReportSettings(gallery_size=4, examples=1))
+    gallery = re.findall(r'<section id="gallery">.*?</section>', page.read_text(), re.S)[0]
+    shown = re.findall(r'<span class="score image-score">colour-match ([0-9.]+)</span>', gallery)
+    assert len(shown) == 4
+    by_caption = {escape(r["caption"]): r["scores"] for r in records}
+    cards = re.findall(
+        r'<li>([^<]*) <span class="score">caption-length ([0-9.]+)</span> '
+        r'<span class="score image-score">colour-match ([0-9.]+)</span></li>',
+        gallery,
+    )
+    assert len(cards) == 4
+    for caption, length, match in cards:
+        assert (float(length), float(match)) == (
+            by_caption[caption]["caption-length"],
+            by_caption[caption]["colour-match"],
+        )
 
 
 def test_training_scores_image_metrics_on_val_and_test(

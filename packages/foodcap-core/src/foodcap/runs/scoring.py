@@ -28,6 +28,7 @@ class Scores:
     seconds: dict[str, float]
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
     signatures: dict[str, str] = field(default_factory=dict)  # metric -> what exactly it computed (run.json)
+    image_metrics: list[str] = field(default_factory=list)  # the metrics that looked at the images
 
 
 def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list[str]:
@@ -68,6 +69,7 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
         if (signature := metric.signature()) is not None:
             scores.signatures[metric.name] = signature
         if metric.needs_images:
+            scores.image_metrics.append(metric.name)
             _keep(scores, metric.name, looked)
             continue
         started = time.perf_counter()
