@@ -32,7 +32,9 @@ class ModelMetricOptions(MetricOptions):
 def looks_like_folder(model: str) -> bool:
     """Hub ids are ``name`` or ``owner/name``; anything else (``./x``, ``/a/b``, ``~/m``) or an existing
     folder is a folder."""
-    return model.startswith((".", "/", "~")) or model.count("/") > 1 or Path(model).expanduser().is_dir()
+    from foodcap.backend import looks_like_path
+
+    return looks_like_path(model) or Path(model).expanduser().is_dir()
 
 
 def missing_weights(metric: str, model: str) -> list[str]:
@@ -68,7 +70,7 @@ def loaded_once(kind: str, model: str, device: str, load: Callable[[], T]) -> T:
     """``load()`` the first time this (kind, weights, device) is asked for in this process, then the same object."""
     key = (kind, weights_location(model), device)
     if key not in _LOADED:
-        from foodcap.hub import hub_errors
+        from foodcap.backend import hub_errors
 
         with hub_errors(model, f"{kind} weights"):
             _LOADED[key] = load()
@@ -77,7 +79,7 @@ def loaded_once(kind: str, model: str, device: str, load: Callable[[], T]) -> T:
 
 def chosen_device(requested: str) -> Any:
     """The torch device for ``requested`` (auto: the GPU when there is one); a bad name is a FoodcapError."""
-    from foodcap.placement import resolve_device
+    from foodcap.backend import resolve_device
 
     return resolve_device(requested)
 

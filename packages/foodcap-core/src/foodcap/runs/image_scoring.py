@@ -19,9 +19,17 @@ from ..config import DataConfig
 from ..dataset import Sample
 from ..image_metric import ImageMetric, ImagePass
 from ..metric import MetricScore
-from .scoring import Scores
 
 T = TypeVar("T")
+
+
+@dataclass
+class ImageScores:
+    """What each image metric gave: its result, or why it failed; and the seconds it took."""
+
+    results: dict[str, MetricScore] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,7 +50,7 @@ class ScoringCollate:
 class _Passes:
     """The running passes of the chosen image metrics; one that raises is dropped with its reason."""
 
-    def __init__(self, metrics: Sequence[ImageMetric], scores: Scores) -> None:
+    def __init__(self, metrics: Sequence[ImageMetric], scores: ImageScores) -> None:
         self.scores = scores
         self.running: dict[str, ImagePass] = {}
         for metric in metrics:
@@ -74,9 +82,9 @@ def score_images(
     references: Sequence[Sequence[str]],
     images: Sequence[Path],
     data: DataConfig,
-) -> Scores:
+) -> ImageScores:
     """Each metric's score over the corpus, or its failure; an image that no longer decodes fails them all."""
-    scores = Scores({}, {}, {})
+    scores = ImageScores()
     passes = _Passes(metrics, scores)
     samples = [
         Sample(str(index), Path(path), tuple(refs)) for index, (path, refs) in enumerate(zip(images, references))
@@ -104,6 +112,5 @@ def score_images(
         if len(result.per_sample) != len(predictions):
             passes.fail(name, f"gave {len(result.per_sample)} per-sample scores for {len(predictions)} captions")
             continue
-        scores.corpus[name] = result.score
-        scores.per_sample[name] = list(result.per_sample)
+        scores.results[name] = result
     return scores

@@ -7,16 +7,19 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT_METRICS, DataConfig, validate
-from ..errors import FoodcapError
 from ..dataset import Sample
+from ..errors import FoodcapError
 from ..metric import Dialect, Metric, MetricOptions
 from ..registry import Registry
 from .folder import RunFolder
 from .merge import Merged, merge_records
 from .predictions import record_references
+
+if TYPE_CHECKING:
+    from .image_scoring import ImageScores
 
 logger = logging.getLogger("foodcap")
 
@@ -85,23 +88,22 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
 
 
 def _image_scores(metrics: list[Metric], predictions: list[str], references: list[list[str]],
-                  images: Sequence[Path] | None, data: DataConfig | None) -> Scores:
-    if not metrics:
-        return Scores({}, {}, {})
-    if images is None:
-        return Scores({}, {}, {}, {m.name: "it scores captions against their images, and none were given"
-                                   for m in metrics})
+                  images: Sequence[Path] | None, data: DataConfig | None) -> ImageScores:
     from ..image_metric import ImageMetric
-    from .image_scoring import score_images  # torch: only when an image metric is chosen
+    from .image_scoring import ImageScores, score_images  # torch: only when an image metric is chosen
 
+    if not metrics or images is None:
+        return ImageScores(failures={m.name: "it scores captions against their images, and none were given"
+                                     for m in metrics})
     return score_images([m for m in metrics if isinstance(m, ImageMetric)], predictions, references, images,
                         data or DataConfig())
 
 
-def _keep(scores: Scores, name: str, looked: Scores) -> None:
+def _keep(scores: Scores, name: str, looked: ImageScores) -> None:
     """Copy metric ``name``'s outcome from the image metrics' scores (in the order metrics were chosen)."""
-    if name in looked.corpus:
-        scores.corpus[name], scores.per_sample[name] = looked.corpus[name], looked.per_sample[name]
+    if name in looked.results:
+        scores.corpus[name] = looked.results[name].score
+        scores.per_sample[name] = list(looked.results[name].per_sample)
         scores.seconds[name] = looked.seconds[name]
         return
     _failed(scores, name, looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric"))
