@@ -134,21 +134,7 @@ def test_a_bad_option_is_one_line_before_any_model_loads(
 
     monkeypatch.setattr(fake_plugin, "load", classmethod(load))
     with pytest.raises(SystemExit) as exited:
-        main(
-            [
-                "run",
-                "--captioner",
-                "fake",
-                "--dataset",
-                str(kaggle_folder),
-                "--metrics",
-                "weighted-length",
-                "--out",
-                str(tmp_path / "run"),
-                "--metric-option",
-                pair,
-            ]
-        )
+        run_cli(kaggle_folder, tmp_path / "run", "--metric-option", pair)
     assert exited.value.code == 2
     assert capsys.readouterr().err.strip() == message
 
