@@ -15,6 +15,7 @@ from foodcap import Metric, MetricOptions, MetricScore, check_corpus, hookimpl
 from foodcap.cli import main
 from foodcap.plugins import register_plugin, unregister_plugin
 from foodcap.registry import reset_registry
+from foodcap.reports import compare_runs, load_runs
 
 
 class WeightedLengthOptions(MetricOptions):
@@ -98,6 +99,18 @@ def test_options_reach_the_metric_and_its_signature_reaches_run_json(
     config.write_text("[evaluation.metric_options.weighted-length]\nweight = 3.0\n")
     run_cli(kaggle_folder, tmp_path / "from-file", "--config", str(config))
     assert json.loads((tmp_path / "from-file" / "metrics.json").read_text())["scores"]["weighted-length"] == 24.0
+
+    # compare flags the two runs: the same metric, computed with other settings
+    mismatch = next(
+        m
+        for m in compare_runs(load_runs([tmp_path / "run", tmp_path / "from-file"])).mismatches
+        if m.field == "signature:weighted-length"
+    )
+    assert mismatch.describe() == (
+        "different settings of weighted-length (its signature): "
+        "run=weighted-length|weight:2.5|dialect:coco, "
+        "from-file=weighted-length|weight:3.0|dialect:coco"
+    )
 
 
 @pytest.mark.parametrize(

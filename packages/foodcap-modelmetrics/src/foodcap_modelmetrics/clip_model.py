@@ -18,12 +18,13 @@ from .weights import chosen_device, loaded_once, weights_location
 
 class ClipEncoder:
     """Embeds images and texts with one CLIP model; the last images and texts embedded are remembered,
-    so clipscore and refclipscore, fed the same batch, run the model once."""
+    so clipscore and refclipscore, fed the same batch, run the model once for it."""
 
     def __init__(self, model: Any, tokenizer: Any, image_processor: Any, device: torch.device) -> None:
         self.model, self.tokenizer, self.image_processor, self.device = model, tokenizer, image_processor, device
         self._last_images: tuple[Sequence[Image], torch.Tensor] | None = None
-        self._last_texts: tuple[tuple[tuple[str, ...], bool, int], torch.Tensor] | None = None
+        # The current batch's captions and references: refclipscore embeds both, clipscore the captions again.
+        self._recent_texts: dict[tuple[tuple[str, ...], bool, int], torch.Tensor] = {}
 
     @classmethod
     def load(cls, model: str, device: str) -> ClipEncoder:
@@ -63,8 +64,8 @@ class ClipEncoder:
         the 77 positions; otherwise torchmetrics' way, cutting the padded ids at the model's length.
         """
         key = (tuple(texts), truncate, batch_size)
-        if self._last_texts is not None and self._last_texts[0] == key:
-            return self._last_texts[1]
+        if key in self._recent_texts:
+            return self._recent_texts[key]
         longest = self.model.config.text_config.max_position_embeddings
         chunks = []
         for start in range(0, len(texts), batch_size):
@@ -77,7 +78,9 @@ class ClipEncoder:
             ids, mask = encoded["input_ids"][..., :longest], encoded["attention_mask"][..., :longest]
             chunks.append(_pooled(self.model.get_text_features(ids.to(self.device), mask.to(self.device))))
         features = _unit(torch.cat(chunks))
-        self._last_texts = (key, features)
+        if len(self._recent_texts) >= 2:
+            self._recent_texts.clear()
+        self._recent_texts[key] = features
         return features
 
 

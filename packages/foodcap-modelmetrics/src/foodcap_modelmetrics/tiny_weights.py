@@ -57,7 +57,8 @@ def save_tiny_clip(folder: Path, image_size: int = 32, seed: int = 1) -> Path:
             "eos_token_id": vocab["<|endoftext|>"],
             "pad_token_id": vocab["<|endoftext|>"],
         },
-        vision_config={**tower, "image_size": image_size, "patch_size": 8},
+        # 7x7 patches at 224 px, as ViT-B/32 has; 4x4 of 8 px at the tests' 32 px.
+        vision_config={**tower, "image_size": image_size, "patch_size": max(8, image_size // 7)},
         projection_dim=16,
     )
     torch.manual_seed(seed)
