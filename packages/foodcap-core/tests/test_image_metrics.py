@@ -218,18 +218,18 @@ def test_a_run_and_its_merge_score_image_metrics_per_image(
     gallery = re.findall(r'<section id="gallery">.*?</section>', page.read_text(), re.S)[0]
     shown = re.findall(r'<span class="score image-score">colour-match ([0-9.]+)</span>', gallery)
     assert len(shown) == 4
-    by_caption = {escape(r["caption"]): r["scores"] for r in records}
+    by_id = {r["id"]: r for r in records}
     cards = re.findall(
-        r'<li>([^<]*) <span class="score">caption-length ([0-9.]+)</span> '
+        r'<div class="id">([^<]*)</div>.*?<li>([^<]*) <span class="score">caption-length ([0-9.]+)</span> '
         r'<span class="score image-score">colour-match ([0-9.]+)</span></li>',
         gallery,
+        re.S,
     )
     assert len(cards) == 4
-    for caption, length, match in cards:
-        assert (float(length), float(match)) == (
-            by_caption[caption]["caption-length"],
-            by_caption[caption]["colour-match"],
-        )
+    for sample_id, caption, length, match in cards:
+        record = by_id[sample_id]
+        assert caption == escape(record["caption"])
+        assert (float(length), float(match)) == (record["scores"]["caption-length"], record["scores"]["colour-match"])
 
 
 def test_training_scores_image_metrics_on_val_and_test(

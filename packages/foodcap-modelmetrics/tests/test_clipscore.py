@@ -89,6 +89,10 @@ def test_the_hf_dialect_is_100_cos_without_prefix_clamped_once(tiny_clip: Path, 
     np.testing.assert_allclose(np.array(result.per_sample)[short], 100 * cosines[short], atol=1e-4)
     assert min(result.per_sample) < 0  # per image: not clamped
     assert result.score == pytest.approx(max(float(np.mean(result.per_sample)), 0.0), abs=1e-6)
+    # Intervals and paired tests recompute the corpus score from summed per-image scores: clamped the same way.
+    totals = np.array([sum(result.per_sample), len(result.per_sample)])
+    metric = ClipScore(ClipScoreOptions(model=str(tiny_clip), dialect="hf"))
+    assert metric.score_from_statistics(totals) == pytest.approx(result.score, abs=1e-9) == 0.0
 
 
 def test_scores_do_not_depend_on_how_the_corpus_is_batched(tiny_clip: Path, image_files: list[Path]) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 from PIL.Image import Image
 from pydantic import Field
 
@@ -57,6 +59,11 @@ class ClipScore(_ClipMetric):
 
     def image_pass(self) -> ImagePass:
         return _ClipScorePass(self.encoder(), self.batch_size(), self.options.dialect == "hf")
+
+    def score_from_statistics(self, totals: NDArray[np.float64]) -> float:
+        """The mean of the per-image scores, clamped at 0 in the hf dialect (for intervals and paired tests)."""
+        mean = float(totals[0] / totals[1])
+        return max(mean, 0.0) if self.options.dialect == "hf" else mean
 
     def signature(self) -> str:
         model = weights_location(options_of(self.options, ClipScoreOptions).model)
