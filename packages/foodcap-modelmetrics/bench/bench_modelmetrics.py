@@ -60,9 +60,11 @@ def main() -> None:
     clip_folder = save_tiny_clip(folder / "clip", image_size=args.clip_size)
     roberta_folder = save_tiny_roberta(folder / "roberta", texts=[s.references[0] for s in samples])
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    options = {"clipscore": {"model": str(clip_folder), "device": device},
-               "refclipscore": {"model": str(clip_folder), "device": device},
-               "bertscore": {"model": str(roberta_folder), "num_layers": 3, "device": device}}
+    options = {
+        "clipscore": {"model": str(clip_folder), "device": device},
+        "refclipscore": {"model": str(clip_folder), "device": device},
+        "bertscore": {"model": str(roberta_folder), "num_layers": 3, "device": device},
+    }
     data = DataConfig(batch_size=64, num_workers=args.workers)
 
     def foodcap_clip(metrics: list[str]) -> Callable[[], object]:
@@ -73,10 +75,20 @@ def main() -> None:
 
     encoder = ClipEncoder.load(str(clip_folder), device)
     decoded = [Image.open(path).convert("RGB") for path in paths]
-    pixels = [encoder.image_processor(images=decoded[i:i + 64], return_tensors="pt")["pixel_values"]
-              for i in range(0, len(decoded), 64)]
-    tokens = [encoder.tokenizer(["A photo depicts " + c for c in captions[i:i + 64]], padding=True, truncation=True,
-                                max_length=77, return_tensors="pt") for i in range(0, len(captions), 64)]
+    pixels = [
+        encoder.image_processor(images=decoded[i : i + 64], return_tensors="pt")["pixel_values"]
+        for i in range(0, len(decoded), 64)
+    ]
+    tokens = [
+        encoder.tokenizer(
+            ["A photo depicts " + c for c in captions[i : i + 64]],
+            padding=True,
+            truncation=True,
+            max_length=77,
+            return_tensors="pt",
+        )
+        for i in range(0, len(captions), 64)
+    ]
 
     @torch.no_grad()
     def raw_clip() -> None:
@@ -95,12 +107,14 @@ def main() -> None:
 
     bert = BertScoreF1(BertScoreOptions(**options["bertscore"]))
     bert.compute(captions[:2], references[:2])  # loads the encoder
-    from foodcap_modelmetrics.bertscore import BertScorer
+    from foodcap_modelmetrics.bert_model import BertScorer
 
     scorer = BertScorer.load(BertScoreOptions(**options["bertscore"]))
     sentences = [c for c in captions] + [r for refs in references for r in refs]
-    encoded = [scorer.tokenizer([" " + s for s in sentences[i:i + 64]], padding=True, return_tensors="pt")
-               for i in range(0, len(sentences), 64)]
+    encoded = [
+        scorer.tokenizer([" " + s for s in sentences[i : i + 64]], padding=True, return_tensors="pt")
+        for i in range(0, len(sentences), 64)
+    ]
 
     @torch.no_grad()
     def raw_bert() -> None:
@@ -114,13 +128,18 @@ def main() -> None:
     foodcap_clip(["clipscore"])()  # warm: workers, caches
     rows = [
         ("clipscore via foodcap.score (decode in workers + metric)", best_of(args.repeat, foodcap_clip(["clipscore"]))),
-        ("clipscore + refclipscore via foodcap.score", best_of(args.repeat, foodcap_clip(["clipscore", "refclipscore"]))),
+        (
+            "clipscore + refclipscore via foodcap.score",
+            best_of(args.repeat, foodcap_clip(["clipscore", "refclipscore"])),
+        ),
         ("baseline: raw CLIP forward, decoded + preprocessed beforehand", best_of(args.repeat, raw_clip)),
         ("baseline: naive loop, one image at a time", best_of(args.repeat, naive_clip)),
     ]
-    print(f"{args.images} sample images, tiny CLIP at {args.clip_size}px, device {device} "
-          f"({torch.cuda.get_device_name() if device == 'cuda' else platform.processor() or platform.machine()}), "
-          f"{torch.get_num_threads()} torch threads, {args.workers} decode workers")
+    print(
+        f"{args.images} sample images, tiny CLIP at {args.clip_size}px, device {device} "
+        f"({torch.cuda.get_device_name() if device == 'cuda' else platform.processor() or platform.machine()}), "
+        f"{torch.get_num_threads()} torch threads, {args.workers} decode workers"
+    )
     for name, seconds in rows:
         print(f"  {name:66s} {seconds:7.3f} s  {args.images / seconds:9.1f} images/s")
     bert_rows = [

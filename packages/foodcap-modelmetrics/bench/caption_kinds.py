@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     samples = foodcap.load_dataset("sample").samples
     titles = [sample.references[0] for sample in samples]
-    others = titles[len(titles) // 2:] + titles[: len(titles) // 2]  # a fixed rotation: never the image's own
+    others = titles[len(titles) // 2 :] + titles[: len(titles) // 2]  # a fixed rotation: never the image's own
     metrics, options = list(NGRAM), {}
     if args.clip:
         metrics += ["clipscore", "refclipscore"]
@@ -74,9 +74,14 @@ def main() -> None:
     print("| --- |" + " ---: |" * len(metrics))
     for kind, rewrite in KINDS.items():
         captions = [rewrite(title, other) for title, other in zip(titles, others)]
-        scores = foodcap.score(captions, titles, metrics=metrics, images=[s.image for s in samples] if args.clip else None,
-                               metric_options=options)
-        print(f"| {kind} (e.g. \"{captions[0]}\") | " + " | ".join(f"{scores.corpus[m]:.3f}" for m in metrics) + " |")
+        scores = foodcap.score(
+            captions,
+            titles,
+            metrics=metrics,
+            images=[s.image for s in samples] if args.clip else None,
+            metric_options=options,
+        )
+        print(f'| {kind} (e.g. "{captions[0]}") | ' + " | ".join(f"{scores.corpus[m]:.3f}" for m in metrics) + " |")
 
 
 if __name__ == "__main__":

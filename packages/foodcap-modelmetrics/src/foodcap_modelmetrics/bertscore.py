@@ -8,19 +8,16 @@ The signature is bert-score's hash string (``roberta-large_L17_no-idf_version=..
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import torch
 from pydantic import Field
 
 from foodcap import Metric, MetricOptions, MetricScore, check_corpus
 
-from . import bertscore_matching as matching
-from .weights import ModelMetricOptions, chosen_device, loaded_once, missing_weights, options_of, weights_location
+from .weights import ModelMetricOptions, missing_weights, options_of
 
 # The computation follows bert-score 0.3.13, whose hash says version=0.3.12 (its __version__ was not bumped).
 BERT_SCORE_VERSION = "0.3.12"
@@ -81,64 +78,6 @@ def bert_score_hash(options: BertScoreOptions) -> str:
     return text
 
 
-def read_baseline(path: Path, layer: int) -> torch.Tensor:
-    """The P, R, F baseline of ``layer`` (the row at that position, as bert-score's ``iloc`` reads it)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))[1:]
-    return torch.tensor([float(value) for value in rows[layer][1:4]], dtype=torch.float32)
-
-
-class BertScorer:
-    """One encoder, cut at the chosen layer, and its tokenizer; the last corpus scored is remembered."""
-
-    def __init__(self, model: Any, tokenizer: Any, device: torch.device) -> None:
-        self.model, self.tokenizer, self.device = model, tokenizer, device
-        self._last: tuple[Any, torch.Tensor] | None = None
-
-    @classmethod
-    def load(cls, options: BertScoreOptions) -> BertScorer:
-        device = chosen_device(options.device)
-
-        def load() -> BertScorer:
-            from transformers import AutoModel, AutoTokenizer
-
-            location = weights_location(options.model)
-            tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
-            model = AutoModel.from_pretrained(location, local_files_only=True, dtype=torch.float32)
-            return cls(matching.truncated_encoder(model.eval(), options.layers()).to(device), tokenizer, device)
-
-        return loaded_once(f"BERTScore L{options.layers()}", options.model, str(device), load)
-
-    def score(
-        self, candidates: Sequence[str], references: Sequence[Sequence[str]], options: BertScoreOptions
-    ) -> torch.Tensor:
-        """One (P, R, F) row per candidate, best over its references, rescaled if asked."""
-        key = (
-            tuple(candidates),
-            tuple(map(tuple, references)),
-            options.idf,
-            options.batch_size,
-            options.rescale_with_baseline,
-            options.baseline_file(),
-        )
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        flat_candidates = [c for c, refs in zip(candidates, references) for _ in refs]
-        flat_references = [r for refs in references for r in refs]
-        weight = matching.idf_weights(self.tokenizer, flat_references, options.idf)
-        found = matching.embeddings(
-            self.model, self.tokenizer, flat_references + flat_candidates, weight, options.batch_size, self.device
-        )
-        pairs = matching.greedy_match(found, flat_candidates, flat_references, options.batch_size)
-        best = matching.best_per_candidate(pairs, [len(refs) for refs in references])
-        baseline_file = options.baseline_file()
-        if options.rescale_with_baseline and baseline_file is not None:
-            baseline = read_baseline(baseline_file, options.layers())
-            best = (best - baseline) / (1 - baseline)
-        self._last = (key, best)
-        return best
-
-
 class _BertScoreMetric(Metric):
     Options: ClassVar[type[MetricOptions]] = BertScoreOptions
     column: ClassVar[int]  # 0: precision, 1: recall, 2: F1
@@ -164,6 +103,8 @@ class _BertScoreMetric(Metric):
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         check_corpus(predictions, references)
         options = options_of(self.options, BertScoreOptions)
+        from .bert_model import BertScorer  # torch and transformers: only when scoring
+
         column = BertScorer.load(options).score(predictions, references, options)[:, self.column]
         return MetricScore(float(column.double().mean()), column.tolist())
 

@@ -10,19 +10,22 @@ Hessel's definition; its signature says so whatever the dialect.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
-import torch
-from numpy.typing import NDArray
-from PIL.Image import Image
 from pydantic import Field
 
 from foodcap import ImageMetric, ImagePass, MetricOptions, MetricScore
 
-from .clip_model import ClipEncoder
 from .weights import ModelMetricOptions, missing_weights, options_of, weights_location
+
+if TYPE_CHECKING:  # torch and transformers load only when scoring
+    import numpy as np
+    from numpy.typing import NDArray
+    from PIL.Image import Image
+
+    from .clip_model import ClipEncoder
 
 W = 2.5  # Hessel et al.'s rescaling of the cosine
 PREFIX = "A photo depicts "  # their prompt; their code adds the space
@@ -44,6 +47,8 @@ class _ClipMetric(ImageMetric):
         return missing_weights(cls.name, options_of(options, ClipScoreOptions).model)
 
     def encoder(self) -> ClipEncoder:
+        from .clip_model import ClipEncoder
+
         options = options_of(self.options, ClipScoreOptions)
         return ClipEncoder.load(options.model, options.device)
 
@@ -89,7 +94,7 @@ class _ClipScorePass(ImagePass):
         self.per_sample += scores.tolist()
 
     def finish(self) -> MetricScore:
-        mean = float(torch.tensor(self.per_sample, dtype=torch.float64).mean()) if self.per_sample else 0.0
+        mean = math.fsum(self.per_sample) / len(self.per_sample) if self.per_sample else 0.0
         return MetricScore(max(mean, 0.0) if self.torchmetrics else mean, self.per_sample)
 
 
