@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import nox
 
-nox.options.sessions = ["tests", "integration", "lint", "types"]
+nox.options.sessions = ["tests", "integration", "oracles", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama", "foodcap-cnnrnn"]
+PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama", "foodcap-cnnrnn",
+           "foodcap-modelmetrics"]
 # Extras a package's own tests need (declared in its pyproject.toml).
-TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]"}
+TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]", "foodcap-modelmetrics": "[baselines]"}
 # Sibling packages a plugin builds on (installed editable, as foodcap-core is).
 SIBLINGS = {"foodcap-gemma": ["foodcap-vlm"]}
 WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
@@ -51,6 +53,20 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session
+def oracles(session: nox.Session) -> None:
+    """foodcap-modelmetrics against torchmetrics and bert-score, which need transformers 4 (foodcap runs on 5).
+
+    This session's environment holds only the oracles; foodcap runs in the Python that runs nox (the dev
+    .venv, where scripts/test calls it), and test_oracles.py hands the oracles the same model folders.
+    """
+    install(session, "-r", "packages/foodcap-modelmetrics/tests/oracle-requirements.txt")
+    oracle = os.path.join(session.virtualenv.location, "bin", "python")
+    session.run(sys.executable, "-m", "pytest", "-q", "packages/foodcap-modelmetrics/tests/test_oracles.py",
+                *session.posargs, external=True,
+                env={"FOODCAP_ORACLE_PYTHON": oracle, "FOODCAP_REQUIRE_ORACLES": "1"})
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", "packages", "tests", "examples", "noxfile.py")
@@ -81,6 +97,7 @@ def bench(session: nox.Session) -> None:
                    "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
                    "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-cnnrnn/bench/bench_cnnrnn.py",
                    "packages/foodcap-core/bench/bench_sharded_run.py",
-                   "packages/foodcap-core/bench/bench_distributed.py"):
+                   "packages/foodcap-core/bench/bench_distributed.py",
+                   "packages/foodcap-modelmetrics/bench/bench_modelmetrics.py"):
         if os.path.exists(script):
             session.run("python", script)

@@ -20,6 +20,7 @@ _LAZY = {
     **dict.fromkeys(("CaptionerOptions", "GenerationOptions"), ".captioner_options"),
     **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
     **dict.fromkeys(("Metric", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
+    **dict.fromkeys(("ImageMetric", "ImagePass"), ".image_metric"),
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
     **dict.fromkeys(("DatasetRecord", "SkippedRow"), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
@@ -42,6 +43,8 @@ __all__ = [
     "FreezePolicy",
     "GenerationOptions",
     "hookimpl",
+    "ImageMetric",
+    "ImagePass",
     "ImagePreprocessor",
     "load_captioner",
     "load_dataset",
@@ -94,4 +97,5 @@ if TYPE_CHECKING:
     from .dataset.recipe_dataset import RecipeDataset, Sample
     from .dataset.records import DatasetRecord, SkippedRow
     from .freeze import FreezeComponents, FreezePolicy, parameter_counts
+    from .image_metric import ImageMetric, ImagePass
     from .metric import Metric, MetricOptions, MetricScore, check_corpus

@@ -303,11 +303,14 @@ def check(*, registry: Registry | None = None) -> list[Check]:
 
 
 def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
-          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", registry: Registry | None = None) -> Scores:
+          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", images: Sequence[str | Path] | None = None,
+          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> Scores:
     """Score captions against one or several references each (``references[i]`` may be a string).
 
-    ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Bad input
-    (different lengths, an image without references) is a FoodcapError.
+    ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Metrics that
+    look at the image (such as clipscore) need ``images``: one image file per caption. ``metric_options``
+    holds each metric's own options by name (``{"clipscore": {"model": "path/to/clip"}}``). Bad input
+    (different lengths, an image without references, an image metric without images) is a FoodcapError.
     """
     from .metric import check_corpus
     from .runs.scoring import resolve_metrics
@@ -318,8 +321,15 @@ def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str],
         check_corpus(list(predictions), lists)
     except ValueError as error:
         raise FoodcapError(f"cannot score: {error}") from error
-    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect)
-    return score_corpus(chosen, list(predictions), lists)
+    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect,
+                             metric_options)
+    looking = [metric.name for metric in chosen if metric.needs_images]
+    if looking and images is None:
+        raise FoodcapError(f"cannot score: {', '.join(looking)} look(s) at the images; pass images=[one file per caption]")
+    if images is not None and len(images) != len(lists):
+        raise FoodcapError(f"cannot score: got {len(lists)} predictions but {len(images)} images")
+    files = [Path(image) for image in images] if images is not None else None
+    return score_corpus(chosen, list(predictions), lists, files)
 
 
 def _read_record(folder: Path) -> dict[str, Any]:

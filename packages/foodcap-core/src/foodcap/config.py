@@ -78,6 +78,9 @@ class EvalConfig(_Section):
         "bleu-1,bleu-2,rouge-l,meteor,cider-d that are installed and have their resources)."
     )
     metric_dialect: Dialect = Field("coco", description="coco (pycocoevalcap) or hf (HF evaluate).")
+    metric_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Each metric's own options, by metric name (--metric-option NAME.KEY=VALUE)."
+    )
 
     @field_validator("metrics", mode="before")
     @classmethod

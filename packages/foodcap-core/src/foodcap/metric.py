@@ -38,9 +38,14 @@ class Metric(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
+    # True for metrics that look at the image: they subclass foodcap.ImageMetric (see image_metric.py).
+    needs_images: ClassVar[bool] = False
+    # A metric with settings of its own (weights, layer...) subclasses MetricOptions; users set them
+    # with --metric-option NAME.KEY=VALUE or an [evaluation.metric_options.NAME] table.
+    Options: ClassVar[type[MetricOptions]] = MetricOptions
 
     def __init__(self, options: MetricOptions | None = None) -> None:
-        self.options = options or MetricOptions()
+        self.options = options or self.Options()
 
     @abstractmethod
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
@@ -70,6 +75,15 @@ class Metric(ABC):
         seconds rather than after hours of captioning; ``foodcap doctor`` shows the same answer.
         """
         return []
+
+    @classmethod
+    def missing_resources_for(cls, options: MetricOptions) -> list[str]:
+        """``missing_resources()`` for these options (a metric whose weights are an option overrides it)."""
+        return cls.missing_resources()
+
+    def signature(self) -> str | None:
+        """What exactly was computed, for run.json (e.g. bert-score's hash); None for nothing to add."""
+        return None
 
 
 def mean_statistics(per_sample: Sequence[float]) -> NDArray[np.float64]:

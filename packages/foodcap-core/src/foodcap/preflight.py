@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from .backend.checkpoint_files import checkpoint_problems
 from .checkpoint_record import recorded_captioner
-from .config import DataConfig, RunConfig
+from .config import DataConfig, EvalConfig, RunConfig
 from .errors import FoodcapError
 from .registry import Registry
 from .runs.folder import default_run_folder, default_train_folder
-from .runs.scoring import chosen_metric_names, default_metric_names
+from .runs.scoring import chosen_metric_names, default_metric_names, metric_options
 
 if TYPE_CHECKING:
     from .training.options import TrainConfig
@@ -90,16 +90,18 @@ def java_check() -> Check:
     return Check("Java", True, java, optional=True)
 
 
-def metric_checks(registry: Registry, names: list[str] | None, optional: bool = False) -> list[Check]:
-    """Each chosen metric is registered and has its resources (WordNet for meteor, Java for meteor-1.5)."""
+def metric_checks(registry: Registry, evaluation: EvalConfig, optional: bool = False) -> list[Check]:
+    """Each chosen metric is registered, its options are valid, and it has its resources (WordNet for
+    meteor, Java for meteor-1.5, the weights of a model-based metric)."""
     checks = []
-    for name in chosen_metric_names(registry, names):
+    for name in chosen_metric_names(registry, evaluation.metrics):
         try:
             metric = registry.metric(name).obj
+            options = metric_options(registry, name, evaluation.metric_dialect, evaluation.metric_options)
         except FoodcapError as error:
             checks.append(Check(f"metric {name}", False, str(error)))
             continue
-        missing = metric.missing_resources()
+        missing = metric.missing_resources_for(options)
         checks += [Check(f"metric {name}", False, line, optional) for line in missing]
         if not missing:
             checks.append(Check(f"metric {name}", True, "ready", optional))
@@ -208,7 +210,7 @@ def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] |
     """What ``foodcap run`` needs."""
     return [
         *captioner_checks(config, registry, flags),
-        *metric_checks(registry, config.evaluation.metrics),
+        *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
         output_check(config.out or default_run_folder(config.captioner), RUN_FREE_BYTES),
     ]
@@ -218,7 +220,7 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
     """What ``foodcap train`` (and each sweep trial) needs."""
     checks = [
         *captioner_checks(config, registry, flags),
-        *metric_checks(registry, config.evaluation.metrics),
+        *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
         output_check(config.out or default_train_folder(config.captioner),
                      RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
@@ -286,7 +288,7 @@ def machine_checks(registry: Registry) -> list[Check]:
         *plugin_checks(registry),
         captioners_check(registry),
         default_metrics_check(registry),
-        *metric_checks(registry, sorted(registry.metrics), optional=True),  # a run names what it needs
+        *metric_checks(registry, EvalConfig(metrics=sorted(registry.metrics)), optional=True),  # a run names what it needs
         java_check(),
         *(extra_check(extra, optional=True) for extra in EXTRAS),
     ]

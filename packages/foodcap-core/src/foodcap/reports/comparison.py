@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..significance import PairedSettings
 
 COUNT_ROW = "images"
+SIGNATURE = "signature:"  # a Mismatch field for one metric's signature (run.json's metric_signatures)
 
 _DIFFERENCE = {
     "ids": "scored images",
@@ -38,7 +39,8 @@ class Mismatch:
 
     def describe(self) -> str:
         shown = ", ".join(f"{label}={_short(value)}" for label, value in self.values.items())
-        return f"different {_DIFFERENCE[self.field]}: {self.detail or shown}"
+        what = _DIFFERENCE.get(self.field) or f"settings of {self.field.removeprefix(SIGNATURE)} (its signature)"
+        return f"different {what}: {self.detail or shown}"
 
 
 def _short(value: Any) -> str:
@@ -137,6 +139,17 @@ def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
     references = {run.label: references_per_image(run) for run in evaluated}
     if len({value for value in references.values() if value is not None}) > 1:
         mismatches.append(Mismatch("references", references))
+    return mismatches + signature_mismatches(evaluated)
+
+
+def signature_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
+    """A metric computed differently in two runs (other CLIP weights, BERTScore with IDF in one)."""
+    signed = {run.label: dict(run.evaluated_on("metric_signatures") or {}) for run in runs}
+    mismatches = []
+    for metric in sorted({name for signatures in signed.values() for name in signatures}):
+        values = {label: signatures.get(metric) for label, signatures in signed.items()}
+        if len({value for value in values.values() if value is not None}) > 1:
+            mismatches.append(Mismatch(SIGNATURE + metric, values))
     return mismatches
 
 

@@ -17,7 +17,8 @@ from .run_records import RunRecord
 class Caption:
     run: str
     text: str
-    score: float | None
+    score: float | None  # the headline metric's
+    image_scores: tuple[tuple[str, float], ...] = ()  # image metrics' (clipscore...), shown beside it
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ def _score(record: dict[str, Any], metric: str | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def _caption(run: RunRecord, record: dict[str, Any], metric: str | None) -> Caption:
+    """A run's caption with its headline score and, beside it, each image metric's score for that image."""
+    beside = tuple((name, score) for name in run.image_metrics
+                   if name != metric and (score := _score(record, name)) is not None)
+    return Caption(run.label, record["caption"], _score(record, metric), beside)
+
+
 def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, images: ImageCopies) -> list[GalleryItem]:
     """``count`` images every run captioned, chosen by id in the first run's order."""
     with_predictions = [run for run in runs if run.predictions]
@@ -80,8 +88,7 @@ def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, im
     shared = [record for record in with_predictions[0].predictions if all(record["id"] in ids for ids in by_run)]
     items = []
     for record in evenly_spaced(shared, count):
-        captions = [Caption(run.label, ids[record["id"]]["caption"], _score(ids[record["id"]], metric))
-                    for run, ids in zip(with_predictions, by_run)]
+        captions = [_caption(run, ids[record["id"]], metric) for run, ids in zip(with_predictions, by_run)]
         items.append(GalleryItem(record["id"], record_references(record),
                                  images.relative(record["id"], record["image"]), captions))
     return items
@@ -100,6 +107,6 @@ def best_and_worst(run: RunRecord, count: int, metric: str | None,
 
     def item(record: dict[str, Any]) -> GalleryItem:
         return GalleryItem(record["id"], record_references(record), images.relative(record["id"], record["image"]),
-                           [Caption(run.label, record["caption"], _score(record, metric))])
+                           [_caption(run, record, metric)])
 
     return [item(record) for record in best], [item(record) for record in worst]

@@ -139,6 +139,8 @@ def _card(item: GalleryItem, metric: str | None) -> str:
         "<li>" + (f'<span class="run">{escape(caption.run)}:</span> ' if named else "")
         + (escape(caption.text) or "<i>(empty)</i>")
         + (f' <span class="score">{escape(metric or "")} {caption.score:.3f}</span>' if caption.score is not None else "")
+        + "".join(f' <span class="score image-score">{escape(name)} {score:.3f}</span>'
+                  for name, score in caption.image_scores)
         + "</li>" for caption in item.captions)
     return (f'<figure class="card">{picture}<figcaption><div class="id">{escape(item.id)}</div>'
             f'{_truth(item.references)}<ul>{captions}</ul>'

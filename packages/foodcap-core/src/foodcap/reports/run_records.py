@@ -53,6 +53,11 @@ class RunRecord:
         name = described.get("name") if isinstance(described, dict) else described
         return str(name or self.metrics.get("captioner") or "—")
 
+    @property
+    def image_metrics(self) -> list[str]:
+        """The metrics that scored captions against their images (clipscore...), shown in the gallery."""
+        return [str(name) for name in self.metrics.get("image_metrics", [])]
+
     def evaluated_on(self, name: str) -> Any:
         return self.metrics.get(name)
 

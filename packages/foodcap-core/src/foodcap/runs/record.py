@@ -76,6 +76,8 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
         "dataset": config.data.dataset,
         "limit": config.data.limit,
         "dialect": config.evaluation.metric_dialect,
+        **({"metric_signatures": scores.signatures} if scores.signatures else {}),
+        **({"image_metrics": scores.image_metrics} if scores.image_metrics else {}),
     }
     folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
                            **({"failures": scores.failures} if scores.failures else {})})

@@ -126,7 +126,8 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     options = for_rank(registry.captioner_options(config.captioner, config.options, flags), launch)
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
-    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     data = load_split_data(config.data, registry)
     samples = data.required_samples(config.data.split, config.data.limit)  # an empty split is an error
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
@@ -206,7 +207,7 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
         raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
                            f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
-    scored = score_folder(folder, samples, metrics, merged)
+    scored = score_folder(folder, samples, metrics, merged, config.data)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:
@@ -238,7 +239,8 @@ def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None
                            f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
                            f"same options) or caption what is left in one process with `foodcap run --resume "
                            f"--out {folder}`")
-    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     data = load_split_data(config.data, registry)
     lock = FolderLock(folder, shared=False)
     try:

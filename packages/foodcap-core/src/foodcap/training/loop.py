@@ -124,7 +124,8 @@ class Trainer:
         if not issubclass(trainable, TrainableCaptioner):
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
-        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                                       config.evaluation.metric_options)
         self.data = load_split_data(config.data, registry)
         self.started = started_with(config, options, self.data.manifest.digest(), "train",
                                     self.options.freeze or trainable.default_freeze_policy)
@@ -320,7 +321,8 @@ class Trainer:
             pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return {}
-        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs]).corpus
+        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs],
+                     [s.image for s, _ in pairs], self.config.data).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
@@ -348,7 +350,7 @@ class Trainer:
         if not self.launch.is_main:
             return None
         folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
-        scored = score_folder(folder, samples, self.metrics)
+        scored = score_folder(folder, samples, self.metrics, data=self.config.data)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
 
