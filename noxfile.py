@@ -103,7 +103,7 @@ def bench(session: nox.Session) -> None:
                    "packages/foodcap-metrics/bench/bench_significance.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
                    "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
                    "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-cnnrnn/bench/bench_cnnrnn.py",
-                   "packages/foodcap-core/bench/bench_sharded_run.py",
+                   "packages/foodcap-core/bench/bench_sharded_run.py", "packages/foodcap-vlm/bench/bench_judge.py",
                    "packages/foodcap-core/bench/bench_distributed.py",
                    "packages/foodcap-modelmetrics/bench/bench_modelmetrics.py"):
         if os.path.exists(script):

@@ -158,3 +158,20 @@ def test_the_python_api_takes_metric_options(weighted: None) -> None:
     )
     assert scores.per_sample["weighted-length"] == [1.0, 2.0]
     assert scores.signatures == {"weighted-length": "weighted-length|weight:0.5|dialect:coco"}
+
+
+def test_merge_scores_a_finished_run_again_with_options_laid_over_the_recorded_ones(
+    weighted: None, kaggle_folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    run_cli(kaggle_folder, out, "--metric-option", "weighted-length.weight=2.5")
+    assert foodcap.merge(out).scores == {"weighted-length": 2.5 * len("Pea Soup")}  # the recorded options
+    main(["merge", str(out), "--metric-option", "weighted-length.weight=4"])
+    assert json.loads((out / "metrics.json").read_text())["scores"]["weighted-length"] == 4 * len("Pea Soup")
+    record = json.loads((out / "run.json").read_text())
+    assert record["config"]["evaluation"]["metric_options"] == {"weighted-length": {"weight": 4}}
+    assert record["evaluated_on"]["metric_signatures"] == {"weighted-length": "weighted-length|weight:4.0|dialect:coco"}
+    # Options given to merge pass the same pre-flight as a run's, before anything is merged or scored.
+    with pytest.raises(foodcap.FoodcapError, match="^weighted-length: no weights in /gone$"):
+        foodcap.merge(out, metric_options={"weighted-length": {"weights_folder": "/gone"}})
+    assert json.loads((out / "metrics.json").read_text())["scores"]["weighted-length"] == 4 * len("Pea Soup")

@@ -24,14 +24,15 @@ _LAZY = {
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
     **dict.fromkeys(("DatasetRecord", "SkippedRow"), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
-    **dict.fromkeys(("check", "compare", "load_captioner", "load_dataset", "merge", "report", "run", "score",
-                     "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
+    **dict.fromkeys(("captioner_settings", "check", "compare", "load_captioner", "load_dataset", "merge", "report",
+                     "run", "score", "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
 }
 
 __all__ = [
     "Batch",
     "Captioner",
     "CaptionerOptions",
+    "captioner_settings",
     "check",
     "check_corpus",
     "compare",
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
         Scores,
         SweepSummary,
         TrainSummary,
+        captioner_settings,
         check,
         compare,
         load_captioner,

@@ -28,6 +28,7 @@ from .runs.scoring import Scores
 
 if TYPE_CHECKING:
     from .captioner import Captioner
+    from .captioner_options import CaptionerOptions
     from .preflight import Check
     from .registry import Registry
     from .reports import Comparison
@@ -43,6 +44,7 @@ __all__ = [
     "Scores",
     "SweepSummary",
     "TrainSummary",
+    "captioner_settings",
     "check",
     "compare",
     "load_captioner",
@@ -170,8 +172,14 @@ def load_captioner(name: str, *, progress: bool = True, registry: Registry | Non
     if not progress:
         _quiet_model_libraries()
     chosen = _registry(registry)
+    return chosen.captioner(name).obj.load(captioner_settings(name, registry=chosen, **options))
+
+
+def captioner_settings(name: str, *, registry: Registry | None = None, **options: Any) -> CaptionerOptions:
+    """The options ``load_captioner(name, **options)`` would load with (the name's registered defaults,
+    then ``options``), validated, with nothing loaded: what a plugin reads to reuse a preset's model."""
     values = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
-    return chosen.captioner(name).obj.load(chosen.captioner_options(name, values))
+    return _registry(registry).captioner_options(name, values)
 
 
 def load_dataset(location: str | Path, *, kind: str | None = None, registry: Registry | None = None,
@@ -196,11 +204,17 @@ def _run_config(config: RunConfig, console: Console, registry: Registry | None =
     return _summary(run_split(config, _registry(registry), console, dict(flags or {})))
 
 
-def merge(folder: str | Path, *, metrics: Sequence[str] | None = None, registry: Registry | None = None) -> RunSummary:
-    """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``."""
+def merge(folder: str | Path, *, metrics: Sequence[str] | None = None,
+          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> RunSummary:
+    """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``.
+
+    A finished run is scored again: ``metrics``, with ``metric_options`` laid over the ones it recorded.
+    """
     from .runs.runner import merge_run
 
-    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None))
+    options = {name: dict(values) for name, values in (metric_options or {}).items()}
+    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None,
+                              options))
 
 
 def _summary(result: RunResult) -> RunSummary:

@@ -30,7 +30,7 @@ from foodcap.backend import (
     resolve_device,
 )
 
-from .batches import CaptionBatch, PromptEncoder, TitleCollator
+from .batches import CaptionBatch, PromptEncoder, TitleCollator, on_device
 from .checkpoint import CheckpointConfig, attach_adapter, lora_config, read_checkpoint_config, write_checkpoint
 from .families import FAMILIES, Family
 from .few_shot import choose_examples
@@ -184,12 +184,7 @@ class VlmCaptioner(TrainableCaptioner):
 
     def answer_token_ids(self, inputs: Batch) -> torch.Tensor:
         """The generated tokens only (prompt cut off), one row per image, padded after the stop token."""
-        # Pixels in the vision tower's dtype, which stays unquantized under 4/8-bit loading.
-        pixel_dtype = next(self.components()["encoder"].parameters()).dtype
-        batch = {
-            key: value.to(self._device, pixel_dtype if value.is_floating_point() else value.dtype)
-            for key, value in inputs.items()
-        }
+        batch = on_device(inputs, self.components()["encoder"], self._device)
         training = self.network.training
         self.network.eval()  # no LoRA dropout while captioning, even mid-training
         try:

@@ -50,6 +50,7 @@ def run_command(ci: bool, **kwargs: Any) -> None:
       foodcap run --captioner vit-gpt2 --dataset ~/data/food --split test --batch-size 64
       foodcap run --checkpoint runs/llama-train/best --metrics bleu-1,meteor   (its captioner: llama-lora-1b)
       foodcap run --captioner vit-gpt2 --random-weights tiny --metrics none   (caption, no scoring)
+      foodcap run --captioner gemma-3-4b --metrics bleu-1,judge --metric-option judge.model=qwen2.5-vl-7b
       foodcap run --captioner vit-gpt2 --dataset coco:annotations/captions_val2014.json --image-root val2014
       foodcap run --captioner vit-gpt2 --dataset menu-photos/ --caption-column dish   (imagefolder)
 

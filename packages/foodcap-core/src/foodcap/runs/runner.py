@@ -20,13 +20,13 @@ from rich.console import Console
 
 from ..backend.placement import for_rank
 from ..captioner import Captioner
-from ..config import DataConfig, RunConfig, validate
+from ..config import DataConfig, RunConfig, deep_merge, validate
 from ..dataset import Sample
 from ..dataset.split_data import SplitData, load_split_data
 from ..errors import FoodcapError
 from ..launch import Launch, Shard, decided_by_rank0, detect_launch
 from ..metric import Metric
-from ..preflight import require, run_checks
+from ..preflight import metric_checks, require, run_checks
 from ..registry import Registry
 from .captioning import CaptionLog, captioned
 from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder, discard_unused, fresh_start_note
@@ -226,13 +226,17 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
 
 
-def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None) -> RunResult:
-    """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done."""
+def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None,
+              metric_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
+    """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done
+    (or score a finished run again, with other metrics or metric options laid over the recorded ones)."""
     if not folder.is_dir():
         raise FoodcapError(f"{folder} is not a run folder")
     config = validate(RunConfig, {**recorded_config(folder), "out": str(folder), "resume": True, "shard": None})
     if metrics is not None:
         config.evaluation.metrics = metrics
+    config.evaluation.metric_options = deep_merge(config.evaluation.metric_options, metric_options or {})
+    require(metric_checks(registry, config.evaluation))  # a missing judge fails here, not after merging
     unfinished = unfinished_shards(folder)
     if unfinished:
         raise FoodcapError(f"cannot merge {folder}: shard(s) {', '.join(map(str, unfinished))} of "
