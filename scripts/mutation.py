@@ -40,7 +40,7 @@ GROUPS = {
     "step-plan-ranks": Group(
         "foodcap-core",
         ("foodcap/training/step_plan.py", "foodcap/training/ranks.py"),
-        ("test_step_plan.py", "test_launch.py"),
+        ("test_step_plan.py", "test_launch.py", "test_ranks.py"),
     ),
     "scoring": Group("foodcap-core", ("foodcap/scoring.py",), ("test_scoring.py", "test_references.py")),
     "metric-cores": Group(
@@ -73,6 +73,7 @@ GROUPS = {
             "test_dataset_cleaning_report.py",
             "test_dataset_outside_root.py",
             "test_dataset_hf.py",
+            "test_dataset_records.py",
         ),
     ),
     "vlm-batches": Group("foodcap-vlm", ("foodcap_vlm/batches.py",), ("test_presets.py", "test_lora.py")),

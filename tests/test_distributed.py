@@ -14,7 +14,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import torch
 from safetensors.torch import load_file
 
 from child_processes import finished, started
@@ -67,7 +66,8 @@ def assert_same_weights(ours: Path, reference: Path) -> None:
     theirs, mine = load_file(str(reference / "model.safetensors")), load_file(str(ours / "model.safetensors"))
     assert mine.keys() == theirs.keys()
     for name, value in theirs.items():
-        torch.testing.assert_close(mine[name], value, rtol=0, atol=1e-4, msg=name)
+        largest = float((mine[name] - value).abs().max())
+        assert largest <= 1e-4, f"{name} differs by up to {largest:.2e}"
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def running(pid: int) -> bool:
 def test_a_two_process_run_killed_after_an_epoch_resumes_on_one_to_the_uninterrupted_result(tmp_path: Path) -> None:
     """SIGKILLed (every rank) as soon as an epoch's checkpoint and history row are written, resumed on one
     process at the same global batch: history and weights equal an uninterrupted one-process run's."""
-    args = [*TRAIN, "--epochs", "4", "--grad-accum", "2", "--eval-every", "5", "--no-test-eval"]
+    args = [*TRAIN, "--epochs", "3", "--grad-accum", "2", "--eval-every", "5", "--no-test-eval"]
     checkpoints = tmp_path / "run" / "checkpoints"
     with started(command(2, *args, "--batch-size", "4", "--out", "run"), cwd=tmp_path, env=ENV,
                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as launcher:
@@ -141,15 +141,15 @@ def test_a_two_process_run_killed_after_an_epoch_resumes_on_one_to_the_uninterru
         kill_launch(launcher)
         assert launcher.returncode == -signal.SIGKILL, launcher.communicate()[0][-3000:]
     [done] = finished_epochs(checkpoints)  # killed at once: usually after epoch 1, always before the last
-    assert done < 4 and [row["epoch"] for row in history(tmp_path / "run")] == list(range(1, done + 1))
+    assert done < 3 and [row["epoch"] for row in history(tmp_path / "run")] == list(range(1, done + 1))
 
     resumed = run(tmp_path, 1, *args, "--batch-size", "8", "--out", "run", "--resume")  # the same global batch
     assert f"resuming after epoch {done}" in resumed.stdout
-    assert finished_epochs(checkpoints) == [4]
+    assert finished_epochs(checkpoints) == [3]
     assert json.loads((tmp_path / "run" / "run.json").read_text())["processes"] == 1
     run(tmp_path, 1, *args, "--batch-size", "8", "--out", "straight")
     assert_same_history(tmp_path / "run", tmp_path / "straight")
-    assert_same_weights(checkpoints / "epoch-004", tmp_path / "straight" / "checkpoints" / "epoch-004")
+    assert_same_weights(checkpoints / "epoch-003", tmp_path / "straight" / "checkpoints" / "epoch-003")
     assert_same_weights(tmp_path / "run" / "best", tmp_path / "straight" / "best")
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from foodcap import FoodcapError, Metric, MetricScore
+from foodcap import FoodcapError, Metric, MetricScore, scoring
 from foodcap.config import DEFAULT_METRICS
 from foodcap.plugins import PluginSource
 from foodcap.registry import Entry, Registry
@@ -85,14 +85,18 @@ def test_no_metric_installed_warns_only_when_none_was_asked_for(caplog: pytest.L
     assert caplog.records == []
 
 
-def test_scores_are_each_metrics_corpus_and_per_sample_values(caplog: pytest.LogCaptureFixture) -> None:
+def test_scores_are_each_metrics_corpus_and_per_sample_values(caplog: pytest.LogCaptureFixture,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     metrics = [ExactMatch(), Broken(), FirstWord()]
+    clock = iter([10.0, 12.5, 20.0, 30.0, 31.0])  # start and end of each metric that finishes
+    monkeypatch.setattr(scoring.time, "perf_counter", lambda: next(clock))
     with caplog.at_level(logging.WARNING, logger="foodcap"):
         scores = score(metrics, PREDICTIONS, REFERENCES)
+    monkeypatch.undo()
     assert scores.per_sample == {"exact": [1.0, 1.0, 0.0, 0.0], "bleu-2": [0.0, 1.0, 0.0, 0.0]}
     assert scores.corpus == {"exact": 0.5, "bleu-2": 0.25}
     assert list(scores.corpus) == list(scores.per_sample) == list(scores.seconds) == ["exact", "bleu-2"]
-    assert all(seconds >= 0 for seconds in scores.seconds.values())
+    assert scores.seconds == {"exact": 2.5, "bleu-2": 1.0}  # the broken metric's start (20.0) is not timed
     assert scores.failures == {"broken": "TypeError: no Java here"}  # the others still count
     assert [r.getMessage() for r in caplog.records] == [
         "metric broken failed (TypeError: no Java here); the other scores are kept"
