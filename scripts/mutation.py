@@ -35,14 +35,14 @@ class Group:
 
 GROUPS = {
     "run-parts-merge": Group(
-        "foodcap-core", ("foodcap/run_merge.py", "foodcap/run_parts.py"), ("test_launch.py", "test_run_parts.py")
+        "foodcap-core", ("foodcap/runs/merge.py", "foodcap/runs/parts.py"), ("test_launch.py", "test_run_parts.py")
     ),
     "step-plan-ranks": Group(
         "foodcap-core",
         ("foodcap/training/step_plan.py", "foodcap/training/ranks.py"),
         ("test_step_plan.py", "test_launch.py", "test_ranks.py"),
     ),
-    "scoring": Group("foodcap-core", ("foodcap/scoring.py",), ("test_scoring.py", "test_references.py")),
+    "scoring": Group("foodcap-core", ("foodcap/runs/scoring.py",), ("test_scoring.py", "test_references.py", "test_runner.py")),
     "metric-cores": Group(
         "foodcap-metrics",
         (
@@ -64,7 +64,7 @@ GROUPS = {
         (
             "foodcap/dataset/records.py",
             "foodcap/dataset/cleaning_report.py",
-            "foodcap/dataset/loading.py",
+            "foodcap/dataset/kaggle_loader.py",
             "foodcap/dataset/inside_root.py",
         ),
         (

@@ -14,7 +14,7 @@ import pytest
 
 from foodcap import api
 from foodcap.cli import main
-from foodcap.dataset import load_dataset
+from foodcap.dataset import load_kaggle_dataset
 from foodcap.dataset.inside_root import OUTSIDE_ROOT
 from foodcap.dataset.selection import open_dataset
 from foodcap.registry import get_registry
@@ -86,9 +86,9 @@ def test_a_kaggle_image_that_links_out_of_the_folder_is_skipped(tmp_path: Path) 
     (tmp_path / "private").mkdir()
     shutil.move(images / "pea-soup-0.jpg", tmp_path / "private" / "pea-soup-0.jpg")
     os.symlink(tmp_path / "private" / "pea-soup-0.jpg", images / "pea-soup-0.jpg")
-    dataset = load_dataset(root)
+    dataset = load_kaggle_dataset(root)
     assert dataset.report.skipped == {OUTSIDE_ROOT: 1} and dataset.report.kept == 2 * len(COLOURS) - 1
-    assert len(load_dataset(root, allow_outside_root=True).samples) == 2 * len(COLOURS)
+    assert len(load_kaggle_dataset(root, allow_outside_root=True).samples) == 2 * len(COLOURS)
 
 
 def run_args(dataset: Path, out: Path, *extra: str) -> list[str]:

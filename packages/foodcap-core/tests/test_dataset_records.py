@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from foodcap.dataset import load_dataset
+from foodcap.dataset import load_kaggle_dataset
 from foodcap.dataset.cleaning_report import CleaningReport
 from foodcap.dataset.inside_root import OUTSIDE_ROOT
 from foodcap.dataset.records import DatasetRecord, caption_list, clean_captions, clean_records, merge_rows
@@ -107,7 +107,7 @@ def test_the_printed_report_lists_skips_then_repairs_most_frequent_first() -> No
 def test_a_kaggle_duplicate_id_skips_only_itself_and_a_row_can_be_repaired_twice(tmp_path: Path) -> None:
     rows = [("0", "Soup", "soup"), ("0", "Soup again", "soup"), ("1", " Fire  Chili ", "#NAME?"), ("2", "Cake", "cake")]
     write_folder(tmp_path, rows, {"soup.jpg": JPEG, "-fire-chili.jpg": JPEG, "cake.jpg": JPEG})
-    dataset = load_dataset(tmp_path)
+    dataset = load_kaggle_dataset(tmp_path)
     assert [sample.id for sample in dataset.samples] == ["0", "1", "2"]
     assert dataset.report.skipped == {"duplicate id": 1}
     assert dataset.report.repaired == {"title whitespace/control chars cleaned": 1, "#NAME? image name recovered": 1}

@@ -134,7 +134,7 @@ def straight_training(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Path, straight_training: Path,
                                                                     tmp_path: Path, here) -> None:  # noqa: ANN001
-    """Mutation guarded: resume captions again the images a part already holds (runner.py: each rank's share
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     trained = ("--checkpoint", str(straight_training / "best"))  # fixed weights: every process captions alike
     out = tmp_path / "run"
@@ -195,7 +195,7 @@ def test_best_holds_weights_without_optimizer_state_and_k_checkpoints_are_kept(
 
 
 def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
-    """Mutation guarded: resume captions again the images a part already holds (runner.py: each rank's share
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(HERE), "FOODCAP_TEST_KILL_AT": "slow:0.2"}
@@ -221,7 +221,7 @@ def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path:
 
 def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path,
                                                                    here) -> None:  # noqa: ANN001
-    """Mutation guarded: resume captions again the images a part already holds (runner.py: each rank's share
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
     full = foodcap(*run_args(dataset, out), file_limit=4000)  # room for about 20 predictions

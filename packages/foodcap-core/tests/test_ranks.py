@@ -19,17 +19,16 @@ from PIL.Image import Image
 from rich.console import Console
 
 from foodcap import Batch
+from foodcap.batches import DecodedBatch
 from foodcap.config import DataConfig
-from foodcap.dataset import load_dataset
-from foodcap.image_batches import DecodedBatch
+from foodcap.dataset import load_kaggle_dataset
 from foodcap.launch import Launch
-from foodcap.runner import CaptionLog
+from foodcap.runs.captioning import CaptionLog
 from foodcap.training.ranks import (
     agreed,
     any_rank_empty,
     caption_shards,
     gathered,
-    merged_logs,
     sync_skipped_gradients,
 )
 
@@ -70,7 +69,7 @@ def rank_main(rank: int, world: int, port: int, dataset: str, out: str) -> None:
 
     PartialState(cpu=True)  # the gloo process group, as the trainer's Accelerator starts it
     launch = Launch(rank, world, rank)
-    samples = load_dataset(dataset).samples
+    samples = load_kaggle_dataset(dataset).samples
     pairs, log = caption_shards(PixelCaptioner(), samples, DATA, QUIET, launch)  # type: ignore[arg-type]
     model = torch.nn.Linear(2, 1)
     model.weight.grad = torch.full((1, 2), float(rank + 1))  # rank 0: 1, rank 1: 2; their mean: 1.5
@@ -107,7 +106,7 @@ def two_ranks(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> list[d
 def test_two_ranks_caption_like_one_process_id_by_id(dataset: Path, two_ranks: list[dict[str, Any]]) -> None:
     """Mutation guarded: the gathered captions paired with samples by gather order instead of by id
     (training/ranks.py). Every caption here differs, so a caption on the wrong sample shows."""
-    samples = load_dataset(dataset).samples
+    samples = load_kaggle_dataset(dataset).samples
     pairs, log = caption_shards(PixelCaptioner(), samples, DATA, QUIET, Launch())  # type: ignore[arg-type]
     one = [[sample.id, caption] for sample, caption in pairs]
     assert len({caption for _, caption in one}) == len(one) == len(samples) == 18
@@ -140,8 +139,8 @@ def test_one_process_needs_no_collective() -> None:
         DecodedBatch([object()], {}), launch)  # type: ignore[list-item]
 
 
-def test_merged_logs_add_counts_union_failures_and_take_the_slowest_rank() -> None:
-    merged = merged_logs([CaptionLog({"a": "truncated image"}, {"converted": 1}, seconds=2.0, captioned=3),
+def test_combined_logs_add_counts_union_failures_and_take_the_slowest_rank() -> None:
+    merged = CaptionLog.combined([CaptionLog({"a": "truncated image"}, {"converted": 1}, seconds=2.0, captioned=3),
                           CaptionLog({"b": "corrupt image"}, {"converted": 2, "cleaned": 1}, seconds=5.0, captioned=4),
                           CaptionLog(seconds=1.0)])
     assert merged == CaptionLog({"a": "truncated image", "b": "corrupt image"}, {"converted": 3, "cleaned": 1},

@@ -14,8 +14,8 @@ import pytest
 
 from foodcap.dataset import Sample
 from foodcap.errors import FoodcapError
-from foodcap.run_merge import merge_records, part_reports, recorded_config, shard_count
-from foodcap.run_parts import FolderLock, PartInfo, PartsProgress, PartWriter, new_launch_id, part_status
+from foodcap.runs.merge import merge_records, part_reports, recorded_config, shard_count
+from foodcap.runs.parts import FolderLock, PartInfo, PartsProgress, PartWriter, new_launch_id, part_status
 
 
 def samples(count: int) -> list[Sample]:

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from foodcap import FoodcapError, Metric, MetricScore, scoring
+from foodcap import FoodcapError, Metric, MetricScore
 from foodcap.config import DEFAULT_METRICS
 from foodcap.plugins import PluginSource
 from foodcap.registry import Entry, Registry
-from foodcap.scoring import Scores, chosen_metric_names, resolve_metrics, score, shuffled_control
+from foodcap.runs import scoring
+from foodcap.runs.scoring import Scores, chosen_metric_names, resolve_metrics, score, shuffled_control
 
 
 class ExactMatch(Metric):

@@ -76,6 +76,7 @@ def test_planned_batches_yield_the_current_plan() -> None:
     assert list(batches) == plan.batches and len(batches) == 3
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step()` before")  # a fresh, resumed schedule
 def test_a_resumed_schedule_continues_where_the_steps_left_it() -> None:
     def scheduler() -> torch.optim.lr_scheduler.LRScheduler:
         optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
