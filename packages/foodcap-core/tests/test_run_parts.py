@@ -8,6 +8,8 @@ import json
 import os
 import re
 import socket
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -90,20 +92,29 @@ def test_part_names_are_parsed_back_whole() -> None:
     assert PartInfo.parse("shard-2-of-8").name == "shard-2-of-8"  # type: ignore[union-attr]
 
 
-def test_launch_ids_are_unique_and_sort_by_start_time() -> None:
-    ids = {new_launch_id() for _ in range(20)}
+def test_launch_ids_are_unique_and_sort_by_start_time_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "LINT-14")  # a POSIX zone at UTC+14 (no tzdata needed): a local clock sorts wrongly
+    time.tzset()
+    try:
+        ids = {new_launch_id() for _ in range(20)}
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     assert len(ids) == 20
     assert all(re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", launch_id) for launch_id in ids)
+    stamp = datetime.strptime(min(ids)[:15], "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - stamp).total_seconds()) < 600
 
 
 def test_progress_counts_only_records_landed_since_it_started(tmp_path: Path) -> None:
     with PartWriter(tmp_path, "shard-0-of-2", {}) as earlier:
         earlier.append([record("0", "zero")])  # a rejoined shard's earlier work
-    watched = PartsProgress([tmp_path / "parts" / "shard-0-of-2.jsonl", tmp_path / "parts" / "shard-1-of-2.jsonl"])
+    watched = PartsProgress([tmp_path / "parts" / "shard-1-of-2.jsonl", tmp_path / "parts" / "shard-0-of-2.jsonl"])
     assert watched.done() == 0  # shard 1 has no file yet
-    with PartWriter(tmp_path, "shard-0-of-2", {}) as first, PartWriter(tmp_path, "shard-1-of-2", {}) as second:
+    with PartWriter(tmp_path, "shard-0-of-2", {}) as first:
         first.append([record("1", "one"), record("2", "two")])
-        assert watched.done() == 2
+        assert watched.done() == 2  # read past the part that does not exist yet
+    with PartWriter(tmp_path, "shard-0-of-2", {}) as first, PartWriter(tmp_path, "shard-1-of-2", {}) as second:
         second.append([record("3", "three")])
         first.append([record("4", "four")])
         assert watched.done() == 4

@@ -1,21 +1,26 @@
-"""Scoring a run: which metrics, their scores against a hand count, a failing metric, and the shuffled control.
+"""Scoring a run: which metrics, their scores against a hand count, a failing metric, the shuffled control, a folder.
 
 A Registry is built here with fake metrics, so nothing depends on which metric plugins are installed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from foodcap import FoodcapError, Metric, MetricScore
 from foodcap.config import DEFAULT_METRICS
+from foodcap.dataset import Sample
 from foodcap.plugins import PluginSource
 from foodcap.registry import Entry, Registry
 from foodcap.runs import scoring
-from foodcap.runs.scoring import Scores, chosen_metric_names, resolve_metrics, score, shuffled_control
+from foodcap.runs.folder import RunFolder
+from foodcap.runs.parts import PartWriter
+from foodcap.runs.scoring import Scores, chosen_metric_names, resolve_metrics, score, score_folder, shuffled_control
 
 
 class ExactMatch(Metric):
@@ -124,3 +129,25 @@ def test_the_shuffled_control_needs_two_captions_and_skips_metrics_that_failed()
     flaky = [ExactMatch(), Broken()]
     scores = Scores({"exact": 0.5, "broken": 0.1}, {}, {})  # 'broken' scored once, then failed on the control
     assert shuffled_control(flaky, PREDICTIONS, REFERENCES, scores) == {"exact": {"matched": 0.5, "shuffled": 0.0}}
+
+
+def test_a_folder_is_scored_in_split_order_with_its_control_and_double_work_counted(tmp_path: Path) -> None:
+    split = [Sample(str(i), Path(f"/img/{i}.jpg"), (reference,)) for i, reference in enumerate(["a", "b", "c", "d"])]
+
+    def line(sample_id: str, caption: str) -> dict[str, object]:
+        return {"id": sample_id, "image": f"/img/{sample_id}.jpg", "references": [split[int(sample_id)].title],
+                "caption": caption}
+
+    with PartWriter(tmp_path, "shard-1-of-2", {}) as part:
+        part.append([line("3", "d"), line("1", "x"), {"id": "2", "image": "/img/2.jpg", "failure": "truncated image"}])
+    with PartWriter(tmp_path, "shard-0-of-2", {}) as part:
+        part.append([line("0", "c"), line("1", "b")])  # "1" is captioned by both parts
+    folder = RunFolder(tmp_path, resume=True)
+    scored = score_folder(folder, split, [ExactMatch()])
+    assert (scored.count, scored.failures, scored.captioned_twice) == (3, {"2": "truncated image"}, 1)
+    assert scored.scores.per_sample == {"exact": [0.0, 1.0, 1.0]}  # ids 0, 1 (the first part's), 3
+    assert scored.grounding == shuffled_control([ExactMatch()], ["c", "b", "d"], [["a"], ["b"], ["d"]], scored.scores)
+    assert scored.grounding == {"exact": {"matched": 2 / 3, "shuffled": 0.0}}
+    written = [json.loads(row) for row in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    assert [(row["id"], row["scores"]) for row in written] == [("0", {"exact": 0.0}), ("1", {"exact": 1.0}),
+                                                              ("3", {"exact": 1.0})]
