@@ -1,7 +1,8 @@
 """The training ranks' helpers for real: two processes on gloo, against one, with captions that differ per image.
 
 The ranks are spawned from this test (not torchrun), so they import the package exactly as this
-process does; each writes what it saw to a JSON file the test compares.
+process does (a mutant under mutmut included); each writes what it saw to a JSON file the test compares.
+Each test also calls its helpers in this process with one rank, which is how mutmut links them to it.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def test_two_ranks_caption_like_one_process_id_by_id(dataset: Path, two_ranks: l
 def test_rank_zero_decides_and_gathers_come_in_rank_order(two_ranks: list[dict[str, Any]]) -> None:
     assert [rank["agreed"] for rank in two_ranks] == ["chosen by rank 0"] * 2
     assert [rank["gathered"] for rank in two_ranks] == [[0, 10]] * 2
+    assert agreed("mine", Launch()) == "mine" and gathered(3, Launch()) == [3]  # one process: no collective
 
 
 def test_skipped_steps_average_gradients_and_an_empty_batch_anywhere_skips_everywhere(
@@ -126,17 +128,12 @@ def test_skipped_steps_average_gradients_and_an_empty_batch_anywhere_skips_every
     assert [rank["gradient"] for rank in two_ranks] == [[[1.5, 1.5]]] * 2
     assert [rank["bias_gradient"] for rank in two_ranks] == [None, None]  # no gradient stays none
     assert [rank["any_empty"] for rank in two_ranks] == [[True, False]] * 2
-
-
-def test_one_process_needs_no_collective() -> None:
-    launch = Launch()
-    assert agreed("mine", launch) == "mine" and gathered(3, launch) == [3]
-    model = torch.nn.Linear(2, 1)
+    model = torch.nn.Linear(2, 1)  # one process: its gradient is already the mean
     model.weight.grad = torch.ones(1, 2)
-    sync_skipped_gradients(model, launch)
+    sync_skipped_gradients(model, Launch())
     assert model.weight.grad.tolist() == [[1.0, 1.0]]
-    assert any_rank_empty(DecodedBatch([], {}), launch) and not any_rank_empty(
-        DecodedBatch([object()], {}), launch)  # type: ignore[list-item]
+    assert any_rank_empty(DecodedBatch([], {}), Launch())
+    assert not any_rank_empty(DecodedBatch([object()], {}), Launch())  # type: ignore[list-item]
 
 
 def test_combined_logs_add_counts_union_failures_and_take_the_slowest_rank() -> None:
