@@ -87,7 +87,9 @@ def setup_cfg(group: Group) -> str:
     lines += [
         f"    tests/{test}" for test in group.tests if (REPO / "packages" / group.package / "tests" / test).exists()
     ]
-    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", ""]
+    # A test's time limit is 15x its clean run plus this: the two-rank tests spend their time in a
+    # spawned fixture that mutmut does not time, so a small constant would pass slow runs off as hangs.
+    lines += ["timeout_constant=180", "pytest_add_cli_args=", "    -p", "    no:cacheprovider", ""]
     return "\n".join(lines)
 
 
