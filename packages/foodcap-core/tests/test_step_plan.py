@@ -76,7 +76,7 @@ def test_planned_batches_yield_the_current_plan() -> None:
     assert list(batches) == plan.batches and len(batches) == 3
 
 
-@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step()` before")  # a fresh, resumed schedule
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")  # a fresh schedule, resumed
 def test_a_resumed_schedule_continues_where_the_steps_left_it() -> None:
     def scheduler() -> torch.optim.lr_scheduler.LRScheduler:
         optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
@@ -89,3 +89,12 @@ def test_a_resumed_schedule_continues_where_the_steps_left_it() -> None:
     resumed = scheduler()
     set_schedule_position(resumed, 5)
     assert resumed.get_last_lr() == straight.get_last_lr() == [1.0 / 6]
+
+
+def test_a_single_sample_still_gives_every_rank_a_stand_in() -> None:
+    """Fewer samples than ranks: the one sample trains on rank 0, the others run its stand-in at weight zero."""
+    ranks = plans(1, 1, 2)
+    assert [plan.batches for plan in ranks] == [[[0]], [[0]]] and [plan.fillers for plan in ranks] == [[False], [True]]
+    shards = [own_shard_plan([1, 2], 2, Launch(rank, 2), torch.Generator().manual_seed(1)) for rank in (0, 1)]
+    assert shards[0].batches == [[0]] and shards[0].fillers == [False]
+    assert sorted(shards[1].batches[0]) == [0, 1] and shards[0].totals == shards[1].totals == [3]
