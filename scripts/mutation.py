@@ -6,15 +6,14 @@ mutmut 3 mutates a package laid out as ``src/`` + ``tests/`` in the folder it ru
 gets a scratch copy of its package under ``build/mutation/GROUP/`` with a ``setup.cfg`` that names
 the modules to mutate and the test files that cover them. It runs niced: the machine is shared.
 Tests that start other processes (torchrun, the fault tests) are left out: a child process imports
-the unmutated package, so they could not see a mutant. Scores are printed and written to
-``build/mutation/scores.json``; ``mutmut results`` / ``mutmut show NAME`` in a group's folder list
-and show the survivors.
+the unmutated package, so they could not see a mutant. Scores are printed per module
+(``--scores-only`` prints them again); ``mutmut results`` / ``mutmut show NAME`` in a group's folder
+list and show the survivors.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -42,7 +41,9 @@ GROUPS = {
         ("foodcap/training/step_plan.py", "foodcap/training/ranks.py"),
         ("test_step_plan.py", "test_launch.py", "test_ranks.py"),
     ),
-    "scoring": Group("foodcap-core", ("foodcap/runs/scoring.py",), ("test_scoring.py", "test_references.py", "test_runner.py")),
+    "scoring": Group(
+        "foodcap-core", ("foodcap/runs/scoring.py",), ("test_scoring.py", "test_references.py", "test_runner.py")
+    ),
     "metric-cores": Group(
         "foodcap-metrics",
         (
@@ -123,34 +124,46 @@ def scores(folder: Path, group: Group) -> dict[str, dict[str, int]]:
     return per_module
 
 
+def report(name: str, per_module: dict[str, dict[str, int]]) -> None:
+    for module, counts in per_module.items():
+        tested = counts.get("killed", 0) + counts.get("survived", 0) + counts.get("timeout", 0)
+        share = counts.get("killed", 0) + counts.get("timeout", 0)
+        print(f"{name}: {module}: {share}/{tested} killed ({100 * share / max(tested, 1):.0f}%) {counts}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(GROUPS)} (default: all)")
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--scores-only", action="store_true", help="print the scores of the groups run before")
     arguments = parser.parse_args()
     chosen = arguments.groups or list(GROUPS)
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    SCRATCH.mkdir(parents=True, exist_ok=True)
-    summary_path = SCRATCH / "scores.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
     for name in chosen:
-        folder = prepare(name, GROUPS[name])
-        print(f"=== {name}: mutating {', '.join(GROUPS[name].modules)}", flush=True)
-        subprocess.run(
-            ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(arguments.max_children)],
-            cwd=folder,
-            env=env,
-            check=True,
-        )
-        summary[name] = scores(folder, GROUPS[name])
-        for module, counts in summary[name].items():
-            tested = counts.get("killed", 0) + counts.get("survived", 0) + counts.get("timeout", 0)
-            share = counts.get("killed", 0) + counts.get("timeout", 0)
-            print(f"{module}: {share}/{tested} killed ({100 * share / max(tested, 1):.0f}%) {counts}", flush=True)
-        summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+        if not arguments.scores_only:
+            folder = prepare(name, GROUPS[name])
+            print(f"=== {name}: mutating {', '.join(GROUPS[name].modules)}", flush=True)
+            subprocess.run(
+                [
+                    "nice",
+                    "-n",
+                    "19",
+                    sys.executable,
+                    "-m",
+                    "mutmut",
+                    "run",
+                    "--max-children",
+                    str(arguments.max_children),
+                ],
+                cwd=folder,
+                env=env,
+                check=True,
+            )
+        if (SCRATCH / name / "mutants").is_dir():
+            report(name, scores(SCRATCH / name, GROUPS[name]))
 
 
 if __name__ == "__main__":
