@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from foodcap.dataset import load_kaggle_dataset
+from foodcap.dataset import load_kaggle_dataset, sample_root
 from foodcap.dataset.cleaning_report import CleaningReport
 from foodcap.dataset.inside_root import OUTSIDE_ROOT
 from foodcap.dataset.records import DatasetRecord, caption_list, clean_captions, clean_records, merge_rows
@@ -84,23 +84,24 @@ def test_the_report_moves_rows_and_refuses_impossible_counts() -> None:
 
 def test_the_printed_report_lists_skips_then_repairs_most_frequent_first() -> None:
     report = CleaningReport(rows_read=12, kept=6, skipped={"b reason": 1, "a reason": 1, "often": 4},
-                            repaired={"rare fix": 1, "common fix": 10})
+                            repaired={"b fix": 1, "a fix": 1, "z fix": 10})
     console = Console(record=True, width=60, color_system=None)
     console.print(report.render())
     title, *table = console.export_text().splitlines()
     assert title.strip() == "Dataset cleaning"
     assert "\n".join(table) + "\n" == """\
-┏━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━┓
-┃ decision ┃ reason     ┃ count ┃
-┡━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━┩
-│ read     │            │    12 │
-│ kept     │            │     6 │
-│ skipped  │ often      │     4 │
-│ skipped  │ a reason   │     1 │
-│ skipped  │ b reason   │     1 │
-│ repaired │ common fix │    10 │
-│ repaired │ rare fix   │     1 │
-└──────────┴────────────┴───────┘
+┏━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━┓
+┃ decision ┃ reason   ┃ count ┃
+┡━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━┩
+│ read     │          │    12 │
+│ kept     │          │     6 │
+│ skipped  │ often    │     4 │
+│ skipped  │ a reason │     1 │
+│ skipped  │ b reason │     1 │
+│ repaired │ z fix    │    10 │
+│ repaired │ a fix    │     1 │
+│ repaired │ b fix    │     1 │
+└──────────┴──────────┴───────┘
 """
 
 
@@ -112,3 +113,9 @@ def test_a_kaggle_duplicate_id_skips_only_itself_and_a_row_can_be_repaired_twice
     assert dataset.report.skipped == {"duplicate id": 1}
     assert dataset.report.repaired == {"title whitespace/control chars cleaned": 1, "#NAME? image name recovered": 1}
     assert dataset.root == tmp_path.resolve() and dataset.image_roots == (tmp_path.resolve(),)
+
+
+def test_sample_means_the_bundled_folder() -> None:
+    dataset = load_kaggle_dataset("sample")
+    assert dataset.root == sample_root() and dataset.image_roots == (sample_root(),)
+    assert dataset.samples and all(sample.image.is_relative_to(sample_root()) for sample in dataset.samples)

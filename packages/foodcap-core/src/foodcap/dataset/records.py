@@ -8,7 +8,7 @@ live here once, so every kind gets the same cleaning report.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cleaning_report import CleaningReport
@@ -142,7 +142,7 @@ def _check_text(record: DatasetRecord, root: Path, seen: set[str], report: Clean
     path = Path(record.image)
     path = path if path.is_absolute() else root / path
     if record_id != record.id:
-        record = DatasetRecord(record_id, record.image, record.captions, record.group, record.split)
+        record = replace(record, id=record_id)
     return _Candidate(record, path, references, split, repairs)
 
 
