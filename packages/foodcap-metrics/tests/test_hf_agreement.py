@@ -112,3 +112,11 @@ def test_missing_punkt_is_reported_for_mid_caption_sentence_ends(caplog: pytest.
         assert not caplog.records
         hf_tokenizers.meteor_tokens(["Easy Pie. Fast Pie"])
     assert "punkt_tab" in caplog.text and "1 caption" in caplog.text
+
+
+def test_rouge_l_of_an_empty_caption_is_zero_in_both_dialects() -> None:
+    """An empty caption scores 0, as rouge_score says, and as pycocoevalcap's split into one empty token does."""
+    predictions, references = ["", "tomato soup"], [["tomato soup"], ["tomato soup"]]
+    assert hf_rouge_l(predictions, references) == [0.0, 1.0]
+    for options in (HF, MetricOptions(dialect="coco")):
+        assert RougeL(options).compute(predictions, references).per_sample == [0.0, 1.0]
