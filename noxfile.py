@@ -1,4 +1,5 @@
-"""Sessions: each package tested alone (only its declared dependencies installed), integration, lint, types, bench."""
+"""Sessions: each package tested alone (only its declared dependencies installed), integration, lint, types, bench,
+mutation (not in CI)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,13 @@ def bench(session: nox.Session) -> None:
                    "packages/foodcap-modelmetrics/bench/bench_modelmetrics.py"):
         if os.path.exists(script):
             session.run("python", script)
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """mutmut 3 over the modules where a silent bug corrupts results (not in CI: about an hour on 2 cores).
+
+    ``nox -s mutation -- scoring`` runs one group; scripts/mutation.py lists them. Scores: docs/testing.md.
+    """
+    install(session, "-r", "requirements-dev.txt", "mutmut>=3.8,<4")
+    session.run("python", "scripts/mutation.py", *session.posargs)

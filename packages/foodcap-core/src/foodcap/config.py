@@ -48,6 +48,10 @@ class DataConfig(_Section):
         None, description="Caption column (imagefolder, hf; default: caption, captions, text, title...)."
     )
     image_root: Path | None = Field(None, description="Folder a COCO JSON's image paths start from (default: its folder).")
+    allow_outside_root: bool = Field(
+        False, description="Read images whose paths lead outside the dataset's folder (../x.jpg, absolute paths, "
+                           "symlinks); by default they are skipped and counted."
+    )
     own_split: bool = Field(True, description="Use the dataset's own train/val/test split when it has one.")
     split: Split = Field("test", description="Which split to caption.")
     split_ratios: tuple[float, float, float] = Field(

@@ -68,8 +68,13 @@ class CaptionBatch:
         return self.encoder.prompt.text
 
     def __call__(self, images: list[Image]) -> Batch:
-        prompt = self.encoder.prompt
-        return self.encoder.encode([prompt.text] * len(images), [prompt.images_for(image) for image in images], "left")
+        return self.encode([self.encoder.prompt] * len(images), images)
+
+    def encode(self, prompts: Sequence[Prompt], images: Sequence[Image]) -> Batch:
+        """Each image with its own prompt: rows of different lengths (other examples, another
+        question, Qwen2.5-VL's photo-sized image tokens) are left padded to the longest."""
+        rows = [prompt.images_for(image) for prompt, image in zip(prompts, images)]
+        return self.encoder.encode([prompt.text for prompt in prompts], rows, "left")
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -87,8 +89,16 @@ def placement_kwargs(options: CaptionerOptions) -> dict[str, Any]:
     if limits:
         kwargs["max_memory"] = limits
         if "disk" in str(limits) or not torch.cuda.is_available():
-            kwargs["offload_folder"] = tempfile.mkdtemp(prefix="foodcap-offload-")
+            kwargs["offload_folder"] = offload_folder()
     return kwargs
+
+
+def offload_folder() -> str:
+    """A fresh folder for the weights accelerate offloads to disk, removed when this process exits
+    (the model reads it on every forward pass, so it lives as long as the process)."""
+    folder = tempfile.mkdtemp(prefix="foodcap-offload-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def dispatch(model: torch.nn.Module, options: CaptionerOptions) -> torch.nn.Module:

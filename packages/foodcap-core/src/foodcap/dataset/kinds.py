@@ -24,6 +24,9 @@ class DatasetOptions(BaseModel):
     )
     image_root: Path | None = Field(None, description="Folder the image paths are relative to (coco; default: beside the JSON).")
     workers: int = Field(1, ge=1, description="Threads that check image files at load time.")
+    allow_outside_root: bool = Field(
+        False, description="Read images whose paths lead outside the dataset's folder (default: skipped)."
+    )
 
 
 class DatasetKind(ABC):
@@ -55,4 +58,5 @@ class DatasetKind(ABC):
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         records = self.records(location, options)
-        return clean_records(records, self.root(location, options), workers=options.workers)
+        return clean_records(records, self.root(location, options), workers=options.workers,
+                             allow_outside_root=options.allow_outside_root)

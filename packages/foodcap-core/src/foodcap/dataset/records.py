@@ -8,11 +8,12 @@ live here once, so every kind gets the same cleaning report.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cleaning_report import CleaningReport
 from .image_files import check_image_files
+from .inside_root import resolved_roots
 from .recipe_dataset import RecipeDataset, Sample
 from .titles import clean_title
 
@@ -93,12 +94,15 @@ class _Candidate:
 
 
 def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, workers: int = 1,
-                  report: CleaningReport | None = None) -> RecipeDataset:
-    """Keep every record with an id, a caption and a readable image; count the rest by reason.
+                  report: CleaningReport | None = None, allow_outside_root: bool = False,
+                  extra_roots: Sequence[Path] = ()) -> RecipeDataset:
+    """Keep every record with an id, a caption and a readable image inside ``root`` (or ``extra_roots``,
+    folders the kind itself wrote images to); count the rest by reason.
 
     A record is counted under the first reason that rules it out, in the order checked here;
     repairs count only for records that are kept. ``report`` may already hold decisions a kind
     made while reading (rows it could not even parse); ``rows_read`` grows by the records seen.
+    ``allow_outside_root`` keeps images wherever their paths lead.
     """
     report = report or CleaningReport()
     seen: set[str] = set()
@@ -113,8 +117,9 @@ def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, 
         if candidate is not None:
             candidates.append(candidate)
 
+    roots = None if allow_outside_root else resolved_roots([root, *extra_roots])
     paths = sorted({candidate.path for candidate in candidates})
-    problems = dict(zip(paths, check_image_files(paths, workers)))
+    problems = dict(zip(paths, check_image_files(paths, workers, roots)))
     samples = []
     for candidate in candidates:
         problem = problems[candidate.path]
@@ -125,7 +130,7 @@ def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, 
             report.add_repair(repair)
         samples.append(Sample(candidate.record.id, candidate.path, candidate.references,
                               candidate.record.group, candidate.split))
-    return RecipeDataset(root=root, samples=samples, report=report)
+    return RecipeDataset(root=root, samples=samples, report=report, image_roots=roots)
 
 
 def _check_text(record: DatasetRecord, root: Path, seen: set[str], report: CleaningReport) -> _Candidate | None:
@@ -153,7 +158,7 @@ def _check_text(record: DatasetRecord, root: Path, seen: set[str], report: Clean
     path = Path(record.image)
     path = path if path.is_absolute() else root / path
     if record_id != record.id:
-        record = DatasetRecord(record_id, record.image, record.captions, record.group, record.split)
+        record = replace(record, id=record_id)
     return _Candidate(record, path, references, split, repairs)
 
 

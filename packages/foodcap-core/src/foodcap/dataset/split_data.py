@@ -71,7 +71,7 @@ def reference_pairs(sample: Sample) -> list[Sample]:
 
 def dataset_options(data: DataConfig) -> DatasetOptions:
     return DatasetOptions(image_column=data.image_column, caption_column=data.caption_column,
-                          image_root=data.image_root)
+                          image_root=data.image_root, allow_outside_root=data.allow_outside_root)
 
 
 def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:

@@ -46,15 +46,20 @@ def headline_metric(runs: Sequence[RunRecord], requested: str | None) -> str | N
 
 
 class ImageCopies:
-    """Copies source images into ``images/`` of the report once each, so the page needs nothing outside it."""
+    """Copies source images into ``images/`` of the report once each, so the page needs nothing outside it.
+
+    Only images a run read are copied: a record's path must lie where its run read images.
+    """
 
     def __init__(self, report: Path) -> None:
         self.report = report
         self.copied: dict[str, str | None] = {}
 
-    def relative(self, sample_id: str, source: str) -> str | None:
+    def relative(self, run: RunRecord, record: dict[str, Any]) -> str | None:
+        sample_id = str(record["id"])
         if sample_id not in self.copied:
-            self.copied[sample_id] = self._copy(sample_id, Path(source))
+            source = Path(record["image"])
+            self.copied[sample_id] = self._copy(sample_id, source) if run.may_show_image(source) else None
         return self.copied[sample_id]
 
     def _copy(self, sample_id: str, source: Path) -> str | None:
@@ -90,7 +95,7 @@ def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, im
     for record in evenly_spaced(shared, count):
         captions = [_caption(run, ids[record["id"]], metric) for run, ids in zip(with_predictions, by_run)]
         items.append(GalleryItem(record["id"], record_references(record),
-                                 images.relative(record["id"], record["image"]), captions))
+                                 images.relative(with_predictions[0], record), captions))
     return items
 
 
@@ -106,7 +111,7 @@ def best_and_worst(run: RunRecord, count: int, metric: str | None,
              if record["id"] not in shown][:count]
 
     def item(record: dict[str, Any]) -> GalleryItem:
-        return GalleryItem(record["id"], record_references(record), images.relative(record["id"], record["image"]),
+        return GalleryItem(record["id"], record_references(record), images.relative(run, record),
                            [_caption(run, record, metric)])
 
     return [item(record) for record in best], [item(record) for record in worst]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..dataset.inside_root import inside
 from ..errors import FoodcapError
 from ..runs.folder import HISTORY, METRICS, PARTS, PREDICTIONS, RUN, STARTED, read_jsonl
 
@@ -60,6 +61,15 @@ class RunRecord:
 
     def evaluated_on(self, name: str) -> Any:
         return self.metrics.get(name)
+
+    def may_show_image(self, path: Path) -> bool:
+        """Whether ``path`` lies where this run read images: inside the dataset folders its run.json
+        records (anywhere if the run allowed outside paths). A run that records none shows no image,
+        so a run folder from elsewhere cannot name a local file into a report."""
+        if "image_roots" not in self.record:
+            return False
+        roots = self.record["image_roots"]
+        return roots is None or inside(path, [Path(root) for root in roots])
 
 
 def _read_json(path: Path) -> dict[str, Any]:

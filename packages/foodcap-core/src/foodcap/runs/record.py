@@ -63,6 +63,8 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
         "cleaning_report": report.to_dict(),
         "decode_failures": log.failures,
         "split_sizes": data.manifest.sizes(),
+        # Where the run may read images from (None: anywhere, --allow-outside-root); the report copies no others.
+        "image_roots": None if data.dataset.image_roots is None else [str(r) for r in data.dataset.image_roots],
     }
 
 
