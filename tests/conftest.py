@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Core's test helpers (child_processes: every child process group ended in finally) serve this suite too.
+sys.path.append(str(REPO / "packages" / "foodcap-core" / "tests"))
 
 
 class Cli:

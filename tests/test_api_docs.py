@@ -1,4 +1,4 @@
-"""The Python examples of README.md and docs/api.md run as written, in an empty folder, offline."""
+"""The Python examples of README.md, docs/api.md and docs/judge.md run as written, in an empty folder, offline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 
-DOCS = ["README.md", "docs/api.md"]
+DOCS = ["README.md", "docs/api.md", "docs/judge.md"]
 
 
 def python_blocks(document: str) -> list[str]:

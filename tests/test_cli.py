@@ -18,6 +18,8 @@ def test_plugins_json_lists_every_installed_package(foodcap: Cli) -> None:
     assert by_name["vit-gpt2"]["distribution"] == "foodcap-vitgpt2"
     assert by_name["gemma-3-12b"]["distribution"] == "foodcap-gemma"
     assert by_name["llama-lora-1b"]["distribution"] == "foodcap-llama"
+    for name in ("cnn-rnn", "cnn-rnn-baseline", "cnn-rnn-vgg19", "cnn-rnn-lstm"):
+        assert by_name[name]["distribution"] == "foodcap-cnnrnn"
     assert by_name["lora"]["kind"] == "freeze-policy" and by_name["lora"]["distribution"] == "foodcap-core"
     for name in ("vlm", "qwen2.5-vl-3b", "qwen2.5-vl-7b", "smolvlm-256m", "paligemma2-3b"):
         assert by_name[name]["distribution"] == "foodcap-vlm"

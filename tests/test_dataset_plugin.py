@@ -72,3 +72,17 @@ def test_dataset_kind_errors_are_one_line_with_exit_code_2(foodcap: Cli, tmp_pat
     line = one_line_error(foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample",
                                   "--dataset-kind", "parquet"))
     assert "unknown dataset kind 'parquet'" in line and "menu-photos" in line
+
+
+def test_a_row_the_kind_cannot_parse_is_counted_under_its_own_reason(foodcap: Cli, tmp_path: Path) -> None:
+    menu = write_menu(tmp_path / "menu")
+    with (menu / "menu.csv").open("a", newline="") as file:
+        csv.writer(file).writerow(["pea-soup.jpg", "Pea soup", "Green soup", "an extra field"])
+    result = foodcap("run", "--captioner", "dominant-colour", "--dataset", str(menu), "--split", "all",
+                     "--metrics", "exact-match", "--out", "run", "--num-workers", "0")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "run" / "run.json").read_text())["cleaning_report"]
+    assert report["rows_read"] == 9 and report["kept"] == 5
+    assert report["skipped"] == {"duplicate id": 1, "malformed menu.csv row": 1, "missing image file": 1,
+                                 "no caption": 1}
+    assert "malformed menu.csv row" in result.stdout  # in the cleaning table every run prints

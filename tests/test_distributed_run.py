@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from child_processes import finished, started
 from conftest import Cli
 
 # The tiny random ViT-GPT2, on the sample's test split; one thread per process (2 cores, 2 ranks).
@@ -22,16 +23,15 @@ RUN = ["run", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset"
 ENV = {"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
 
 
-def torchrun(cwd: Path, processes: int, *args: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
-               str(processes), "-m", "foodcap", *args]
-    return subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **ENV}, start_new_session=True)
+def torchrun(processes: int, *args: str) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
+            "-m", "foodcap", *args]
 
 
-def finished(process: subprocess.Popen[str], timeout: int = 300) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err
+def launched(cwd: Path, processes: int, *args: str) -> tuple[int, str, str]:
+    """A torchrun launch run to its end (every process ended, even on a timeout)."""
+    result = finished(torchrun(processes, *args), 300, cwd=cwd, env={**os.environ, **ENV})
+    return result.returncode, result.stdout, result.stderr
 
 
 def predictions(folder: Path) -> list[dict[str, Any]]:
@@ -60,7 +60,7 @@ def assert_same_run(folder: Path, reference: Path) -> None:
 
 
 def test_torchrun_two_processes_equals_one(single: Path, tmp_path: Path) -> None:
-    code, out, err = finished(torchrun(tmp_path, 2, *RUN, "--out", "run"))
+    code, out, err = launched(tmp_path, 2, *RUN, "--out", "run")
     assert code == 0, err
     assert_same_run(tmp_path / "run", single)
     record = json.loads((tmp_path / "run" / "run.json").read_text())
@@ -115,12 +115,14 @@ def records_of(folder: Path, rank: int) -> int:
 def test_sigkilled_rank_resumes_on_another_world_size_without_redoing_or_losing(
         single: Path, tmp_path: Path, foodcap: Cli) -> None:
     folder = tmp_path / "run"
-    launch = torchrun(tmp_path, 2, *RUN, "--batch-size", "1", "--out", "run")
-    wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 1) >= 3)
-    pid = rank_pid(folder, 1)
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)  # torchrun then stops rank 0 too
-    code, _, _ = finished(launch)
+    with started(torchrun(2, *RUN, "--batch-size", "1", "--out", "run"), cwd=tmp_path, env={**os.environ, **ENV},
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) as launch:
+        wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 1) >= 3)
+        pid = rank_pid(folder, 1)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # torchrun then stops rank 0 too
+        launch.communicate(timeout=300)
+        code = launch.returncode
     assert code != 0 and not (folder / "metrics.json").exists()
     before = part_lines(folder)
     total = json.loads((single / "metrics.json").read_text())["count"]
@@ -139,13 +141,13 @@ def test_sigkilled_rank_resumes_on_another_world_size_without_redoing_or_losing(
 def test_a_single_process_resumed_by_two(single: Path, tmp_path: Path, foodcap: Cli) -> None:
     folder = tmp_path / "run"
     script = Path(sys.executable).with_name("foodcap")
-    first = subprocess.Popen([str(script), *RUN, "--batch-size", "1", "--out", "run"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **ENV})
-    wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 0) >= 4)
-    first.send_signal(signal.SIGKILL)
-    first.communicate()
+    with started([str(script), *RUN, "--batch-size", "1", "--out", "run"], cwd=tmp_path,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV}) as first:
+        wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 0) >= 4)
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
     done = {r["id"] for r in part_lines(folder)}
-    code, _, err = finished(torchrun(tmp_path, 2, *RUN, "--out", "run", "--resume"))
+    code, _, err = launched(tmp_path, 2, *RUN, "--out", "run", "--resume")
     assert code == 0, err
     ids = [r["id"] for r in part_lines(folder)]
     assert len(ids) == len(set(ids)) and done < set(ids)
@@ -155,10 +157,8 @@ def test_a_single_process_resumed_by_two(single: Path, tmp_path: Path, foodcap: 
 def test_a_shard_launched_twice_is_refused(tmp_path: Path, foodcap: Cli) -> None:
     folder = tmp_path / "run"
     script = Path(sys.executable).with_name("foodcap")
-    first = subprocess.Popen([str(script), *RUN, "--batch-size", "1", "--split", "all", "--out", "run",
-                              "--shard", "0/2"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ, **ENV})
-    try:
+    with started([str(script), *RUN, "--batch-size", "1", "--split", "all", "--out", "run", "--shard", "0/2"],
+                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV}) as first:
         wait_for(lambda: folder.joinpath("parts", "shard-0-of-2.json").exists())
         first.send_signal(signal.SIGSTOP)  # frozen mid-shard, still holding its locks, however fast it is
         second = foodcap(*RUN, "--batch-size", "1", "--split", "all", "--out", "run", "--shard", "0/2", env=ENV)
@@ -166,9 +166,6 @@ def test_a_shard_launched_twice_is_refused(tmp_path: Path, foodcap: Cli) -> None
         assert "shard-0-of-2" in second.stderr and "another process" in second.stderr
         whole = foodcap(*RUN, "--split", "all", "--out", "run", "--resume", env=ENV)  # a merge-and-finish
         assert whole.returncode == 2 and "another foodcap process is working" in whole.stderr
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.communicate()
     assert not (folder / "metrics.json").exists()
     lines = (folder / "parts" / "shard-0-of-2.jsonl").read_text().splitlines()
     ids = [json.loads(line)["id"] for line in lines if line.endswith("}")]

@@ -23,10 +23,11 @@ def test_the_public_helpers_for_plugins_are_pinned_and_documented() -> None:
     import foodcap.backend
 
     assert foodcap.backend.__all__ == [
-        "checkpoint_problems", "describe_placement", "dispatch", "hub_errors", "looks_like_path",
-        "LoraSettings", "mixed_precision", "native_bf16", "open_rgb", "placement_kwargs", "RandomWeights",
-        "read_checkpoint_config", "resolve_device", "resolve_dtype", "safetensors_problem", "sample_titles",
-        "train_offline_tokenizer", "TrainAdapters", "UnreadableImage",
+        "checkpoint_problems", "choose_dtype", "clean_generation_config", "decode_with", "describe_placement",
+        "dispatch", "find_weights", "generation_record", "hub_errors", "load_pretrained_weights", "looks_like_path",
+        "LoraSettings", "mixed_precision", "native_bf16", "open_rgb", "placement_kwargs", "Precision",
+        "RandomWeights", "read_checkpoint_config", "resolve_device", "resolve_dtype", "safetensors_problem",
+        "sample_titles", "train_offline_tokenizer", "TrainAdapters", "UnreadableImage", "WeightsFile",
     ]
     guide = (REPO / "docs" / "plugins.md").read_text()
     for name in foodcap.backend.__all__:

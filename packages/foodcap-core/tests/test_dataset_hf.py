@@ -79,9 +79,12 @@ def test_image_paths_in_a_string_column_are_read_in_place(tmp_path: Path, cache:
     image.write_bytes(jpeg_bytes())
     folder = tmp_path / "paths"
     datasets.Dataset.from_dict({"file": [str(image)], "caption": ["tomato soup"]}).save_to_disk(str(folder))
-    dataset = open_dataset(str(folder), get_registry(), options={"image_column": "file"})
+    # The photo lies beside the saved folder, not in it: read only when the user allows paths out of it.
+    dataset = open_dataset(str(folder), get_registry(), options={"image_column": "file", "allow_outside_root": True})
     assert [s.image for s in dataset.samples] == [image]
     assert not cache.exists()
+    kept_in = open_dataset(str(folder), get_registry(), options={"image_column": "file"})
+    assert kept_in.samples == [] and kept_in.report.skipped == {"image outside the dataset folder": 1}
 
 
 def test_missing_extra_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

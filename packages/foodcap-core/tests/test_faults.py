@@ -23,6 +23,7 @@ from safetensors.torch import load_file
 
 from foodcap.cli import main
 
+from child_processes import finished, started
 from conftest import COLOURS
 
 HERE = Path(__file__).parent
@@ -40,8 +41,8 @@ def foodcap(*args: str, kill_at: str | None = None, file_limit: int | None = Non
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))  # type: ignore[arg-type]
 
-    return subprocess.run([sys.executable, str(HERE / "fault_process.py"), *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=limit_file_size if file_limit else None)
+    return finished([sys.executable, str(HERE / "fault_process.py"), *args], timeout, env=env,
+                    preexec_fn=limit_file_size if file_limit else None)
 
 
 @dataclass
@@ -92,6 +93,14 @@ def captioned(out: Path) -> list[dict]:
     return [json.loads(line) for path in part_files(out) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def assert_captioned_once(out: Path, total: int) -> None:
+    """Every image captioned exactly once over all the parts, and the run says so: the merged
+    predictions.jsonl keeps one record per id, so only the parts show work that was done twice."""
+    ids = [record["id"] for record in captioned(out)]
+    assert len(ids) == len(set(ids)) == total
+    assert json.loads((out / "run.json").read_text())["captioned_twice"] == 0
+
+
 def without_timings(out: Path) -> list[dict]:
     rows = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     return [{k: v for k, v in row.items() if k not in ("epoch_seconds", "train_images_per_second")} for row in rows]
@@ -125,6 +134,8 @@ def straight_training(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Path, straight_training: Path,
                                                                     tmp_path: Path, here) -> None:  # noqa: ANN001
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
+    taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     trained = ("--checkpoint", str(straight_training / "best"))  # fixed weights: every process captions alike
     out = tmp_path / "run"
     killed = foodcap(*run_args(dataset, out, *trained), kill_at="generate:5")
@@ -136,6 +147,7 @@ def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Pa
     assert "60 images in split 'all', 20 already captioned" in resumed.stdout
     ids = [record["id"] for record in predictions(out)]
     assert len(ids) == 60 == len(set(ids))
+    assert_captioned_once(out, 60)
     straight = here(*run_args(dataset, tmp_path / "straight", *trained))
     assert straight.returncode == 0, straight.stderr
     assert predictions(out) == predictions(tmp_path / "straight")
@@ -183,17 +195,19 @@ def test_best_holds_weights_without_optimizer_state_and_k_checkpoints_are_kept(
 
 
 def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
+    taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(HERE), "FOODCAP_TEST_KILL_AT": "slow:0.2"}
-    process = subprocess.Popen([sys.executable, str(HERE / "fault_process.py"), *run_args(dataset, out)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if (out / "parts").exists() and len(captioned(out)) >= 8:
-            break
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    with started([sys.executable, str(HERE / "fault_process.py"), *run_args(dataset, out)], env=env,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if (out / "parts").exists() and len(captioned(out)) >= 8:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "interrupted; finished work is kept: rerun the same command with --resume to continue" in stderr
     assert "Traceback" not in stderr
@@ -202,10 +216,13 @@ def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path:
     resumed = here(*run_args(dataset, out, "--resume"))
     assert resumed.returncode == 0, resumed.stderr
     assert len({record["id"] for record in predictions(out)}) == len(predictions(out)) == 60
+    assert_captioned_once(out, 60)
 
 
 def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path,
                                                                    here) -> None:  # noqa: ANN001
+    """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
+    taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
     full = foodcap(*run_args(dataset, out), file_limit=4000)  # room for about 20 predictions
     assert full.returncode == 2, full.stderr
@@ -221,6 +238,7 @@ def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(kept)} already captioned" in resumed.stdout
     assert len({record["id"] for record in predictions(out)}) == len(predictions(out)) == 60
+    assert_captioned_once(out, 60)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])

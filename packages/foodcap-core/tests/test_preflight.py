@@ -147,22 +147,35 @@ def test_the_cli_prints_the_lines_and_exits_2(oracle_metric: None, never_loads: 
 
 
 def test_doctor_shows_the_same_checks_as_a_table(oracle_metric: None) -> None:
+    """A metric no default run uses lacks its resource: shown with its remedy, as optional (exit 0)."""
+    result = CliRunner().invoke(doctor_command, [], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") == 4}
+    assert {"Python", "torch", "metric needs-oracle", "Java", "wandb", "optuna", "matplotlib", "captioners",
+            "default metrics"} <= rows.keys()
+    assert "not installed (optional)" in rows["metric needs-oracle"]
+    assert "apt-get install oracle" in rows["metric needs-oracle"]
+    assert "plugin fake-test local" in rows and " ok " in rows["captioners"]
+    assert "optional piece(s) not installed" in result.output and "problem(s)" not in result.output
+
+
+def test_doctor_fails_only_for_what_a_default_run_needs(oracle_metric: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no default metric installed (only the oracle metric), a plain `foodcap run` cannot score: exit 1."""
+    monkeypatch.setattr("foodcap.runs.scoring.DEFAULT_METRICS", ("not-installed-metric",))
     result = CliRunner().invoke(doctor_command, [], env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output
     rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") == 4}
-    assert {"Python", "torch", "metric needs-oracle", "Java", "wandb", "optuna", "matplotlib"} <= rows.keys()
-    assert "missing" in rows["metric needs-oracle"] and "apt-get install oracle" in rows["metric needs-oracle"]
-    assert "plugin fake-test local" in rows
+    assert "missing" in rows["default metrics"] and "pip install foodcap-metrics" in rows["default metrics"]
+    assert "1 problem(s): a default `foodcap run` stops before loading a model" in result.output
 
 
 def test_train_takes_device_like_run(fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
     from foodcap.cli.train_command import train_command
 
-    if torch.cuda.device_count() > 7:
-        pytest.skip("this machine has a cuda:7")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same answer on a machine with GPUs
 
     assert "device" in {param.name for param in train_command.params}
     with pytest.raises(SystemExit) as exited:

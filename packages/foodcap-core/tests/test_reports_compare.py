@@ -66,40 +66,69 @@ def test_csv_markdown_and_json_parse_back_to_the_runs_scores(report_runs: Report
     assert "Overall results" in out and f"{expected['fine-tuned']:.4f}" in out and "zero-shot" in out
 
 
-def test_runs_scored_on_other_splits_dialects_or_data_are_flagged(report_runs: ReportRuns, tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def scored_ids(folder: Path) -> set[str]:
+    return {json.loads(line)["id"] for line in (folder / "predictions.jsonl").read_text().splitlines()}
+
+
+def test_runs_that_scored_other_images_are_flagged_saying_how(report_runs: ReportRuns, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     with fake_plugins():
         on_val = zero_shot_run(report_runs.dataset, tmp_path / "on-val", split="val")
         other_split = zero_shot_run(report_runs.dataset, tmp_path / "other-seed", split_seed=7)
     base = str(report_runs.zero_shot)
+    test, val, seven = (scored_ids(folder) for folder in (report_runs.zero_shot, on_val, other_split))
+    assert test != seven  # another seed drew another test split
 
     mismatches = compare_runs(load_runs([report_runs.zero_shot, on_val])).mismatches
-    assert [m.field for m in mismatches] == ["split"]
-    assert mismatches[0].values == {"zero-shot": "test", "on-val": "val"}
-    assert [m.field for m in compare_runs(load_runs([report_runs.zero_shot, other_split])).mismatches] == [
-        "manifest_digest"]
+    assert [m.field for m in mismatches] == ["ids"]
+    assert mismatches[0].values == {"zero-shot": len(test), "on-val": len(val)}
+    how = f"{len(test - val)} ids only in zero-shot, {len(val - test)} only in on-val"
+    assert mismatches[0].describe() == f"different scored images: {how}"
+    assert [m.describe() for m in compare_runs(load_runs([report_runs.zero_shot, other_split])).mismatches] == [
+        f"different scored images: {len(test - seven)} ids only in zero-shot, {len(seven - test)} only in other-seed"]
 
     out, err = compare(capsys, base, str(on_val), "--format", "csv")
     assert list(csv.reader(io.StringIO(out)))[0] == ["metric", "zero-shot", "on-val"]  # csv stays parseable
-    assert "not comparable" in err and "different splits" in err and "on-val=val" in err
+    assert "not comparable" in err and how in err
     out, _ = compare(capsys, base, str(other_split), "--format", "markdown")
-    assert "**Not comparable:** different split manifests" in out
+    assert "**Not comparable:** different scored images" in out
     document = json.loads(compare(capsys, base, str(on_val), "--format", "json")[0])
-    assert document["mismatches"][0]["field"] == "split"
+    assert document["mismatches"][0]["field"] == "ids" and document["mismatches"][0]["message"].endswith(how)
 
     with pytest.raises(SystemExit) as exit_info:
         compare(capsys, base, str(on_val), "--strict")
     assert exit_info.value.code == 2
-    assert "runs are not comparable: different splits" in capsys.readouterr().err
+    assert f"runs are not comparable: different scored images: {how}" in capsys.readouterr().err
 
 
-def test_dialect_and_image_count_differences_are_flagged(report_runs: ReportRuns, tmp_path: Path) -> None:
+def test_runs_of_the_same_ids_and_references_are_comparable_whatever_flags_chose_them(
+        report_runs: ReportRuns, tmp_path: Path) -> None:
+    """A run of the whole test split and one limited to exactly its size scored the same images."""
+    size = len(scored_ids(report_runs.zero_shot))
+    with fake_plugins():
+        limited = zero_shot_run(report_runs.dataset, tmp_path / "limited", limit=size, batch_size=4)
+    assert json.loads((limited / "metrics.json").read_text())["limit"] == size  # recorded, and irrelevant
+    assert compare_runs(load_runs([report_runs.zero_shot, limited])).mismatches == []
+    with fake_plugins():
+        fewer = zero_shot_run(report_runs.dataset, tmp_path / "fewer", limit=size - 2)
+    assert [m.describe() for m in compare_runs(load_runs([report_runs.zero_shot, fewer])).mismatches] == [
+        "different scored images: 2 ids only in zero-shot, 0 only in fewer"]
+
+
+def test_other_references_and_dialects_are_flagged(report_runs: ReportRuns, tmp_path: Path) -> None:
     copy = tmp_path / "hf-dialect"
     shutil.copytree(report_runs.zero_shot, copy)
     metrics = json.loads((copy / "metrics.json").read_text())
     (copy / "metrics.json").write_text(json.dumps({**metrics, "dialect": "hf", "count": 5}))
-    fields = [m.field for m in compare_runs(load_runs([report_runs.zero_shot, copy])).mismatches]
-    assert fields == ["dialect", "count"]
+    records = [json.loads(line) for line in (copy / "predictions.jsonl").read_text().splitlines()]
+    records[0]["references"] = [*records[0]["references"], "another reference"]
+    (copy / "predictions.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
+    mismatches = compare_runs(load_runs([report_runs.zero_shot, copy])).mismatches
+    assert [m.describe() for m in mismatches] == [
+        "different metric dialects: zero-shot=coco, hf-dialect=hf",  # the count comes from the predictions
+        "different references: 1 ids scored against other references in hf-dialect than in zero-shot",
+        f"different numbers of references per image (scores against more references run higher): zero-shot=1.0, "
+        f"hf-dialect={round(1 + 1 / len(records), 2)}"]
 
 
 def test_a_run_without_test_metrics_is_noted_and_other_folders_are_refused(report_runs: ReportRuns, tmp_path: Path,
@@ -114,7 +143,7 @@ def test_a_run_without_test_metrics_is_noted_and_other_folders_are_refused(repor
     assert list(csv.reader(io.StringIO(out)))[1][2] == ""
 
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FoodcapError, match="not a foodcap run folder"):
+    with pytest.raises(FoodcapError, match="empty is not a foodcap run folder and holds none"):
         load_runs([tmp_path / "empty"])
     with pytest.raises(FoodcapError, match="does not exist"):
         load_runs([tmp_path / "missing"])

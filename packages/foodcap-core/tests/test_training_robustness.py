@@ -46,17 +46,19 @@ def test_under_ddp_every_process_skips_a_batch_that_failed_on_one(kaggle_folder:
     """torchrun, 2 processes, gloo: rank 1's first batch fails to decode; both ranks skip that step
     together (their gradient all-reduces still pair up) and training finishes."""
     import os
-    import subprocess
     import sys
+
+    from child_processes import finished
 
     here = Path(__file__).parent
     torchrun = Path(sys.executable).parent / "torchrun"
     env = {**os.environ, "PYTHONPATH": str(here), "FOODCAP_TEST_KILL_AT": "unreadable:1:4"}
-    result = subprocess.run(
-        [str(torchrun), "--nproc_per_node", "2", str(here / "fault_process.py"), "train", "--captioner", "fake",
+    result = finished(
+        [str(torchrun), "--standalone", "--nproc_per_node", "2", str(here / "fault_process.py"), "train",
+         "--captioner", "fake",
          "-o", "titles=" + json.dumps(list(COLOURS)), "--dataset", str(kaggle_folder), "--batch-size", "4",
          "--num-workers", "0", "--epochs", "2", "--metrics", "", "--no-test-eval", "--out", str(tmp_path / "t")],
-        env=env, capture_output=True, text=True, timeout=300)
+        300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     history = [json.loads(line) for line in (tmp_path / "t" / "history.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in history] == [1, 2]

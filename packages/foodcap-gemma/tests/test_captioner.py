@@ -55,10 +55,14 @@ def test_a_longer_prompt_with_a_system_turn_is_left_padded_and_matches_one_by_on
     options = GemmaOptions(model="x", prompt=PROMPTS[2], system_prompt="You name dishes.")
     longer = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family, captioner.device,
                             captioner.record)
-    batch = longer.preprocessor()(images)
-    assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
     assert "You name dishes." in longer.preprocessor().text
-    assert longer.answers(batch) == one_by_one(longer, images)
+    assert longer.answers(longer.preprocessor()(images)) == one_by_one(longer, images)
+    # Mixed with the default prompt in one batch, the shorter rows must be padded, on the left.
+    batches = longer.preprocessor()
+    prompts = [longer.prompt(), captioner.prompt()] * (len(images) // 2)
+    batch = batches.encode(prompts, images)
+    assert (batch["attention_mask"] == 0).any() and (batch["attention_mask"][:, -1] == 1).all()
+    assert longer.answers(batch) == [longer.answers(batches.encode([p], [i]))[0] for p, i in zip(prompts, images)]
 
 
 def test_captions_are_the_cleaned_decoded_answers(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:

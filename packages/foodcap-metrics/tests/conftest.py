@@ -24,6 +24,12 @@ def _java_missing() -> str | None:
     return _pycocoevalcap_missing()
 
 
+def _sacrebleu_missing() -> str | None:
+    if importlib.util.find_spec("sacrebleu") is None:
+        return "sacrebleu is not installed (pip install 'foodcap-metrics[test]'): the significance tests' oracle"
+    return None
+
+
 @lru_cache(maxsize=1)
 def _wordnet_missing() -> str | None:
     from foodcap_metrics.wordnet import find_wordnet
@@ -39,10 +45,12 @@ def _wordnet_missing() -> str | None:
 # (scripts/test installs Java and WordNet, so a skip there would hide a broken set-up, not a choice).
 ORACLES: dict[str, Callable[[], str | None]] = {
     "java": _java_missing, "pycocoevalcap": _pycocoevalcap_missing, "wordnet": _wordnet_missing,
+    "sacrebleu": _sacrebleu_missing,
 }
 requires_java = pytest.mark.requires_java
 requires_pycocoevalcap = pytest.mark.requires_pycocoevalcap
 requires_wordnet = pytest.mark.requires_wordnet
+requires_sacrebleu = pytest.mark.requires_sacrebleu
 
 
 def in_ci() -> bool:

@@ -26,6 +26,21 @@ def test_bleu_equals_evaluate(metric: type, corpus: TitleCorpus) -> None:
         assert result.per_sample[index] == expected
 
 
+# Fewer words than the order (no n-grams to match), partial matches at every order, a short but exact one.
+SHORT = (["soup", "tomato soup with cheese", "a b c", "lemon cake"],
+         [["tomato soup"], ["tomato soup with basil"], ["a b c d e f"], ["cake", "lemon cake"]])
+
+
+@pytest.mark.parametrize("metric", [Bleu1, Bleu2, Bleu3, Bleu4], ids=lambda m: m.name)
+def test_bleu_equals_evaluate_on_captions_shorter_than_the_order(metric: type) -> None:
+    """Mutations guarded: a missing order's precision taken as 1 instead of 0, the geometric mean's
+    exponent, and the per-sample counts' slices (foodcap_metrics/bleu.py, hf dialect)."""
+    predictions, references = SHORT
+    result = metric(HF).compute(predictions, references)
+    assert result.score == hf_bleu(predictions, references, metric.order)
+    assert result.per_sample == [hf_bleu([p], [r], metric.order) for p, r in zip(predictions, references)]
+
+
 def test_bleu_evaluate_docstring_example() -> None:
     predictions = ["hello there general kenobi", "foo bar foobar"]
     references = [["hello there general kenobi", "hello there!"], ["foo bar foobar"]]
@@ -97,3 +112,11 @@ def test_missing_punkt_is_reported_for_mid_caption_sentence_ends(caplog: pytest.
         assert not caplog.records
         hf_tokenizers.meteor_tokens(["Easy Pie. Fast Pie"])
     assert "punkt_tab" in caplog.text and "1 caption" in caplog.text
+
+
+def test_rouge_l_of_an_empty_caption_is_zero_in_both_dialects() -> None:
+    """An empty caption scores 0, as rouge_score says, and as pycocoevalcap's split into one empty token does."""
+    predictions, references = ["", "tomato soup"], [["tomato soup"], ["tomato soup"]]
+    assert hf_rouge_l(predictions, references) == [0.0, 1.0]
+    for options in (HF, MetricOptions(dialect="coco")):
+        assert RougeL(options).compute(predictions, references).per_sample == [0.0, 1.0]

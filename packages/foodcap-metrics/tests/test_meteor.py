@@ -95,7 +95,7 @@ def test_missing_wordnet_offline_is_an_error_naming_both_remedies(monkeypatch: p
     monkeypatch.setattr(wordnet, "_from_nltk_data", lambda: None)
     monkeypatch.setattr(wordnet, "_from_system", lambda: None)
     monkeypatch.setattr(nltk, "download", lambda *args, **kwargs: False)  # what nltk answers offline
-    for cached in (wordnet.find_wordnet, wordnet.synonym_index, meteor.shared_scorer):
+    for cached in (wordnet.locate_wordnet, wordnet.synonym_index, meteor.shared_scorer):
         cached.cache_clear()
     try:
         with pytest.raises(FoodcapError) as error:
@@ -103,9 +103,9 @@ def test_missing_wordnet_offline_is_an_error_naming_both_remedies(monkeypatch: p
         assert "python -m nltk.downloader wordnet" in str(error.value)
         assert "apt-get install wordnet-base wordnet-sense-index" in str(error.value)
         assert Meteor.missing_resources() == [str(error.value)]  # what pre-flight reports, before any captioning
-        assert "downloading it once into" in capsys.readouterr().err
+        assert capsys.readouterr().err == ""  # the failed download says nothing: foodcap's one line does
     finally:
-        for cached in (wordnet.find_wordnet, wordnet.synonym_index, meteor.shared_scorer):
+        for cached in (wordnet.locate_wordnet, wordnet.synonym_index, meteor.shared_scorer):
             cached.cache_clear()
 
 
@@ -164,7 +164,7 @@ def test_wordnet_from_nltks_data_path_comes_first(tmp_path, monkeypatch: pytest.
     before = {word: wordnet.synonym_index().synonyms(word) for word in ("prawns", "baked", "geese", "fast")}
     monkeypatch.setattr(nltk.data, "path", [str(data), *nltk.data.path])
     monkeypatch.setenv("FOODCAP_CACHE", str(tmp_path / "cache"))
-    wordnet.find_wordnet.cache_clear()
+    wordnet.locate_wordnet.cache_clear()
     wordnet.synonym_index.cache_clear()
     try:
         found = wordnet.find_wordnet()
@@ -173,7 +173,7 @@ def test_wordnet_from_nltks_data_path_comes_first(tmp_path, monkeypatch: pytest.
         assert str(index.path).startswith(str(tmp_path / "cache"))
         assert {word: index.synonyms(word) for word in before} == before
     finally:
-        wordnet.find_wordnet.cache_clear()
+        wordnet.locate_wordnet.cache_clear()
         wordnet.synonym_index.cache_clear()
 
 
@@ -203,17 +203,18 @@ def test_missing_wordnet_is_downloaded_once_into_the_cache(tmp_path, monkeypatch
     monkeypatch.setattr(wordnet, "_from_system", lambda: None)
     monkeypatch.setattr(nltk.data, "path", [])  # nothing on nltk's path (staged copies of earlier tests included)
     monkeypatch.setattr(nltk, "download", download)
-    wordnet.find_wordnet.cache_clear()
+    wordnet.locate_wordnet.cache_clear()
     try:
         found = wordnet.find_wordnet()
         assert downloads == [("wordnet", str(tmp_path / "cache" / "nltk_download"))]
         assert found.origin == "nltk" and found.location.startswith(str(tmp_path / "cache" / "nltk_download"))
-        assert "WordNet is missing: downloading it once into" in capsys.readouterr().err
-        wordnet.find_wordnet.cache_clear()
+        assert capsys.readouterr().err == (f"WordNet was missing: downloaded it once into "
+                                           f"{tmp_path / 'cache' / 'nltk_download'} (for METEOR)\n")
+        wordnet.locate_wordnet.cache_clear()
         assert wordnet.find_wordnet().location == found.location and len(downloads) == 1  # once
         assert Meteor.missing_resources() == []
     finally:
-        wordnet.find_wordnet.cache_clear()
+        wordnet.locate_wordnet.cache_clear()
         wordnet.synonym_index.cache_clear()
 
 

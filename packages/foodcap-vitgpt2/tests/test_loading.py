@@ -92,9 +92,13 @@ def test_checkpoint_errors_are_one_line(tmp_path: Path, tiny_folder: Path) -> No
     assert "does not exist" in _one_line_error(ViTGPT2Options(checkpoint=tmp_path / "gone"))
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "no .safetensors" in _one_line_error(ViTGPT2Options(checkpoint=empty))
+    assert "has no weights" in _one_line_error(ViTGPT2Options(checkpoint=empty))
+    (empty / "model.bin").write_bytes(b"not a weights file name foodcap reads")
+    assert "has no weights" in _one_line_error(ViTGPT2Options(checkpoint=empty))
     (empty / "pytorch_model.bin").write_bytes(b"not loaded, ever")
-    assert "no .safetensors" in _one_line_error(ViTGPT2Options(checkpoint=empty))
+    for name in ("tokenizer.json", "tokenizer_config.json", "preprocessor_config.json", "config.json"):
+        (empty / name).write_bytes((tiny_folder / name).read_bytes())
+    assert "not a PyTorch checkpoint" in _one_line_error(ViTGPT2Options(checkpoint=empty))
     other = tmp_path / "other"
     other.mkdir()
     (other / "model.safetensors").write_bytes((tiny_folder / "model.safetensors").read_bytes())

@@ -11,7 +11,7 @@ from foodcap import FoodcapError
 from foodcap.dataset import Sample
 from foodcap.registry import get_registry
 from foodcap_vlm.captioner import VlmCaptioner
-from foodcap_vlm.prompting import TITLES_HEADER
+from foodcap_vlm.prompting import TITLES_HEADER, Example, render_prompt
 
 Tiny = Callable[..., VlmCaptioner]
 
@@ -38,6 +38,27 @@ def test_batch_of_eight_matches_one_by_one_in_any_order(
     assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
     if "image_grid_thw" in batch:  # Qwen2.5-VL: image tokens follow the photo's shape, so rows are padded
         assert (batch["attention_mask"] == 0).any()
+
+
+def test_rows_of_different_lengths_are_left_padded_and_match_one_by_one(
+    captioner: VlmCaptioner, images: list[Image.Image], splits: dict[str, list[Sample]]
+) -> None:
+    """Mutation guarded: caption batches padded on the right instead of the left (foodcap_vlm/batches.py).
+
+    Every family's prompt is the same length for every photo (only Qwen2.5-VL's image tokens vary), so
+    rows asked with 0, 1 or 3 example titles make a batch that must pad, in every family.
+    """
+    examples = [Example(sample.id, sample.title, None) for sample in splits["train"][:3]]
+    options = captioner.options
+    prompts = [render_prompt(captioner.processor, captioner.family, options.prompt, options.system_prompt,
+                             examples[:shots], "titles") for shots in (0, 3, 1, 0)]
+    batches = captioner.preprocessor()
+    batch = batches.encode(prompts, images[:4])
+    assert (batch["attention_mask"] == 0).any(), "the rows differ in length, so some must be padded"
+    assert (batch["attention_mask"][:, -1] == 1).all(), "padding must be on the left"
+    single = [captioner.answers(batches.encode([prompt], [image]))[0] for prompt, image in zip(prompts, images)]
+    assert len({len(row) for row in single}) > 1 or len({tuple(row) for row in single}) > 1
+    assert captioner.answers(batch) == single
 
 
 def test_few_shot_batch_matches_one_by_one(

@@ -62,6 +62,7 @@ def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_pat
     result = train(config, registry, QUIET)
     record = json.loads((result.folder / "run.json").read_text())
     assert record["freeze_policy"] == "lora"
+    assert (record["mixed_precision"], record["mixed_precision_reason"]) == ("no", "the CPU computes in float32")
     counts = record["parameters"]
     assert counts["encoder"]["trainable"] == counts["decoder"]["trainable"] == 0
     assert counts["adapter"]["trainable"] > 0 and counts["projector"]["trainable"] > 0
@@ -74,7 +75,11 @@ def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_pat
                         data=DataConfig(dataset="sample", split="val", limit=4, num_workers=0),
                         evaluation=EvalConfig(metrics=[])), registry, QUIET)
     assert ran.count == 4
-    assert json.loads((ran.folder / "run.json").read_text())["captioner"]["family"] == "qwen2_5_vl"
+    described = json.loads((ran.folder / "run.json").read_text())["captioner"]
+    assert described["family"] == "qwen2_5_vl"
+    assert described["precision"] == {"dtype": "float32", "reason": "the CPU computes in float32"}
+    assert described["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False,
+                                       "eos_token_id": described["generation"]["eos_token_id"], "pad_token_id": 0}
 
 
 def test_training_with_shots_is_refused(tmp_path: Path) -> None:
@@ -85,3 +90,20 @@ def test_training_with_shots_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(FoodcapError, match="few-shot"):
         train(config, get_registry(), QUIET)
+
+
+def test_a_run_scored_by_a_judge_loaded_from_a_folder(tmp_path: Path) -> None:
+    from foodcap_vlm.judge.prompts import judge_prompt
+    from foodcap_vlm.random_weights import save_random
+
+    folder = save_random(FAMILIES["gemma3"].random_builder, "tiny", tmp_path / "judge")
+    config = run_config(tmp_path / "run")
+    config.evaluation = EvalConfig(metrics=["judge"], metric_options={
+        "judge": {"model": str(folder), "mode": "image", "device": "cpu", "batch_size": 3}})
+    result = run(config, get_registry(), QUIET)
+    scores = [json.loads(line)["scores"]["judge"] for line in (result.folder / "predictions.jsonl").open()]
+    assert len(scores) == 4 and all(0 < score < 1 for score in scores)
+    assert result.scores.corpus["judge"] == pytest.approx(sum(scores) / 4)
+    signature = json.loads((result.folder / "run.json").read_text())["evaluated_on"]["metric_signatures"]["judge"]
+    assert signature.startswith(f"judge:image-v1|model:{folder}|family:gemma3|")
+    assert signature.endswith(f"|prompt:{json.dumps(judge_prompt('image').template)}")

@@ -20,17 +20,19 @@ _LAZY = {
     **dict.fromkeys(("CaptionerOptions", "GenerationOptions"), ".captioner_options"),
     **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
     **dict.fromkeys(("Metric", "MetricAccumulator", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
+    **dict.fromkeys(("ImageMetric", "ImagePass"), ".image_metric"),
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
-    **dict.fromkeys(("DatasetRecord",), ".dataset.records"),
+    **dict.fromkeys(("DatasetRecord", "SkippedRow"), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
-    **dict.fromkeys(("check", "compare", "load_captioner", "load_dataset", "merge", "report", "run", "score",
-                     "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
+    **dict.fromkeys(("captioner_settings", "check", "compare", "load_captioner", "load_dataset", "merge", "report",
+                     "run", "score", "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
 }
 
 __all__ = [
     "Batch",
     "Captioner",
     "CaptionerOptions",
+    "captioner_settings",
     "check",
     "check_corpus",
     "compare",
@@ -42,6 +44,8 @@ __all__ = [
     "FreezePolicy",
     "GenerationOptions",
     "hookimpl",
+    "ImageMetric",
+    "ImagePass",
     "ImagePreprocessor",
     "load_captioner",
     "load_dataset",
@@ -58,6 +62,7 @@ __all__ = [
     "Sample",
     "score",
     "Scores",
+    "SkippedRow",
     "sweep",
     "SweepSummary",
     "train",
@@ -77,6 +82,7 @@ if TYPE_CHECKING:
         Scores,
         SweepSummary,
         TrainSummary,
+        captioner_settings,
         check,
         compare,
         load_captioner,
@@ -92,6 +98,7 @@ if TYPE_CHECKING:
     from .captioner_options import CaptionerOptions, GenerationOptions
     from .dataset.kinds import DatasetKind, DatasetOptions
     from .dataset.recipe_dataset import RecipeDataset, Sample
-    from .dataset.records import DatasetRecord
+    from .dataset.records import DatasetRecord, SkippedRow
     from .freeze import FreezeComponents, FreezePolicy, parameter_counts
+    from .image_metric import ImageMetric, ImagePass
     from .metric import Metric, MetricAccumulator, MetricOptions, MetricScore, check_corpus

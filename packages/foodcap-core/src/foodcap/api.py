@@ -28,10 +28,12 @@ from .runs.scoring import Scores
 
 if TYPE_CHECKING:
     from .captioner import Captioner
+    from .captioner_options import CaptionerOptions
     from .preflight import Check
     from .registry import Registry
     from .reports import Comparison
     from .runs.runner import RunResult
+    from .significance import PairedSettings, TestType
     from .sweeps import SweepConfig
     from .training import TrainConfig
 
@@ -42,6 +44,7 @@ __all__ = [
     "Scores",
     "SweepSummary",
     "TrainSummary",
+    "captioner_settings",
     "check",
     "compare",
     "load_captioner",
@@ -147,7 +150,7 @@ def config_from_settings(model: type[C], captioner: str | None, settings: Mappin
     if captioner is not None:
         routed["captioner"] = captioner
     merged = deep_merge(values, routed)
-    if "captioner" not in merged:
+    if "captioner" not in merged and not merged["options"].get("checkpoint"):  # a checkpoint may name it
         raise FoodcapError("name a captioner, e.g. 'vit-gpt2' (`foodcap plugins` lists them)")
     return validate(model, merged)  # type: ignore[no-any-return]
 
@@ -169,8 +172,14 @@ def load_captioner(name: str, *, progress: bool = True, registry: Registry | Non
     if not progress:
         _quiet_model_libraries()
     chosen = _registry(registry)
+    return chosen.captioner(name).obj.load(captioner_settings(name, registry=chosen, **options))
+
+
+def captioner_settings(name: str, *, registry: Registry | None = None, **options: Any) -> CaptionerOptions:
+    """The options ``load_captioner(name, **options)`` would load with (the name's registered defaults,
+    then ``options``), validated, with nothing loaded: what a plugin reads to reuse a preset's model."""
     values = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
-    return chosen.captioner(name).obj.load(chosen.captioner_options(name, values))
+    return _registry(registry).captioner_options(name, values)
 
 
 def load_dataset(location: str | Path, *, kind: str | None = None, registry: Registry | None = None,
@@ -195,11 +204,17 @@ def _run_config(config: RunConfig, console: Console, registry: Registry | None =
     return _summary(run_split(config, _registry(registry), console, dict(flags or {})))
 
 
-def merge(folder: str | Path, *, metrics: Sequence[str] | None = None, registry: Registry | None = None) -> RunSummary:
-    """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``."""
+def merge(folder: str | Path, *, metrics: Sequence[str] | None = None,
+          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> RunSummary:
+    """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``.
+
+    A finished run is scored again: ``metrics``, with ``metric_options`` laid over the ones it recorded.
+    """
     from .runs.runner import merge_run
 
-    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None))
+    options = {name: dict(values) for name, values in (metric_options or {}).items()}
+    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None,
+                              options))
 
 
 def _summary(result: RunResult) -> RunSummary:
@@ -247,27 +262,50 @@ def _sweep_config(config: SweepConfig, console: Console, registry: Registry | No
     return SweepSummary(result.folder, result.trials, result.best_trial)
 
 
-def compare(folders: Sequence[str | Path], *, strict: bool = False) -> Comparison:
+def compare(folders: Sequence[str | Path], *, strict: bool = False, paired: TestType | None = None,
+            bootstrap_samples: int = 1000, randomization_trials: int = 10000, seed: int = 12345,
+            registry: Registry | None = None) -> Comparison:
     """The results table of run folders (a column per run, the first is the baseline): ``foodcap compare``.
 
     Runs scored on other ids, references, splits or dialects are listed in ``mismatches``; with
-    ``strict`` that is a FoodcapError instead.
+    ``strict`` that is a FoodcapError instead. With ``paired="bs"`` (paired bootstrap) or ``"ar"``
+    (approximate randomization), every metric also gets each run's bootstrap mean and 95% interval, and
+    each later run its p-value against the first, as sacrebleu computes them (docs/significance.md);
+    ``comparison.significance`` holds them.
     """
-    from .reports import compare_runs, load_runs
+    from .reports import load_runs
+    from .reports.comparison import compared
 
-    comparison = compare_runs(load_runs([Path(folder) for folder in folders]))
+    settings = _paired_settings(paired, bootstrap_samples, randomization_trials, seed)
+    comparison = compared(load_runs([Path(folder) for folder in folders]), settings, registry)
     if strict and comparison.mismatches:
         raise FoodcapError("runs are not comparable: " + "; ".join(m.describe() for m in comparison.mismatches))
     return comparison
 
 
 def report(folders: Sequence[str | Path], out: str | Path, *, gallery_size: int = 8, examples: int = 3,
-           metric: str | None = None) -> Path:
+           metric: str | None = None, paired: TestType | None = "bs", bootstrap_samples: int = 1000,
+           randomization_trials: int = 10000, seed: int = 12345) -> Path:
     """Write an HTML report of run folders into ``out`` and return its index.html: ``foodcap report``.
+    The results table carries ``compare``'s intervals and p-values unless ``paired=None``.
     Needs ``foodcap-core[report]``."""
     from .reports import ReportSettings, write_report
 
-    return write_report([Path(folder) for folder in folders], Path(out), ReportSettings(gallery_size, examples, metric))
+    settings = ReportSettings(gallery_size, examples, metric,
+                              _paired_settings(paired, bootstrap_samples, randomization_trials, seed))
+    return write_report([Path(folder) for folder in folders], Path(out), settings)
+
+
+def _paired_settings(paired: TestType | None, bootstrap_samples: int, randomization_trials: int,
+                     seed: int) -> PairedSettings | None:
+    if paired is None:
+        return None
+    from .significance import PairedSettings
+
+    try:
+        return PairedSettings(paired, bootstrap_samples, randomization_trials, seed)
+    except ValueError as error:
+        raise FoodcapError(str(error)) from error
 
 
 def check(*, registry: Registry | None = None) -> list[Check]:
@@ -279,11 +317,14 @@ def check(*, registry: Registry | None = None) -> list[Check]:
 
 
 def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
-          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", registry: Registry | None = None) -> Scores:
+          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", images: Sequence[str | Path] | None = None,
+          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> Scores:
     """Score captions against one or several references each (``references[i]`` may be a string).
 
-    ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Bad input
-    (different lengths, an image without references) is a FoodcapError.
+    ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Metrics that
+    look at the image (such as clipscore) need ``images``: one image file per caption. ``metric_options``
+    holds each metric's own options by name (``{"clipscore": {"model": "path/to/clip"}}``). Bad input
+    (different lengths, an image without references, an image metric without images) is a FoodcapError.
     """
     from .metric import check_corpus
     from .runs.scoring import resolve_metrics
@@ -294,8 +335,15 @@ def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str],
         check_corpus(list(predictions), lists)
     except ValueError as error:
         raise FoodcapError(f"cannot score: {error}") from error
-    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect)
-    return score_corpus(chosen, list(predictions), lists)
+    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect,
+                             metric_options)
+    looking = [metric.name for metric in chosen if metric.needs_images]
+    if looking and images is None:
+        raise FoodcapError(f"cannot score: {', '.join(looking)} look(s) at the images; pass images=[one file per caption]")
+    if images is not None and len(images) != len(lists):
+        raise FoodcapError(f"cannot score: got {len(lists)} predictions but {len(images)} images")
+    files = [Path(image) for image in images] if images is not None else None
+    return score_corpus(chosen, list(predictions), lists, files)
 
 
 def _read_record(folder: Path) -> dict[str, Any]:

@@ -55,6 +55,12 @@ class Captioner(ABC):
     def load(cls, options: CaptionerOptions) -> Captioner:
         """Build the captioner: from the hub or a folder, a checkpoint, or random weights."""
 
+    @classmethod
+    def float16_risk(cls, options: CaptionerOptions) -> str | None:
+        """Why this model must not compute in float16 (it overflows: NaN or empty captions), with the
+        source; None when float16 is safe. ``auto`` then picks float32 where bfloat16 is not native."""
+        return None
+
     @abstractmethod
     def preprocessor(self) -> ImagePreprocessor:
         """A picklable callable that turns images into the inputs ``generate`` takes."""
@@ -107,6 +113,12 @@ class TrainableCaptioner(Captioner):
         captioner = cls.load(options)
         assert isinstance(captioner, TrainableCaptioner)
         return captioner
+
+    def learn_vocabulary(self, titles: Sequence[str]) -> None:
+        """A captioner whose vocabulary comes from the data (no pretrained tokenizer) builds it here from
+        the train split's titles. ``foodcap train`` calls it once, right after ``load_for_training`` and
+        before freezing, resuming or building the optimizer. Others ignore it."""
+        return None
 
     @property
     @abstractmethod

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .checkpoint_record import RECORD, recorded_captioner
 from .errors import FoodcapError
 from .launch import Shard
 from .metric import Dialect
@@ -18,6 +23,7 @@ Split = Literal["train", "val", "test", "all"]
 
 # The metrics `foodcap run` computes when --metrics is not given (those that are installed).
 DEFAULT_METRICS = ("bleu-1", "bleu-2", "rouge-l", "meteor", "cider-d")
+NO_METRICS = "none"  # --metrics none: caption without scoring
 # Host memory (MiB) decoded batches may hold while they wait for the model (--prefetch-mb).
 DEFAULT_PREFETCH_MB = 2048
 
@@ -42,13 +48,18 @@ class DataConfig(_Section):
         None, description="Caption column (imagefolder, hf; default: caption, captions, text, title...)."
     )
     image_root: Path | None = Field(None, description="Folder a COCO JSON's image paths start from (default: its folder).")
+    allow_outside_root: bool = Field(
+        False, description="Read images whose paths lead outside the dataset's folder (../x.jpg, absolute paths, "
+                           "symlinks); by default they are skipped and counted."
+    )
     own_split: bool = Field(True, description="Use the dataset's own train/val/test split when it has one.")
     split: Split = Field("test", description="Which split to caption.")
     split_ratios: tuple[float, float, float] = Field(
         (0.8, 0.1, 0.1), description="Train/val/test fractions, comma-separated."
     )
     split_seed: int = Field(0, description="Seed of the deterministic split.")
-    limit: int | None = Field(None, ge=1, description="Caption only the first N images of the split.")
+    limit: int | None = Field(None, ge=1, description="Use only the first N images of each split: run captions N; "
+                                                     "train also trains, validates and tests on N.")
     batch_size: int = Field(16, ge=1, description="Images per batch.")
     num_workers: int = Field(
         default_factory=default_workers, ge=0, description="DataLoader worker processes (0 = in-process)."
@@ -67,26 +78,59 @@ class DataConfig(_Section):
 
 class EvalConfig(_Section):
     metrics: list[str] | None = Field(
-        None, description="Comma-separated metric names (default: bleu-1,bleu-2,rouge-l,meteor,cider-d)."
+        None, description="Comma-separated metric names, or none to caption without scoring (default: those of "
+        "bleu-1,bleu-2,rouge-l,meteor,cider-d that are installed and have their resources)."
     )
     metric_dialect: Dialect = Field("coco", description="coco (pycocoevalcap) or hf (HF evaluate).")
+    metric_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Each metric's own options, by metric name (--metric-option NAME.KEY=VALUE)."
+    )
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _none_is_no_scoring(cls, metrics: Any) -> Any:
+        """``none`` (``--metrics none``) is the explicit choice to caption without scoring."""
+        names = [metrics] if isinstance(metrics, str) else metrics
+        if isinstance(names, list) and NO_METRICS in names:
+            if len(names) > 1:
+                raise ValueError(f"{NO_METRICS!r} means no scoring; it cannot be combined with metric names")
+            return []
+        return metrics
 
 
 class RunConfig(_Section):
     """Everything `foodcap run` needs. `options` holds the captioner's own options."""
 
-    captioner: str = Field(..., description="Registered captioner name (see `foodcap plugins`).")
+    captioner: str = Field(..., description="Registered captioner name (see `foodcap plugins`).",
+                           json_schema_extra={"required_unless": "--checkpoint names it"})
     options: dict[str, Any] = Field(default_factory=dict)
     data: DataConfig = Field(default_factory=DataConfig)
     evaluation: EvalConfig = Field(default_factory=EvalConfig)
     out: Path | None = Field(None, description="Run folder (default: runs/<captioner>-<timestamp>).")
-    resume: bool = Field(False, description="Continue an interrupted run in --out.")
+    resume: bool = Field(False, description="Continue an interrupted run in --out (one that does not exist yet "
+                                            "starts afresh, saying so).")
     shard: str | None = Field(
         None, description="Caption only slice I of N (e.g. 0/4) as one job of an array; `foodcap merge` "
                           "scores the run once every shard is done.")
     write_sidecars: bool = Field(
         False, description="Sharded datasets: also write each input shard's captions to sidecars/<shard>.parquet, "
                            "keyed by the record key (needs pyarrow).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _captioner_from_checkpoint(cls, values: Any) -> Any:
+        """No captioner named: the one that saved ``options.checkpoint`` (its foodcap.json says)."""
+        if not isinstance(values, dict) or values.get("captioner"):
+            return values
+        options = values.get("options")
+        checkpoint = options.get("checkpoint") if isinstance(options, dict) else None
+        if not checkpoint:
+            return values
+        name = recorded_captioner(Path(str(checkpoint)).expanduser())
+        if name is None:
+            raise ValueError(f"name the captioner with --captioner: {checkpoint} does not record which captioner "
+                             f"saved it (no {RECORD})")
+        return {**values, "captioner": name}
 
     @field_validator("shard")
     @classmethod

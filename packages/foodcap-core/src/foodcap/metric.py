@@ -5,9 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 Dialect = Literal["coco", "hf"]
 
@@ -34,9 +38,14 @@ class Metric(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
+    # True for metrics that look at the image: they subclass foodcap.ImageMetric (see image_metric.py).
+    needs_images: ClassVar[bool] = False
+    # A metric with settings of its own (weights, layer...) subclasses MetricOptions; users set them
+    # with --metric-option NAME.KEY=VALUE or an [evaluation.metric_options.NAME] table.
+    Options: ClassVar[type[MetricOptions]] = MetricOptions
 
     def __init__(self, options: MetricOptions | None = None) -> None:
-        self.options = options or MetricOptions()
+        self.options = options or self.Options()
 
     @abstractmethod
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
@@ -46,6 +55,21 @@ class Metric(ABC):
         """A scorer fed the corpus in chunks (a run too large to hold). The default collects the chunks and
         calls ``compute`` once, so any metric works; metrics with sufficient statistics override it."""
         return CollectedCorpus(self)
+    def statistics(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> NDArray[np.float64] | None:
+        """Per-sample sufficient statistics, one row per sample, for confidence intervals and paired tests.
+
+        ``score_from_statistics`` of the rows summed over the corpus must give ``compute``'s corpus score,
+        and summed over a resample, that resample's score (sacrebleu's model). ``None``, the default, says
+        the corpus score is the mean of the per-sample scores: each sample's score is then its statistic.
+        """
+        return None
+
+    def score_from_statistics(self, totals: NDArray[np.float64]) -> float:
+        """The corpus score from ``statistics`` summed over a corpus or a resample of it.
+
+        The default reads the columns ``mean_statistics`` makes: (sum of per-sample scores, count).
+        """
+        return float(totals[0] / totals[1])
 
     @classmethod
     def missing_resources(cls) -> list[str]:
@@ -55,6 +79,23 @@ class Metric(ABC):
         seconds rather than after hours of captioning; ``foodcap doctor`` shows the same answer.
         """
         return []
+
+    @classmethod
+    def missing_resources_for(cls, options: MetricOptions) -> list[str]:
+        """``missing_resources()`` for these options (a metric whose weights are an option overrides it)."""
+        return cls.missing_resources()
+
+    def signature(self) -> str | None:
+        """What exactly was computed, for run.json (e.g. bert-score's hash); None for nothing to add."""
+        return None
+
+
+def mean_statistics(per_sample: Sequence[float]) -> NDArray[np.float64]:
+    """The statistics of a metric whose corpus score is the mean: each sample's score beside a 1."""
+    import numpy as np
+
+    scores = np.asarray(per_sample, dtype=np.float64)
+    return np.column_stack([scores, np.ones_like(scores)])
 
 
 def check_corpus(predictions: Sequence[object], references: Sequence[object]) -> None:

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backend.checkpoint_files import checkpoint_problems
-from .config import DataConfig, RunConfig
+from .checkpoint_record import recorded_captioner
+from .config import DataConfig, EvalConfig, RunConfig
 from .errors import FoodcapError
 from .registry import Registry
 from .runs.folder import default_run_folder, default_train_folder
-from .runs.scoring import chosen_metric_names
+from .runs.scoring import chosen_metric_names, default_metric_names, metric_options
 
 if TYPE_CHECKING:
     from .training.options import TrainConfig
@@ -41,11 +42,15 @@ EXTRAS: Mapping[str, tuple[str, str, str]] = {
 
 @dataclass(frozen=True)
 class Check:
-    """One thing a command needs: ``detail`` says what was found, or what is missing and the remedy."""
+    """One thing a command needs: ``detail`` says what was found, or what is missing and the remedy.
+
+    An ``optional`` check that fails is an extra not installed: only the commands or flags that use it
+    need it (``foodcap doctor`` still exits 0)."""
 
     name: str
     ok: bool
     detail: str
+    optional: bool = False
 
 
 def require(checks: Iterable[Check]) -> None:
@@ -70,34 +75,49 @@ def _attempt(name: str, action: Any, found: str = "ok") -> Check:
 
 
 # --- resources -----------------------------------------------------------------------------------
-def extra_check(extra: str) -> Check:
+def extra_check(extra: str, optional: bool = False) -> Check:
     module, requirement, needed_by = EXTRAS[extra]
     if importlib.util.find_spec(module) is None:
-        return Check(extra, False, f"{needed_by} needs {module}: pip install '{requirement}'")
-    return Check(extra, True, f"installed (for {needed_by})")
+        return Check(extra, False, f"{needed_by} needs {module}: pip install '{requirement}'", optional)
+    return Check(extra, True, f"installed (for {needed_by})", optional)
 
 
 def java_check() -> Check:
     java = shutil.which("java")
     if java is None:
-        return Check("Java", False, "not found on PATH: apt-get install default-jre-headless (meteor-1.5 needs it)")
-    return Check("Java", True, java)
+        return Check("Java", False, "not found on PATH: apt-get install default-jre-headless (meteor-1.5 needs it)",
+                     optional=True)
+    return Check("Java", True, java, optional=True)
 
 
-def metric_checks(registry: Registry, names: list[str] | None) -> list[Check]:
-    """Each chosen metric is registered and has its resources (WordNet for meteor, Java for meteor-1.5)."""
+def metric_checks(registry: Registry, evaluation: EvalConfig, optional: bool = False) -> list[Check]:
+    """Each chosen metric is registered, its options are valid, and it has its resources (WordNet for
+    meteor, Java for meteor-1.5, the weights of a model-based metric)."""
     checks = []
-    for name in chosen_metric_names(registry, names):
+    for name in chosen_metric_names(registry, evaluation.metrics):
         try:
             metric = registry.metric(name).obj
+            options = metric_options(registry, name, evaluation.metric_dialect, evaluation.metric_options)
         except FoodcapError as error:
             checks.append(Check(f"metric {name}", False, str(error)))
             continue
-        missing = metric.missing_resources()
-        checks += [Check(f"metric {name}", False, line) for line in missing]
+        missing = metric.missing_resources_for(options)
+        checks += [Check(f"metric {name}", False, line, optional) for line in missing]
         if not missing:
-            checks.append(Check(f"metric {name}", True, "ready"))
+            checks.append(Check(f"metric {name}", True, "ready", optional))
     return checks
+
+
+def default_metrics_check(registry: Registry) -> Check:
+    """What a run without --metrics scores (at least one default metric must be installed)."""
+    return _attempt("default metrics", lambda: ", ".join(default_metric_names(registry)) or "none usable")
+
+
+def captioners_check(registry: Registry) -> Check:
+    if registry.captioners:
+        return Check("captioners", True, ", ".join(registry.captioners))
+    return Check("captioners", False, "none is installed: pip install foodcap-vitgpt2 (or foodcap-llama, "
+                                      "foodcap-gemma, foodcap-vlm)")
 
 
 # --- input and output ----------------------------------------------------------------------------
@@ -159,14 +179,25 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
 
         checks.append(_attempt("device", lambda: str(resolve_device(options.device))))
     if options.checkpoint is not None:
-        checks.append(checkpoint_check(options.checkpoint))
+        checks.append(checkpoint_check(options.checkpoint, config.captioner))
+    if options.dtype == "float16":  # a family that overflows in float16 is refused before the dataset loads
+        from .backend.precision import refuse_float16
+
+        captioner = registry.captioner(config.captioner).obj
+        checks.append(_attempt("dtype", lambda: refuse_float16(captioner.float16_risk(options), "--dtype float16"),
+                               "float16"))
     return checks
 
 
-def checkpoint_check(folder: Path) -> Check:
-    """The folder exists and every safetensors file in it is whole (judged from headers and sizes)."""
+def checkpoint_check(folder: Path, captioner: str) -> Check:
+    """The folder exists, was saved by ``captioner`` (where it records which), and every safetensors file
+    in it is whole (judged from headers and sizes)."""
     if not (folder / ".").is_dir():
         return Check("checkpoint", False, f"{folder} does not exist or is not a folder (--checkpoint)")
+    saved_by = recorded_captioner(folder)
+    if saved_by is not None and saved_by != captioner:
+        return Check("checkpoint", False, f"{folder} is a checkpoint of captioner {saved_by!r}, not {captioner!r}: "
+                                          f"pass --captioner {saved_by} (or leave --captioner out)")
     problems = checkpoint_problems(folder)
     return Check("checkpoint", not problems, "; ".join(problems) or str(folder))
 
@@ -179,7 +210,7 @@ def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] |
     """What ``foodcap run`` needs."""
     return [
         *captioner_checks(config, registry, flags),
-        *metric_checks(registry, config.evaluation.metrics),
+        *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
         output_check(config.out or default_run_folder(config.captioner), RUN_FREE_BYTES),
     ]
@@ -189,7 +220,7 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
     """What ``foodcap train`` (and each sweep trial) needs."""
     checks = [
         *captioner_checks(config, registry, flags),
-        *metric_checks(registry, config.evaluation.metrics),
+        *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
         output_check(config.out or default_train_folder(config.captioner),
                      RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
@@ -206,23 +237,35 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
 
 
 # --- the machine, for `foodcap doctor` -----------------------------------------------------------
-def torch_checks() -> list[Check]:
-    """torch, CUDA and which dtype ``auto`` picks (imports torch: only `foodcap doctor` calls this)."""
+def torch_checks(registry: Registry | None = None) -> list[Check]:
+    """torch, CUDA and which dtype ``auto`` picks on each GPU, per captioner where the family decides
+    (imports torch: only `foodcap doctor` calls this)."""
     import torch
 
-    from .backend.placement import resolve_dtype
+    from .backend.precision import auto_dtype_summary
 
     checks = [Check("torch", True, torch.__version__)]
     if not torch.cuda.is_available():
         checks.append(Check("CUDA", True, "no GPU: runs on the CPU in float32"))
         return checks
+    risks = float16_risks(registry) if registry is not None else {}
     for index in range(torch.cuda.device_count()):
         device = torch.device("cuda", index)
         major, minor = torch.cuda.get_device_capability(device)
-        dtype = str(resolve_dtype("auto", device)).removeprefix("torch.")
         checks.append(Check(f"cuda:{index}", True, f"{torch.cuda.get_device_name(device)}, compute capability "
-                                                   f"{major}.{minor}: auto dtype {dtype}"))
+                                                   f"{major}.{minor}: {auto_dtype_summary(device, risks)}"))
     return checks
+
+
+def float16_risks(registry: Registry) -> dict[str, str | None]:
+    """Each registered captioner's float16 risk with its default options (a broken plugin counts as none)."""
+    risks: dict[str, str | None] = {}
+    for name in sorted(registry.captioners):
+        try:
+            risks[name] = registry.captioner(name).obj.float16_risk(registry.captioner_options(name, {}))
+        except FoodcapError:  # a plugin that fails to load is reported by its own row; it has no say here
+            risks[name] = None
+    return risks
 
 
 def plugin_checks(registry: Registry) -> list[Check]:
@@ -235,14 +278,17 @@ def plugin_checks(registry: Registry) -> list[Check]:
 
 
 def machine_checks(registry: Registry) -> list[Check]:
-    """Everything `foodcap doctor` shows: Python, torch and CUDA, plugins, each metric's resources, Java, extras."""
+    """Everything `foodcap doctor` shows: Python, torch and CUDA, plugins, what a default run needs (a captioner,
+    a default metric), and what only some runs need (each metric's resources, Java, extras: optional)."""
     import platform
 
     return [
         Check("Python", True, platform.python_version()),
-        *torch_checks(),
+        *torch_checks(registry),
         *plugin_checks(registry),
-        *metric_checks(registry, sorted(registry.metrics)),
+        captioners_check(registry),
+        default_metrics_check(registry),
+        *metric_checks(registry, EvalConfig(metrics=sorted(registry.metrics)), optional=True),  # a run names what it needs
         java_check(),
-        *(extra_check(extra) for extra in EXTRAS),
+        *(extra_check(extra, optional=True) for extra in EXTRAS),
     ]

@@ -109,6 +109,8 @@ KNOWN_PROVIDERS = {
     "gemma-3-4b": "foodcap-gemma",
     "gemma-3-12b": "foodcap-gemma",
     "gemma-3-27b": "foodcap-gemma",
+    **dict.fromkeys(("cnn-rnn", "cnn-rnn-baseline", "cnn-rnn-vgg19", "cnn-rnn-lstm"), "foodcap-cnnrnn"),
+    "judge": "foodcap-vlm",
     **{name: "foodcap-metrics" for name in
        ("bleu-1", "bleu-2", "bleu-3", "bleu-4", "rouge-l", "meteor", "meteor-1.5", "cider-d")},
 }

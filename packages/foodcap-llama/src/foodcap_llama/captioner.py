@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -10,10 +10,20 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from peft.tuners.lora import LoraModel
 from torch import nn
-from transformers import GenerationConfig
+from transformers import GenerationConfig, PreTrainedModel
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, TrainableCaptioner
-from foodcap.backend import describe_placement, dispatch, placement_kwargs, resolve_device, resolve_dtype
+from foodcap.backend import (
+    Precision,
+    WeightsFile,
+    choose_dtype,
+    clean_generation_config,
+    describe_placement,
+    dispatch,
+    generation_record,
+    placement_kwargs,
+    resolve_device,
+)
 
 from .base_models import BaseModels, load_base_models
 from .batches import PixelBatch, TitleCollator, TitleText
@@ -49,7 +59,8 @@ class LlamaLoraCaptioner(TrainableCaptioner):
     supports_device_map = True  # the language model spreads; ViT and projector sit on its first device
 
     def __init__(self, options: LlamaLoraOptions, network: VisualPrefixLM, text: TitleText,
-                 pixels: PixelBatch, record: CheckpointConfig, device: torch.device) -> None:
+                 pixels: PixelBatch, record: CheckpointConfig, device: torch.device,
+                 precision: Precision | None = None, weights: Sequence[WeightsFile] = ()) -> None:
         super().__init__(options)
         self.options: LlamaLoraOptions = options
         self.network = network
@@ -57,6 +68,8 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         self.pixels = pixels
         self.record = record
         self._device = device
+        self.precision = precision
+        self.weights = list(weights)
 
     # -- building -------------------------------------------------------------------------------
     @classmethod
@@ -87,26 +100,29 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         if saved is not None:
             options = _with_checkpoint_settings(options, saved)
         device = resolve_device(options.device)
-        dtype = resolve_dtype(options.dtype, device)
+        precision = choose_dtype(options.dtype, device)
+        dtype = precision.dtype
         assert options.model is not None  # _with_checkpoint_settings / registry defaults set it
         if options.random_weights:
             bases = random_base_models(options.random_weights, options.model, device, dtype)
             if options.device_map:
-                bases.language_model = dispatch(bases.language_model, options)
+                bases.language_model = cast(PreTrainedModel, dispatch(bases.language_model, options))
         else:
             bases = load_base_models(options.model, options.vision_model, dtype, placement_kwargs(options))
         if options.device_map:
-            device = bases.language_model.get_input_embeddings().weight.device  # where the prefix must go
+            device = cast(nn.Embedding, bases.language_model.get_input_embeddings()).weight.device  # prefix goes here
             if device.type == "meta":  # offloaded embeddings: hooks bring them to the execution device
                 device = resolve_device(options.device)
         network, record = _assemble(options, bases, saved)
-        for part in (network.vision, network.projector) if options.device_map else (network,):
+        parts: tuple[nn.Module, ...] = (network.vision, network.projector) if options.device_map else (network,)
+        for part in parts:
             part.to(device)
         network.eval()  # inference until a trainer calls train()
         if options.gradient_checkpointing:
             network.enable_gradient_checkpointing()
         text = TitleText(bases.tokenizer, options.prompt, options.max_title_tokens)
-        return cls(options, network, text, PixelBatch(bases.image_processor), record, device)
+        return cls(options, network, text, PixelBatch(bases.image_processor), record, device, precision,
+                   bases.weights)
 
     # -- Captioner --------------------------------------------------------------------------------
     @property
@@ -116,18 +132,20 @@ class LlamaLoraCaptioner(TrainableCaptioner):
     def preprocessor(self) -> PixelBatch:
         return self.pixels
 
-    def generate(self, inputs: Batch) -> list[str]:
-        settings = self.options.generation.merged_over(GENERATION_DEFAULTS)
-        tokenizer = self.text.tokenizer
-        generation = GenerationConfig(
-            **settings, do_sample=False, eos_token_id=self.text.eos_id, pad_token_id=self.text.pad_id,
-            bos_token_id=tokenizer.bos_token_id,
+    @property
+    def generation(self) -> GenerationConfig:
+        """Greedy (or beam, with -o generation) to Llama's end of text: foodcap's decoding, nothing from the hub."""
+        return clean_generation_config(
+            self.options.generation.merged_over(GENERATION_DEFAULTS), eos_token_id=self.text.eos_id,
+            pad_token_id=self.text.pad_id, bos_token_id=self.text.tokenizer.bos_token_id,
         )
+
+    def generate(self, inputs: Batch) -> list[str]:
         pixel_values = inputs["pixel_values"].to(self._device)
         training = self.network.training
         self.network.eval()  # no LoRA dropout while captioning, even mid-training
         try:
-            generated = self.network.generate_ids(pixel_values, self.text.prompt_tensor(), generation)
+            generated = self.network.generate_ids(pixel_values, self.text.prompt_tensor(), self.generation)
         finally:
             self.network.train(training)
         return self.text.decode(generated)
@@ -182,8 +200,15 @@ class LlamaLoraCaptioner(TrainableCaptioner):
 
     def describe(self) -> dict[str, Any]:
         placement = describe_placement(self.network.language_model.get_base_model())
-        return {**super().describe(), "architecture": self.record.model_dump(mode="json"),
-                **({"placement": placement} if placement else {})}
+        described = {**super().describe(), "architecture": self.record.model_dump(mode="json"),
+                     "generation": generation_record(self.generation)}
+        if placement:
+            described["placement"] = placement
+        if self.precision is not None:
+            described["precision"] = self.precision.record()
+        if self.weights:
+            described["weights"] = [weights.record() for weights in self.weights]
+        return described
 
 
 def _with_checkpoint_settings(options: LlamaLoraOptions, saved: CheckpointConfig) -> LlamaLoraOptions:

@@ -14,51 +14,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
+import numpy as np
+from numpy.typing import NDArray
+
 from foodcap import MetricAccumulator, MetricScore
 
 from .chunked import ChunkedScores
 from .corpus import Corpus, CorpusMetric
+from .gc_pause import paused_gc
 from .ngrams import MAX_ORDER, CorpusNgrams, NgramCounts, coco_ngrams, hf_ngrams
 
 _SMALL = 1e-9  # pycocoevalcap's epsilons, so that an empty guess scores 0 without dividing by zero
 _TINY = 1e-15
 
 
-# A sample's sufficient statistics: clipped matches and candidate n-grams per order, its length and the
-# reference length it is judged against. Corpus BLEU comes from their sums, so a corpus scored in chunks
-# adds them up (chunked.py).
-BleuCounts = tuple[tuple[int, ...], tuple[int, ...], int, int]
-
-
 @dataclass(frozen=True)
 class BleuScores:
-    """Corpus BLEU-1..4 and per-sample BLEU-1..4 (``per_sample[k - 1]`` is BLEU-k per sample), with each
-    sample's counts."""
+    """Corpus BLEU-1..4 and per-sample BLEU-1..4 (``per_sample[k - 1]`` is BLEU-k per sample)."""
 
     corpus: tuple[float, ...]
     per_sample: tuple[list[float], ...]
-    counts: list[BleuCounts]
-
-
-def summed(counts: Sequence[BleuCounts]) -> BleuCounts:
-    """The counts of several samples (or chunks) added up."""
-    correct, guess = [0] * MAX_ORDER, [0] * MAX_ORDER
-    test = ref = 0
-    for sample_correct, sample_guess, sample_test, sample_ref in counts:
-        for k in range(MAX_ORDER):
-            correct[k] += sample_correct[k]
-            guess[k] += sample_guess[k]
-        test += sample_test
-        ref += sample_ref
-    return tuple(correct), tuple(guess), test, ref
-
-
-def corpus_bleu(counts: BleuCounts, dialect: str) -> tuple[float, ...]:
-    """Corpus BLEU-1..4 from a corpus' summed counts."""
-    correct, guess, test, ref = counts
-    if dialect == "coco":
-        return tuple(_coco_bleu(correct, guess, test, ref))
-    return tuple(_nmt_bleu(correct, guess, ref, test, k + 1) for k in range(MAX_ORDER))
 
 
 def _clipped_matches(test: NgramCounts, refs: Sequence[NgramCounts]) -> list[int]:
@@ -77,7 +52,7 @@ def _clipped_matches(test: NgramCounts, refs: Sequence[NgramCounts]) -> list[int
 
 
 # --- coco (pycocoevalcap) ------------------------------------------------------------------------------
-def _coco_bleu(correct: Sequence[int], guess: Sequence[int], testlen: int, reflen: int) -> list[float]:
+def _coco_bleu(correct: Sequence[float], guess: Sequence[float], testlen: float, reflen: float) -> list[float]:
     bleus = []
     bleu = 1.0
     for k in range(MAX_ORDER):
@@ -92,24 +67,20 @@ def _coco_bleu(correct: Sequence[int], guess: Sequence[int], testlen: int, refle
 
 @lru_cache(maxsize=2)
 def coco_bleu(corpus: Corpus) -> BleuScores:
-    ngrams: CorpusNgrams = coco_ngrams(corpus)
-    per_sample: tuple[list[float], ...] = tuple([] for _ in range(MAX_ORDER))
-    counts: list[BleuCounts] = []
-    for words, refs_words, test, refs in zip(
-        ngrams.tokens.predictions, ngrams.tokens.references, ngrams.predictions, ngrams.references
-    ):
-        testlen = len(words)
-        reflen = min((abs(len(r) - testlen), len(r)) for r in refs_words)[1]  # closest, shorter on ties
-        guess = [max(0, testlen - k) for k in range(MAX_ORDER)]
-        correct = _clipped_matches(test, refs)
-        counts.append((tuple(correct), tuple(guess), testlen, reflen))
-        for k, score in enumerate(_coco_bleu(correct, guess, testlen, reflen)):
-            per_sample[k].append(score)
-    return BleuScores(corpus_bleu(summed(counts), "coco"), per_sample, counts)
+    rows = bleu_statistics(corpus, "coco")
+    per_sample = tuple(list(scores) for scores in zip(*(_coco_bleu(*_coco_arguments(row)) for row in rows)))
+    return BleuScores(tuple(_coco_bleu(*_coco_arguments(_summed(rows)))), per_sample)
+
+
+def _coco_arguments(row: Sequence[float]) -> tuple[Sequence[float], Sequence[float], float, float]:
+    """(correct, guess, testlen, reflen) from a statistics row."""
+    return row[2 : 2 + MAX_ORDER], row[2 + MAX_ORDER :], row[0], row[1]
 
 
 # --- hf (evaluate / tensorflow nmt) ----------------------------------------------------------------------
-def _nmt_bleu(matches: Sequence[int], possible: Sequence[int], ref_len: int, trans_len: int, order: int) -> float:
+def _nmt_bleu(
+    matches: Sequence[float], possible: Sequence[float], ref_len: float, trans_len: float, order: int
+) -> float:
     """``compute_bleu(..., max_order=order, smooth=False)[0]`` from its summed counts."""
     precisions = [float(matches[i]) / possible[i] if possible[i] > 0 else 0.0 for i in range(order)]
     if min(precisions) > 0:
@@ -125,27 +96,49 @@ def _nmt_bleu(matches: Sequence[int], possible: Sequence[int], ref_len: int, tra
 
 @lru_cache(maxsize=2)
 def hf_bleu(corpus: Corpus) -> BleuScores:
-    ngrams: CorpusNgrams = hf_ngrams(corpus)
-    per_sample: tuple[list[float], ...] = tuple([] for _ in range(MAX_ORDER))
-    counts: list[BleuCounts] = []
-    for words, refs_words, test, refs in zip(
-        ngrams.tokens.predictions, ngrams.tokens.references, ngrams.predictions, ngrams.references
-    ):
-        sentence_matches = _clipped_matches(test, refs)
-        sentence_possible = [max(0, len(words) - k) for k in range(MAX_ORDER)]
-        sentence_ref = min(len(r) for r in refs_words)
-        counts.append((tuple(sentence_matches), tuple(sentence_possible), len(words), sentence_ref))
-        for k in range(MAX_ORDER):
-            per_sample[k].append(_nmt_bleu(sentence_matches, sentence_possible, sentence_ref, len(words), k + 1))
-    return BleuScores(corpus_bleu(summed(counts), "hf"), per_sample, counts)
+    rows = bleu_statistics(corpus, "hf")
+    per_sample = tuple([_hf_bleu(row, k + 1) for row in rows] for k in range(MAX_ORDER))
+    totals = _summed(rows)
+    return BleuScores(tuple(_hf_bleu(totals, k + 1) for k in range(MAX_ORDER)), per_sample)
+
+
+def _hf_bleu(row: Sequence[float], order: int) -> float:
+    """BLEU-``order`` from a statistics row: (translation length, reference length, matches, possible)."""
+    return _nmt_bleu(row[2 : 2 + MAX_ORDER], row[2 + MAX_ORDER :], row[1], row[0], order)
 
 
 def dialect_bleu(corpus: Corpus, dialect: str) -> BleuScores:
     return coco_bleu(corpus) if dialect == "coco" else hf_bleu(corpus)
 
 
+# --- the statistics both dialects share -----------------------------------------------------------------
+@lru_cache(maxsize=2)
+def bleu_statistics(corpus: Corpus, dialect: str) -> list[list[int]]:
+    """Per sample: [prediction length, reference length, clipped matches of orders 1..4, n-grams of orders
+    1..4]. The reference length is the closest one (coco, shorter on ties) or the shortest (hf); the n-grams
+    are pycocoevalcap's PTB tokens (coco) or 13a tokens (hf). sacrebleu's BLEU statistics have this layout.
+    """
+    ngrams: CorpusNgrams = coco_ngrams(corpus) if dialect == "coco" else hf_ngrams(corpus)
+    rows = []
+    for words, refs_words, test, refs in zip(
+        ngrams.tokens.predictions, ngrams.tokens.references, ngrams.predictions, ngrams.references
+    ):
+        length = len(words)
+        if dialect == "coco":
+            reference_length = min((abs(len(r) - length), len(r)) for r in refs_words)[1]  # closest, shorter on ties
+        else:
+            reference_length = min(len(r) for r in refs_words)
+        guess = [max(0, length - k) for k in range(MAX_ORDER)]
+        rows.append([length, reference_length, *_clipped_matches(test, refs), *guess])
+    return rows
+
+
+def _summed(rows: Sequence[Sequence[int]]) -> list[int]:
+    return [sum(column) for column in zip(*rows)]
+
+
 class _Bleu(CorpusMetric):
-    """Corpus BLEU-k; per-sample scores are sentence BLEU-k."""
+    """Corpus BLEU-k; per-sample scores are sentence BLEU-k; ``bleu_statistics`` are its statistics."""
 
     order: ClassVar[int]
 
@@ -154,24 +147,19 @@ class _Bleu(CorpusMetric):
         return MetricScore(scores.corpus[self.order - 1], scores.per_sample[self.order - 1])
 
     def accumulator(self) -> MetricAccumulator:
-        return BleuChunks(self.order, self.options.dialect)
+        return BleuChunks(self)
 
 
-class BleuChunks(ChunkedScores):
-    """BLEU-k of a corpus given in chunks: the chunks' counts added up."""
+    def statistics(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> NDArray[np.float64]:
+        with paused_gc():
+            rows = bleu_statistics(Corpus(predictions, references), self.options.dialect)
+        return np.array(rows, dtype=np.float64)
 
-    def __init__(self, order: int, dialect: str) -> None:
-        super().__init__()
-        self.order, self.dialect = order, dialect
-        self.counts: BleuCounts = ((0,) * MAX_ORDER, (0,) * MAX_ORDER, 0, 0)
-
-    def score_chunk(self, corpus: Corpus, count: int) -> list[float]:
-        scores = dialect_bleu(corpus, self.dialect)
-        self.counts = summed([self.counts, *scores.counts[:count]])
-        return scores.per_sample[self.order - 1][:count]
-
-    def corpus_score(self) -> float:
-        return corpus_bleu(self.counts, self.dialect)[self.order - 1]
+    def score_from_statistics(self, totals: NDArray[np.float64]) -> float:
+        row = [float(value) for value in totals]  # plain floats: the same arithmetic as compute's
+        if self.options.dialect == "coco":
+            return _coco_bleu(*_coco_arguments(row))[self.order - 1]
+        return _hf_bleu(row, self.order)
 
 
 _DESCRIPTION = "BLEU-{k}: {k}-gram precision (geometric mean of orders 1..{k}) with a brevity penalty"
@@ -199,3 +187,20 @@ class Bleu4(_Bleu):
     name = "bleu-4"
     order = 4
     description = _DESCRIPTION.format(k=4)
+
+
+class BleuChunks(ChunkedScores):
+    """BLEU-k of a corpus given in chunks: the chunks' statistics rows added up."""
+
+    def __init__(self, metric: _Bleu) -> None:
+        super().__init__()
+        self.metric = metric
+        self.totals = [0] * (2 + 2 * MAX_ORDER)
+
+    def score_chunk(self, corpus: Corpus, count: int) -> list[float]:
+        rows = bleu_statistics(corpus, self.metric.options.dialect)[:count]
+        self.totals = _summed([self.totals, *rows])
+        return dialect_bleu(corpus, self.metric.options.dialect).per_sample[self.metric.order - 1][:count]
+
+    def corpus_score(self) -> float:
+        return self.metric.score_from_statistics(np.array(self.totals, dtype=np.float64))

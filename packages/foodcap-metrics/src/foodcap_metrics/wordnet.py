@@ -13,13 +13,14 @@ WordNet is looked for in this order:
    it owns under a corpus root, so :func:`nltk_wordnet` stages a copy with ``lexnames`` in the cache;
 3. a copy nltk downloaded into foodcap's cache (``<cache>/nltk_download``): when neither of the above
    holds WordNet, :func:`find_wordnet` fetches it there once with nltk's downloader, as Hugging Face
-   evaluate's METEOR does, printing one line while it does;
+   evaluate's METEOR does, printing one line once it has (nltk's own messages are kept off the console);
 4. otherwise (offline) a :class:`FoodcapError` names both remedies. METEOR never runs without synonyms.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -156,32 +157,45 @@ _DOWNLOAD_TIMEOUT = 20.0  # seconds per network operation: offline machines answ
 
 
 def _download() -> WordNetSource | None:
-    """Fetch WordNet with nltk's downloader into :func:`download_dir`; None when the network says no."""
+    """Fetch WordNet with nltk's downloader into :func:`download_dir`; None when the network says no.
+
+    nltk's own messages are kept off the console: foodcap says in one line what became of it."""
     import nltk
 
     target = download_dir()
-    print(f"WordNet is missing: downloading it once into {target} (for METEOR) ...", file=sys.stderr, flush=True)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT)
     try:
         target.mkdir(parents=True, exist_ok=True)
-        fetched = nltk.download("wordnet", download_dir=str(target), quiet=True, raise_on_error=False)
+        fetched = nltk.download("wordnet", download_dir=str(target), quiet=True, raise_on_error=False,
+                                print_error_to=io.StringIO())
     except OSError:
         fetched = False
     finally:
         socket.setdefaulttimeout(previous)
-    return _from_nltk_data() if fetched else None
+    source = _from_nltk_data() if fetched else None
+    if source is not None:
+        print(f"WordNet was missing: downloaded it once into {target} (for METEOR)", file=sys.stderr, flush=True)
+    return source
 
 
 @lru_cache(maxsize=1)
-def find_wordnet() -> WordNetSource:
-    """The WordNet to use, in the documented order (downloading it where the network allows);
-    FoodcapError when there is none."""
+def locate_wordnet() -> WordNetSource | None:
+    """The first route that finds WordNet, tried once per process (a failed download is not retried)."""
     for finder in (_from_nltk_data, _from_system, _download):
         source = finder()
         if source is not None:
             return source
-    raise FoodcapError(_MISSING)
+    return None
+
+
+def find_wordnet() -> WordNetSource:
+    """The WordNet to use, in the documented order (downloading it where the network allows);
+    FoodcapError when there is none."""
+    source = locate_wordnet()
+    if source is None:
+        raise FoodcapError(_MISSING)
+    return source
 
 
 def stage_for_nltk(source: WordNetSource) -> Path:

@@ -9,12 +9,27 @@ from typing import Any, ClassVar
 
 import torch
 from pydantic import Field
-from transformers import AutoImageProcessor, AutoTokenizer, PreTrainedTokenizerBase, VisionEncoderDecoderModel
+from transformers import (
+    AutoImageProcessor,
+    AutoTokenizer,
+    GenerationConfig,
+    PreTrainedTokenizerBase,
+    VisionEncoderDecoderModel,
+)
 from transformers.image_processing_utils import BaseImageProcessor
 from transformers.modeling_outputs import BaseModelOutput
 
 from foodcap import Batch, CaptionerOptions, TrainableCaptioner
-from foodcap.backend import hub_errors, resolve_device, resolve_dtype
+from foodcap.backend import (
+    WeightsFile,
+    choose_dtype,
+    clean_generation_config,
+    decode_with,
+    generation_record,
+    hub_errors,
+    load_pretrained_weights,
+    resolve_device,
+)
 
 from .architecture import fill_special_token_ids, random_image_processor, random_model, random_tokenizer
 from .batches import TitleCollator, TitleLabels, ViTPixels
@@ -71,19 +86,23 @@ class ViTGPT2Captioner(TrainableCaptioner):
         model: VisionEncoderDecoderModel,
         tokenizer: PreTrainedTokenizerBase,
         image_processor: BaseImageProcessor,
+        weights: WeightsFile | None = None,
     ) -> None:
         super().__init__(options)
         self.options: ViTGPT2Options = options
         self.tokenizer = tokenizer
         self.image_processor = image_processor
+        self.weights = weights
         fill_special_token_ids(model, tokenizer)
+        self._model = model
+        decode_with(model, self.generation)
         self._device = resolve_device(options.device)
-        dtype = resolve_dtype(options.dtype, self._device)
+        self.precision = choose_dtype(options.dtype, self._device)
         self._unused_pooler = _take_out_pooler(model)
         if self._unused_pooler is not None:
-            self._unused_pooler.to(device=self._device, dtype=dtype)
+            self._unused_pooler.to(device=self._device, dtype=self.precision.dtype)
         # In place, like every nn.Module.to; transformers wraps `to` in a decorator mypy misreads.
-        model.to(device=self._device, dtype=dtype)  # type: ignore[call-arg]
+        model.to(device=self._device, dtype=self.precision.dtype)  # type: ignore[call-arg]
         model.eval()
         self._model = model
 
@@ -116,17 +135,33 @@ class ViTGPT2Captioner(TrainableCaptioner):
         """The model card's defaults with the user's generation options laid over them."""
         return self.options.generation.merged_over(GENERATION_DEFAULTS)
 
+    @property
+    def generation(self) -> GenerationConfig:
+        """The model card's decoding (or the user's -o generation), never the rest of a hub generation_config."""
+        config = self._model.config
+        return clean_generation_config(
+            self.generation_settings(), eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id,
+            decoder_start_token_id=config.decoder_start_token_id,
+        )
+
     def generate(self, inputs: Batch) -> list[str]:
         pixel_values = inputs["pixel_values"].to(device=self._device, dtype=self._model.dtype)
         was_training = self._model.training
         self._model.eval()
         try:
             with torch.inference_mode():
-                token_ids = self._model.generate(pixel_values=pixel_values, **self.generation_settings())
+                token_ids = self._model.generate(pixel_values=pixel_values, generation_config=self.generation)
         finally:
             self._model.train(was_training)
         captions = self.tokenizer.batch_decode(token_ids, skip_special_tokens=True)
         return [caption.strip() for caption in captions]
+
+    def describe(self) -> dict[str, Any]:
+        described = {**super().describe(), "precision": self.precision.record(),
+                     "generation": generation_record(self.generation)}
+        if self.weights is not None:
+            described["weights"] = self.weights.record()
+        return described
 
     def components(self) -> Mapping[str, torch.nn.Module]:
         """The ViT and GPT-2; GPT-2's cross-attention layers belong to the decoder."""
@@ -190,12 +225,12 @@ def _take_out_pooler(model: VisionEncoderDecoderModel) -> torch.nn.Module | None
 
 def _load_pretrained(
     source: str,
-) -> tuple[VisionEncoderDecoderModel, PreTrainedTokenizerBase, BaseImageProcessor]:
-    """Model (safetensors only), tokenizer and image processor from a hub id or folder."""
-    with hub_errors(source, "model"):
-        model = VisionEncoderDecoderModel.from_pretrained(source, use_safetensors=True)
+) -> tuple[VisionEncoderDecoderModel, PreTrainedTokenizerBase, BaseImageProcessor, WeightsFile | None]:
+    """Model, tokenizer and image processor from a hub id or folder. nlpconnect's repository has only
+    pytorch_model.bin, which is read with torch's weights-only unpickler (see foodcap.backend.load_pretrained_weights)."""
+    model, weights = load_pretrained_weights(VisionEncoderDecoderModel.from_pretrained, source)
     with hub_errors(source, "tokenizer"):
         tokenizer = AutoTokenizer.from_pretrained(source)
     with hub_errors(source, "image processor"):
         image_processor = AutoImageProcessor.from_pretrained(source)
-    return model, tokenizer, image_processor
+    return model, tokenizer, image_processor, weights

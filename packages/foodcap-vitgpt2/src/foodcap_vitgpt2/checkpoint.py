@@ -40,13 +40,14 @@ def save_checkpoint_folder(
 
 
 def checked_checkpoint_folder(directory: Path, captioner_name: str) -> Path:
-    """The folder, if it holds safetensors weights written for this captioner; else a FoodcapError."""
+    """The folder, if it holds weights (safetensors, or a ``.bin`` that the weights-only unpickler reads)
+    written for this captioner; else a FoodcapError."""
     if not directory.is_dir():
         raise FoodcapError(f"checkpoint folder {str(directory)!r} does not exist")
-    if not any(directory.glob("*.safetensors")):
+    if not any(directory.glob("*.safetensors")) and not any(directory.glob("pytorch_model*.bin")):
         raise FoodcapError(
-            f"checkpoint folder {str(directory)!r} has no .safetensors weights; pass a folder "
-            "written by `foodcap train` or by save_pretrained"
+            f"checkpoint folder {str(directory)!r} has no weights (model.safetensors or pytorch_model.bin); "
+            "pass a folder written by `foodcap train` or by save_pretrained"
         )
     record_path = directory / RECORD_NAME
     if record_path.is_file():

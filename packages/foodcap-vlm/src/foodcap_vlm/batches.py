@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import torch
 from PIL.Image import Image
+from torch import nn
 
 from foodcap import Batch
 
@@ -16,6 +17,28 @@ from .prompting import Prompt
 
 IGNORE_INDEX = -100
 """Label value that cross-entropy skips: the prompt, the images and padding."""
+
+
+def encode_prompts(processor: Any, family: Family, texts: Sequence[str], images: Sequence[list[Image]],
+                   padding_side: Literal["left", "right"]) -> Batch:
+    """Rendered prompts and their images as model inputs, padded on ``padding_side``."""
+    arguments: dict[str, Any] = {"padding": True, "padding_side": padding_side, "return_tensors": "pt"}
+    if family.chat_template:
+        # The chat template already starts with the BOS the model expects; no second one.
+        arguments["add_special_tokens"] = False
+    else:
+        # Image tokens first, as PaliGemma's processor wants them written.
+        texts = [processor.image_token * len(row) + text for text, row in zip(texts, images)]
+    encoded = processor(text=list(texts), images=list(images), **arguments)
+    # PaliGemma's processor adds labels of its own; the training collator makes the real ones.
+    return {key: value for key, value in encoded.items() if isinstance(value, torch.Tensor) and key != "labels"}
+
+
+def on_device(batch: Batch, vision_tower: nn.Module, device: torch.device) -> Batch:
+    """Inputs on ``device``, pixels in the vision tower's dtype (it stays unquantized under 4/8-bit loading)."""
+    pixel_dtype = next(vision_tower.parameters()).dtype
+    return {key: value.to(device, pixel_dtype if value.is_floating_point() else value.dtype)
+            for key, value in batch.items()}
 
 
 @dataclass
@@ -27,16 +50,7 @@ class PromptEncoder:
     prompt: Prompt
 
     def encode(self, texts: Sequence[str], images: Sequence[list[Image]], padding_side: Literal["left", "right"]) -> Batch:
-        arguments: dict[str, Any] = {"padding": True, "padding_side": padding_side, "return_tensors": "pt"}
-        if self.family.chat_template:
-            # The chat template already starts with the BOS the model expects; no second one.
-            arguments["add_special_tokens"] = False
-        else:
-            # Image tokens first, as PaliGemma's processor wants them written.
-            texts = [self.processor.image_token * len(row) + text for text, row in zip(texts, images)]
-        encoded = self.processor(text=list(texts), images=list(images), **arguments)
-        # PaliGemma's processor adds labels of its own; the training collator makes the real ones.
-        return {key: value for key, value in encoded.items() if isinstance(value, torch.Tensor) and key != "labels"}
+        return encode_prompts(self.processor, self.family, texts, images, padding_side)
 
 
 @dataclass
@@ -54,8 +68,13 @@ class CaptionBatch:
         return self.encoder.prompt.text
 
     def __call__(self, images: list[Image]) -> Batch:
-        prompt = self.encoder.prompt
-        return self.encoder.encode([prompt.text] * len(images), [prompt.images_for(image) for image in images], "left")
+        return self.encode([self.encoder.prompt] * len(images), images)
+
+    def encode(self, prompts: Sequence[Prompt], images: Sequence[Image]) -> Batch:
+        """Each image with its own prompt: rows of different lengths (other examples, another
+        question, Qwen2.5-VL's photo-sized image tokens) are left padded to the longest."""
+        rows = [prompt.images_for(image) for prompt, image in zip(prompts, images)]
+        return self.encoder.encode([prompt.text for prompt in prompts], rows, "left")
 
 
 @dataclass

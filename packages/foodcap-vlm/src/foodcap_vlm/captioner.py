@@ -15,18 +15,28 @@ from peft import PeftModel, get_peft_model
 from peft.tuners.lora import LoraModel
 from peft.utils import ModulesToSaveWrapper
 from torch import nn
-from transformers import PreTrainedModel
+from transformers import GenerationConfig, PreTrainedModel
 
 from foodcap import Batch, CaptionerOptions, FoodcapError, Sample, TrainableCaptioner
-from foodcap.backend import describe_placement, placement_kwargs, resolve_device, resolve_dtype
+from foodcap.backend import (
+    Precision,
+    WeightsFile,
+    choose_dtype,
+    clean_generation_config,
+    decode_with,
+    describe_placement,
+    generation_record,
+    placement_kwargs,
+    resolve_device,
+)
 
-from .batches import CaptionBatch, PromptEncoder, TitleCollator
+from .batches import CaptionBatch, PromptEncoder, TitleCollator, on_device
 from .checkpoint import CheckpointConfig, attach_adapter, lora_config, read_checkpoint_config, write_checkpoint
-from .families import Family
+from .families import FAMILIES, Family
 from .few_shot import choose_examples
-from .loading import load_model
+from .loading import check_quantization, load_model, resolve_family
 from .options import VlmOptions
-from .prompting import Example, Prompt, render_prompt
+from .prompting import Example, Prompt, question_for, render_prompt
 from .titles import clean_title
 
 # Greedy, and long enough for any recipe title (the longest Epicurious titles are ~25 tokens).
@@ -49,7 +59,8 @@ class VlmCaptioner(TrainableCaptioner):
     supports_device_map: ClassVar[bool] = True  # --device-map spreads the model (see loading.py)
 
     def __init__(self, options: VlmOptions, model: PreTrainedModel | PeftModel, processor: Any, family: Family,
-                 device: torch.device, record: CheckpointConfig) -> None:
+                 device: torch.device, record: CheckpointConfig, precision: Precision | None = None,
+                 weights: WeightsFile | None = None) -> None:
         super().__init__(options)
         self.options: VlmOptions = options
         self.network = model.eval()
@@ -57,6 +68,8 @@ class VlmCaptioner(TrainableCaptioner):
         self.family = family
         self._device = device
         self.record = record
+        self.precision = precision
+        self.weights = weights
         self.examples: list[Example] | None = None if options.shots else []
         self.stop_token_ids = _stop_token_ids(self.base_model, processor.tokenizer, family)
 
@@ -76,6 +89,18 @@ class VlmCaptioner(TrainableCaptioner):
         return cls._build(options, training=True)
 
     @classmethod
+    def float16_risk(cls, options: CaptionerOptions) -> str | None:
+        """The family's: a preset's (or a checkpoint's) without any download; else from the model's config.json."""
+        checked = cls._checked(options)
+        if checked.checkpoint is not None:
+            return FAMILIES[read_checkpoint_config(checked.checkpoint).family].float16_risk
+        if checked.family is not None:
+            return FAMILIES[checked.family].float16_risk
+        if checked.model is None or checked.random_weights is not None:
+            return None
+        return resolve_family(checked, cls.family_required)[0].float16_risk
+
+    @classmethod
     def _checked(cls, options: CaptionerOptions) -> VlmOptions:
         if isinstance(options, cls.Options):
             return cast(VlmOptions, options)
@@ -86,11 +111,17 @@ class VlmCaptioner(TrainableCaptioner):
         saved = read_checkpoint_config(options.checkpoint) if options.checkpoint else None
         if saved is not None:
             options = _with_checkpoint_settings(options, saved)
+        elif training and options.train_model is not None:
+            options = options.model_copy(update={"model": options.train_model})
         device = resolve_device(options.device)
-        dtype = resolve_dtype(options.dtype, device)
-        model, processor, family = load_model(options, device, dtype, cls.family_required)
+        check_quantization(options, device)
+        family, config = resolve_family(options, cls.family_required)
+        if options.prompt is None:
+            options = options.model_copy(update={"prompt": question_for(family, None)})
+        precision = choose_dtype(options.dtype, device, family.float16_risk)
+        model, processor, weights = load_model(options, family, config, device, precision.dtype)
         if options.device_map:  # inputs go where the embeddings are; accelerate's hooks do the rest
-            embeddings = model.get_input_embeddings().weight.device
+            embeddings = cast(nn.Embedding, model.get_input_embeddings()).weight.device
             device = embeddings if embeddings.type != "meta" else device
         network: PreTrainedModel | PeftModel = model
         if saved is not None:
@@ -100,10 +131,12 @@ class VlmCaptioner(TrainableCaptioner):
             network = get_peft_model(model, lora_config(family, options.lora))
         record = CheckpointConfig(
             model=options.model, random_weights=options.random_weights, family=family.model_type,
-            prompt=options.prompt, system_prompt=options.system_prompt,
+            prompt=cast(str, options.prompt), system_prompt=options.system_prompt,
             max_title_tokens=options.max_title_tokens, lora=options.lora,
         )
-        return cls(options, network, processor, family, device, record)
+        captioner = cls(options, network, processor, family, device, record, precision, weights)
+        decode_with(captioner.base_model, captioner.generation)  # nothing from the hub's generation_config
+        return captioner
 
     # -- Captioner --------------------------------------------------------------------------------
     @property
@@ -126,8 +159,13 @@ class VlmCaptioner(TrainableCaptioner):
         if self.examples is None:
             raise FoodcapError(f"shots={self.options.shots} needs examples from the train split first: call "
                                "use_examples(train_samples) (foodcap run does)")
-        return render_prompt(self.processor, self.family, self.options.prompt, self.options.system_prompt,
+        return render_prompt(self.processor, self.family, self.question, self.options.system_prompt,
                              self.examples, self.options.shot_format)
+
+    @property
+    def question(self) -> str:
+        """The prompt option, or the family's default when none was given."""
+        return question_for(self.family, self.options.prompt)
 
     def preprocessor(self) -> CaptionBatch:
         return CaptionBatch(PromptEncoder(self.processor, self.family, self.prompt()))
@@ -146,29 +184,26 @@ class VlmCaptioner(TrainableCaptioner):
 
     def answer_token_ids(self, inputs: Batch) -> torch.Tensor:
         """The generated tokens only (prompt cut off), one row per image, padded after the stop token."""
-        # Pixels in the vision tower's dtype, which stays unquantized under 4/8-bit loading.
-        pixel_dtype = next(self.components()["encoder"].parameters()).dtype
-        batch = {
-            key: value.to(self._device, pixel_dtype if value.is_floating_point() else value.dtype)
-            for key, value in inputs.items()
-        }
-        settings = self.options.generation.merged_over(DEFAULT_GENERATION)
-        if self.options.min_new_tokens is not None:
-            settings["min_new_tokens"] = self.options.min_new_tokens
+        batch = on_device(inputs, self.components()["encoder"], self._device)
         training = self.network.training
         self.network.eval()  # no LoRA dropout while captioning, even mid-training
         try:
             with torch.inference_mode():
-                # do_sample is explicit: chat checkpoints' generation_config often samples, and
-                # captions must be reproducible.
-                output = self.network.generate(
-                    **batch, **settings, do_sample=False, eos_token_id=self.stop_token_ids,
-                    pad_token_id=self.processor.tokenizer.pad_token_id,
-                )
+                output = self.network.generate(**batch, generation_config=self.generation)
         finally:
             self.network.train(training)
         # With left padding every prompt ends in the same column, so the answers start right after it.
         return cast(torch.Tensor, output[:, batch["input_ids"].shape[1]:].cpu())
+
+    @property
+    def generation(self) -> GenerationConfig:
+        """Greedy (or beam, with -o generation) up to the family's stop tokens; nothing from the hub."""
+        settings = self.options.generation.merged_over(DEFAULT_GENERATION)
+        if self.options.min_new_tokens is not None:
+            settings["min_new_tokens"] = self.options.min_new_tokens
+        pad = self.processor.tokenizer.pad_token_id
+        return clean_generation_config(settings, eos_token_id=self.stop_token_ids,
+                                       pad_token_id=pad if pad is not None else self.stop_token_ids[0])
 
     # -- TrainableCaptioner -----------------------------------------------------------------------
     @property
@@ -193,7 +228,7 @@ class VlmCaptioner(TrainableCaptioner):
         return [parameter for name, parameter in self.network.named_parameters() if LoraModel.prefix in name]
 
     def training_collator(self) -> TitleCollator:
-        zero_shot = render_prompt(self.processor, self.family, self.options.prompt, self.options.system_prompt)
+        zero_shot = render_prompt(self.processor, self.family, self.question, self.options.system_prompt)
         return TitleCollator(PromptEncoder(self.processor, self.family, zero_shot), self.options.max_title_tokens)
 
     def loss(self, model: nn.Module, batch: Batch) -> torch.Tensor:
@@ -214,7 +249,12 @@ class VlmCaptioner(TrainableCaptioner):
 
     def describe(self) -> dict[str, Any]:
         described = {**super().describe(), "family": self.family.model_type,
-                     "dtype": str(self.base_model.dtype).removeprefix("torch.")}
+                     "dtype": str(self.base_model.dtype).removeprefix("torch."),
+                     "generation": generation_record(self.generation)}
+        if self.precision is not None:
+            described["precision"] = self.precision.record()
+        if self.weights is not None:
+            described["weights"] = self.weights.record()
         placement = describe_placement(self.base_model)
         if placement:
             described["placement"] = placement

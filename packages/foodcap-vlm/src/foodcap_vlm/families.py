@@ -38,6 +38,11 @@ class Family:
     # Modules that stay in the compute dtype under 4/8-bit loading.
     keep_unquantized: tuple[str, ...] = ()
     random_builder: str = ""  # "module:function" building (model, processor) with random weights
+    # Why float16 is unsafe (with the public source), or None: ``auto`` then picks float32 where
+    # bfloat16 is not native (T4, V100, P100), and an explicit float16 is refused.
+    float16_risk: str | None = None
+    # The question asked when -o prompt is not given; None: foodcap's recipe-title instruction.
+    default_prompt: str | None = None
 
 
 FAMILIES: dict[str, Family] = {
@@ -50,6 +55,7 @@ FAMILIES: dict[str, Family] = {
             image_options={"do_pan_and_scan": False},
             keep_unquantized=("vision_tower", "multi_modal_projector", "lm_head"),
             random_builder="foodcap_vlm.random_weights.gemma3:build_random_gemma",
+            float16_risk="Gemma 3 produces NaN or empty output in float16 (transformers issue #36822)",
         ),
         Family(
             model_type="qwen2_5_vl", label="Qwen2.5-VL",
@@ -60,6 +66,7 @@ FAMILIES: dict[str, Family] = {
             image_options={"max_pixels": 448 * 448},
             keep_unquantized=("visual", "lm_head"),
             random_builder="foodcap_vlm.random_weights.qwen2_5_vl:build_random_qwen",
+            float16_risk="Qwen2.5-VL's activations overflow float16 (reported in vLLM issue #13817)",
         ),
         Family(
             model_type="idefics3", label="SmolVLM (Idefics3)",
@@ -78,8 +85,20 @@ FAMILIES: dict[str, Family] = {
             chat_template=False, system_prompt=False, attention="eager", images_per_prompt=1, answer_token_type=1,
             keep_unquantized=("vision_tower", "multi_modal_projector", "lm_head"),
             random_builder="foodcap_vlm.random_weights.paligemma:build_random_paligemma",
+            float16_risk="PaliGemma 2's Gemma 2 decoder is at risk of float16 overflow, like Gemma 3's "
+                         "(transformers issue #36822)",
+            # Not conversational: it was trained on task prefixes, and "caption en" is its captioning task.
+            default_prompt="caption en",
         ),
     )
+}
+
+
+# model_types that look close to a known family but are refused, with the reason.
+REFUSED: dict[str, str] = {
+    "smolvlm": "SmolVLM2 checkpoints (smolvlm) are not supported: their processor needs num2words and a "
+               "torchvision video processor, and foodcap has not checked their prompts; use a SmolVLM (idefics3) "
+               "checkpoint such as HuggingFaceTB/SmolVLM-256M-Instruct",
 }
 
 
@@ -87,5 +106,7 @@ def family_of(model_type: str, source: str) -> Family:
     """The family of a checkpoint's ``model_type``; unknown types are refused with the known ones."""
     if model_type in FAMILIES:
         return FAMILIES[model_type]
+    if model_type in REFUSED:
+        raise FoodcapError(f"{source!r}: {REFUSED[model_type]}")
     known = ", ".join(f"{f.label} ({f.model_type})" for f in FAMILIES.values())
     raise FoodcapError(f"{source!r} is a {model_type} model; foodcap-vlm knows {known}")

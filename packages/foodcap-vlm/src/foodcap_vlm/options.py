@@ -9,7 +9,6 @@ from pydantic import Field
 from foodcap import CaptionerOptions
 from foodcap.backend import LoraSettings
 
-from .prompting import DEFAULT_PROMPT
 from .quantization import Quantization
 
 
@@ -19,7 +18,14 @@ class VlmOptions(CaptionerOptions):
     family: Literal["gemma3", "qwen2_5_vl", "idefics3", "paligemma"] | None = Field(
         None, description="Model family for --random-weights (presets set it; a loaded model's config decides)."
     )
-    prompt: str = Field(DEFAULT_PROMPT, min_length=1, description="The question asked about each image.")
+    prompt: str | None = Field(
+        None, min_length=1, description="The question asked about each image; default: the family's task prefix "
+        "(PaliGemma 2: 'caption en'), else a request for the recipe title.",
+    )
+    train_model: str | None = Field(
+        None, description="Hub id or folder that foodcap train starts from, when not model (the paligemma2-3b "
+        "preset: the pt checkpoint, made for fine-tuning; mix is tuned for use as it is).",
+    )
     system_prompt: str | None = Field(None, description="A system turn before the question (families that have one).")
     shots: int = Field(0, ge=0, le=16, description="Example (image, title) pairs from the train split in each prompt.")
     shot_format: Literal["images", "titles"] = Field(

@@ -45,6 +45,11 @@ class Prompt:
         return [*self.example_images, image]
 
 
+def question_for(family: Family, prompt: str | None) -> str:
+    """The question asked: the prompt option, or the family's own (PaliGemma: its task prefix), or ours."""
+    return prompt or family.default_prompt or DEFAULT_PROMPT
+
+
 def render_prompt(
     processor: Any, family: Family, question: str, system: str | None = None,
     examples: Sequence[Example] = (), shot_format: ShotFormat = "images",
@@ -53,8 +58,7 @@ def render_prompt(
     if system is not None and not family.system_prompt:
         raise FoodcapError(f"{family.label} has no system turn; drop system_prompt")
     if shot_format == "titles" and examples:
-        listed = "\n".join(f"- {example.title}" for example in examples)
-        question = f"{TITLES_HEADER}\n{listed}\n\n{question}"
+        question = _with_titles(family, question, [example.title for example in examples])
         examples = ()
     if examples and family.images_per_prompt is not None:
         raise FoodcapError(
@@ -72,6 +76,15 @@ def render_prompt(
     messages.append(_user_turn(question))
     text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     return Prompt(text, tuple(example.image for example in examples if example.image is not None))
+
+
+def _with_titles(family: Family, question: str, titles: list[str]) -> str:
+    """The question with example titles. A chat model reads them as a list before the question; a
+    task-prefix model (PaliGemma) must see its prefix first, so the titles follow it on its line."""
+    if family.chat_template:
+        listed = "\n".join(f"- {title}" for title in titles)
+        return f"{TITLES_HEADER}\n{listed}\n\n{question}"
+    return f"{question} {TITLES_HEADER} {'; '.join(titles)}"
 
 
 def _user_turn(question: str) -> dict[str, Any]:

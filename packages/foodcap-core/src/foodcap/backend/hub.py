@@ -39,8 +39,8 @@ def explain_load_failure(model: str, what: str, error: BaseException) -> str:
     text = str(error).lower()
     if "cannot be loaded with `safetensors`" in text:
         return (
-            f"cannot load {what} {model!r}: it has no safetensors weights, and foodcap never unpickles "
-            "weight files. Convert it (e.g. the hub's safetensors conversion) and pass the folder with --model PATH"
+            f"cannot load {what} {model!r}: it has no safetensors weights where they were required. Pass a folder "
+            "with model.safetensors, or with pytorch_model.bin (read with torch's weights-only unpickler)"
         )
     if any(hint in text for hint in _GATED_HINTS):
         return (

@@ -12,7 +12,7 @@ def train_offline_tokenizer(
     texts: Iterable[str],
     *,
     vocab_size: int = 1024,
-    bos_token: str = "<|endoftext|>",
+    bos_token: str | None = "<|endoftext|>",  # None: no BOS (Qwen)
     eos_token: str = "<|endoftext|>",
     pad_token: str | None = None,
     unk_token: str | None = None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -11,14 +13,7 @@ import torch
 from ..captioner_options import CaptionerOptions
 from ..errors import FoodcapError
 from ..launch import Launch
-
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-AMPERE = (8, 0)  # the first compute capability with native bfloat16 and TF32 tensor cores
-
-
-def native_bf16(device: torch.device) -> bool:
-    """bfloat16 in hardware (compute capability 8.0+): T4 and V100 only emulate it, slowly."""
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= AMPERE
+from .precision import choose_dtype, choose_mixed_precision, native_bf16
 
 
 def resolve_device(requested: str) -> torch.device:
@@ -41,13 +36,10 @@ def resolve_device(requested: str) -> torch.device:
     return device
 
 
-def resolve_dtype(requested: str, device: torch.device) -> torch.dtype:
-    """``auto`` is bfloat16 where it is native, float16 on older GPUs, float32 on the CPU."""
-    if requested == "auto":
-        if device.type != "cuda":
-            return torch.float32
-        return torch.bfloat16 if native_bf16(device) else torch.float16
-    return _DTYPES[requested]
+def resolve_dtype(requested: str, device: torch.device, float16_risk: str | None = None) -> torch.dtype:
+    """``auto`` is bfloat16 where it is native, float16 on older GPUs (float32 for a family that
+    overflows in float16), float32 on the CPU; see ``foodcap.backend.precision.choose_dtype``."""
+    return choose_dtype(requested, device, float16_risk).dtype
 
 
 # -- one model over several devices (``--device-map``) and one device per rank -----------------------
@@ -97,8 +89,16 @@ def placement_kwargs(options: CaptionerOptions) -> dict[str, Any]:
     if limits:
         kwargs["max_memory"] = limits
         if "disk" in str(limits) or not torch.cuda.is_available():
-            kwargs["offload_folder"] = tempfile.mkdtemp(prefix="foodcap-offload-")
+            kwargs["offload_folder"] = offload_folder()
     return kwargs
+
+
+def offload_folder() -> str:
+    """A fresh folder for the weights accelerate offloads to disk, removed when this process exits
+    (the model reads it on every forward pass, so it lives as long as the process)."""
+    folder = tempfile.mkdtemp(prefix="foodcap-offload-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def dispatch(model: torch.nn.Module, options: CaptionerOptions) -> torch.nn.Module:
@@ -116,11 +116,9 @@ def describe_placement(model: torch.nn.Module) -> dict[str, str] | None:
     """Where each part of a spread model lives (transformers and accelerate record it as hf_device_map)."""
     device_map = getattr(model, "hf_device_map", None)
     return {name: str(device) for name, device in device_map.items()} if device_map else None
-def mixed_precision(choice: str, device: torch.device) -> str:
+
+
+def mixed_precision(choice: str, device: torch.device, float16_risk: str | None = None) -> str:
     """accelerate's autocast setting for training: ``auto`` is bf16 where native, fp16 (with a GradScaler,
-    which accelerate adds) on older GPUs, none on the CPU."""
-    if choice != "auto":
-        return choice
-    if device.type != "cuda":
-        return "no"
-    return "bf16" if native_bf16(device) else "fp16"
+    which accelerate adds) on older GPUs unless the family overflows in it, none on the CPU."""
+    return choose_mixed_precision(choice, device, float16_risk)[0]

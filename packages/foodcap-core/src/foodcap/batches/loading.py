@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -93,7 +93,7 @@ def _one_thread_per_worker(_: int) -> None:
 
 def batch_loader(
     samples: Sequence[Sample],
-    collate: CaptionCollate | TrainingCollate,
+    collate: Callable[[list[Sample]], DecodedBatch],
     batch_size: int,
     num_workers: int,
     shuffle: bool = False,

@@ -6,10 +6,11 @@ import importlib
 import logging
 import os
 import sys
+import traceback
+import warnings
 
 import click
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 
 from ..errors import FoodcapError
@@ -77,8 +78,17 @@ def cli() -> None:
 
 
 
+class OneLineHandler(logging.Handler):
+    """Each log record as one unwrapped line on stderr, ``warning: ...`` as errors are ``error: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = ("" if record.levelno < logging.WARNING else "[yellow]warning:[/] " if record.levelno < logging.ERROR
+                  else "[bold red]error:[/] ")
+        err_console.print(prefix + escape(self.format(record)), highlight=False, soft_wrap=True)
+
+
 def _configure_logging(debug: bool) -> None:
-    handler = RichHandler(console=err_console, show_time=False, show_path=False, markup=False)
+    handler = OneLineHandler()
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s", handlers=[handler])
     # Under torchrun, rank 0 speaks for every rank (errors still come from each).
     quiet = not detect_launch().is_main and not debug
@@ -92,30 +102,55 @@ def _configure_logging(debug: bool) -> None:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
+def _keep_deprecations_quiet(debug: bool) -> None:
+    """Third-party deprecation notices (peft's, transformers') are for their callers, not our users."""
+    if not debug:
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.filterwarnings("ignore", category=category)
+
+
+def _say_error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def usage_message(error: click.ClickException) -> str:
+    """click's message on one line, in foodcap's voice, with where to find the right usage."""
+    message = " ".join(line.strip() for line in error.format_message().splitlines() if line.strip())
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    context = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and context is not None:
+        message = message.removesuffix(".") + f" (see '{context.command_path} --help')"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("FOODCAP_DEBUG") == "1"
     args = [arg for arg in args if arg != "--debug"]
     _configure_logging(debug)
+    _keep_deprecations_quiet(debug)
     add_plugin_commands(cli)
     try:
         cli.main(args=args, prog_name="foodcap", standalone_mode=False)
     except RankStopped:
         sys.exit(2)  # rank 0 refused the run and said why
     except FoodcapError as error:
-        if debug:
-            raise
         launch = detect_launch()
         # A user error is the same on every rank of a launch (same command, same inputs): rank 0 says it once.
+        if debug:
+            traceback.print_exc()
         if launch.is_main:
-            err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+            _say_error(str(error))
         sys.exit(2)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         err_console.print(INTERRUPTED, soft_wrap=True)
         sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except click.ClickException as error:  # a usage error (unknown flag, bad value): a user error like any other
+        if debug:
+            traceback.print_exc()
+        _say_error(usage_message(error))
+        sys.exit(2)
     except Exception as error:  # noqa: BLE001 - the CLI boundary: one line unless --debug
         if debug:
             raise

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 import click
-import tomllib
 from pydantic import BaseModel
 
 from ..captioner_options import CaptionerOptions
@@ -38,18 +42,22 @@ def configurable(flags: list[Flag]) -> Callable[[click.Command], click.Command]:
             help="A captioner-specific option, e.g. -o prompt='Name this dish.' (repeatable; "
                  "dotted keys reach nested tables; `foodcap plugins` lists captioners).",
         ))
+        command.params.append(click.Option(
+            ["--metric-option", "metric_option_pairs"], multiple=True, metavar="METRIC.KEY=VALUE",
+            help="A metric's own option, e.g. --metric-option clipscore.model=~/models/clip (repeatable).",
+        ))
         return command
 
     return decorate
 
 
-def parse_option_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
+def parse_option_pairs(pairs: tuple[str, ...], flag: str = "-o") -> dict[str, Any]:
     """``-o key=value`` pairs as a nested dict; values are read as TOML/JSON literals, else strings."""
     options: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
-            raise FoodcapError(f"-o expects KEY=VALUE, got {pair!r}")
+            raise FoodcapError(f"{flag} expects KEY=VALUE, got {pair!r}")
         table = options
         *parents, leaf = key.strip().split(".")
         for parent in parents:
@@ -76,9 +84,14 @@ def build_config(model: type[M], flags: list[Flag], kwargs: dict[str, Any]) -> M
     """Defaults, then the config file, then command-line flags; validated once by ``model``."""
     config_file: Path | None = kwargs.pop("config_file", None)
     pairs: tuple[str, ...] = kwargs.pop("option_pairs", ())
+    metric_pairs: tuple[str, ...] = kwargs.pop("metric_option_pairs", ())
     from_file = read_config_file(config_file) if config_file else {}
     from_file = {k: v for k, v in from_file.items() if k in model.model_fields or k not in COMMAND_TABLES}
     from_flags = values_from_flags(flags, kwargs)
     merged = deep_merge(from_file, from_flags)
     merged["options"] = deep_merge(merged.get("options", {}), parse_option_pairs(pairs))
+    if metric_pairs:
+        evaluation = merged.setdefault("evaluation", {})
+        evaluation["metric_options"] = deep_merge(evaluation.get("metric_options", {}),
+                                                  parse_option_pairs(metric_pairs, "--metric-option"))
     return validate(model, merged, flag_names(flags))  # type: ignore[no-any-return]

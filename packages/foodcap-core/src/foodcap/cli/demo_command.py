@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import api
-from ..config import DataConfig, RunConfig
+from ..config import DataConfig, EvalConfig, RunConfig
 from ..runs.folder import default_run_folder
 from ..training import TrainConfig, TrainOptions
 
@@ -34,8 +34,10 @@ def demo_command(out: Path | None, captioner: str, epochs: int) -> None:
     before = api.run(config=RunConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, out=out / "untrained"),
                      console=console)
     training = DEMO_TRAINING.model_copy(update={"epochs": epochs})
+    # The metrics the first run settled on (what it left out was said once), so both rows have the same columns.
+    scored = EvalConfig(metrics=[*before.scores, *before.metric_failures])
     after = api.train(config=TrainConfig(captioner=captioner, options=DEMO_OPTIONS, data=data, train=training,
-                                         out=out / "fine-tuned"), console=console)
+                                         evaluation=scored, out=out / "fine-tuned"), console=console)
     table = Table(title=f"{captioner} (tiny, random init) on the sample's test split")
     table.add_column("model")
     names = list(before.scores)
@@ -43,6 +45,6 @@ def demo_command(out: Path | None, captioner: str, epochs: int) -> None:
         table.add_column(name, justify="right")
     table.add_row("untrained", *(f"{before.scores[n]:.4f}" for n in names))
     if after.test_scores is not None:
-        table.add_row(f"fine-tuned ({epochs} epochs)", *(f"{after.test_scores[n]:.4f}" for n in names))
+        table.add_row(f"fine-tuned ({epochs} epochs)", *(f"{after.test_scores.get(n, float('nan')):.4f}" for n in names))
     console.print(table)
     console.print(f"runs: {out / 'untrained'} and {out / 'fine-tuned'}")

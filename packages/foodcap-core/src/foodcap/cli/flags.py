@@ -97,7 +97,8 @@ def _option(name: str, field: FieldInfo) -> click.Option:
     default = None if field.is_required() else field.get_default(call_default_factory=True)
     shown = "" if default is None or isinstance(default, BaseModel) else f" [default: {_show(default)}]"
     if field.is_required():
-        shown = " [required]"
+        unless = (field.json_schema_extra or {}).get("required_unless") if isinstance(field.json_schema_extra, dict) else None
+        shown = f" [required unless {unless}]" if unless else " [required]"
     return click.Option(
         [declaration, name],
         type=click_type,

@@ -41,7 +41,9 @@ class HfDataset(DatasetKind):
         splits = _open(location)
         root = self.root(location, options) if Path(location).expanduser().exists() else cache_root()
         rows = [row for split, table in splits.items() for row in _rows(table, split, options)]
-        return clean_records(merge_rows(rows), root, workers=options.workers)
+        # Images stored inside the dataset are written to the cache: inside the dataset, in effect.
+        return clean_records(merge_rows(rows), root, workers=options.workers,
+                             allow_outside_root=options.allow_outside_root, extra_roots=[cache_root() / "hf-images"])
 
 
 def cache_root() -> Path:

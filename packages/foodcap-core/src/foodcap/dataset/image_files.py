@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +17,7 @@ from typing import BinaryIO
 from PIL import Image
 
 from .shard_images import ShardImage
+from .inside_root import OUTSIDE_ROOT, inside, resolved_roots
 
 MISSING_FILE = "missing image file"
 EMPTY_FILE = "empty image file"
@@ -140,9 +142,19 @@ def _failure_reason(path: Path | ShardImage, error: BaseException) -> str:
     return TRUNCATED if "truncated" in str(error).lower() else CORRUPT
 
 
-def check_image_files(paths: list[Path], workers: int) -> list[str | None]:
-    """``check_image_file`` for each path (its problem, or None), on ``workers`` threads."""
+def check_image_files(paths: list[Path], workers: int, roots: Sequence[Path] | None = None) -> list[str | None]:
+    """``check_image_file`` for each path (its problem, or None), on ``workers`` threads.
+
+    With ``roots``, a path outside all of them (symlinks followed) is ``OUTSIDE_ROOT``, never opened.
+    """
+    real_roots = resolved_roots(roots) if roots is not None else None
+
+    def check(path: Path) -> str | None:
+        if real_roots is not None and not inside(path, real_roots):
+            return OUTSIDE_ROOT
+        return check_image_file(path)
+
     if workers <= 1:
-        return [check_image_file(path) for path in paths]
+        return [check(path) for path in paths]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(check_image_file, paths, chunksize=64))
+        return list(pool.map(check, paths, chunksize=64))

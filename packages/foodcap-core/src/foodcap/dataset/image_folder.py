@@ -43,7 +43,8 @@ class ImageFolder(DatasetKind):
             raise FoodcapError(f"{root} holds no {' or '.join(METADATA_NAMES)} (nor split folders with one)")
         report = CleaningReport()
         rows = [row for path, split in files for row in _rows(path, root, split, options, report)]
-        return clean_records(merge_rows(rows), root, workers=options.workers, report=report)
+        return clean_records(merge_rows(rows), root, workers=options.workers, report=report,
+                             allow_outside_root=options.allow_outside_root)
 
 
 def _metadata_files(root: Path) -> list[tuple[Path, str | None]]:

@@ -22,4 +22,4 @@ class KaggleFood(DatasetKind):
         )
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
-        return load_kaggle_dataset(location, workers=options.workers)
+        return load_kaggle_dataset(location, workers=options.workers, allow_outside_root=options.allow_outside_root)

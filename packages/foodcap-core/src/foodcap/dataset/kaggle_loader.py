@@ -9,6 +9,7 @@ from .bundled_sample import SAMPLE, sample_root
 from .cleaning_report import CleaningReport
 from .damaged_names import DAMAGED_NAME, DashNameIndex
 from .image_files import MISSING_FILE, check_image_files
+from .inside_root import resolved_roots
 from .kaggle_layout import IMAGE_SUFFIX, CsvRow, KaggleFolder
 from .recipe_dataset import RecipeDataset, Sample
 from .titles import MISSING_VALUES, clean_title
@@ -32,13 +33,14 @@ class _Candidate:
     repairs: tuple[str, ...]
 
 
-def load_kaggle_dataset(location: str | Path, *, workers: int = 1) -> RecipeDataset:
+def load_kaggle_dataset(location: str | Path, *, workers: int = 1, allow_outside_root: bool = False) -> RecipeDataset:
     """``"sample"`` means the bundled sample; otherwise a folder in the Kaggle layout.
 
     Raises FoodcapError (one line) if the folder has no CSV or no images folder. Image files get
     only the cheap checks of ``check_image_file``. ``workers`` threads run them: one is fastest
     when the files sit in the page cache (the usual case; the checks are then header parsing
     under the GIL, which threads only contend for); more overlap reads on slow or network disks.
+    An image file that is a symlink out of ``location`` is skipped unless ``allow_outside_root``.
     """
     root = sample_root() if str(location) == SAMPLE else Path(location).expanduser().resolve()
     folder = KaggleFolder.find(root)
@@ -48,7 +50,9 @@ def load_kaggle_dataset(location: str | Path, *, workers: int = 1) -> RecipeData
 
     candidates = _check_text(rows, listing, report)
     file_names = sorted({candidate.file_name for candidate in candidates})
-    problems = dict(zip(file_names, check_image_files([folder.images_dir / name for name in file_names], workers)))
+    roots = None if allow_outside_root else resolved_roots([root])
+    paths = [folder.images_dir / name for name in file_names]
+    problems = dict(zip(file_names, check_image_files(paths, workers, roots)))
 
     samples = []
     for candidate in candidates:
@@ -59,7 +63,7 @@ def load_kaggle_dataset(location: str | Path, *, workers: int = 1) -> RecipeData
         for repair in candidate.repairs:
             report.add_repair(repair)
         samples.append(Sample(candidate.row.id, folder.images_dir / candidate.file_name, (candidate.title,)))
-    return RecipeDataset(root=root, samples=samples, report=report)
+    return RecipeDataset(root=root, samples=samples, report=report, image_roots=roots)
 
 
 def _check_text(rows: list[CsvRow], listing: set[str], report: CleaningReport) -> list[_Candidate]:

@@ -10,7 +10,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from .recipe_dataset import RecipeDataset
-from .records import DatasetRecord, clean_records
+from .records import DatasetRecord, SkippedRow, clean_records
 
 
 class DatasetOptions(BaseModel):
@@ -24,6 +24,9 @@ class DatasetOptions(BaseModel):
     )
     image_root: Path | None = Field(None, description="Folder the image paths are relative to (coco; default: beside the JSON).")
     workers: int = Field(1, ge=1, description="Threads that check image files at load time.")
+    allow_outside_root: bool = Field(
+        False, description="Read images whose paths lead outside the dataset's folder (default: skipped)."
+    )
 
 
 class DatasetKind(ABC):
@@ -42,15 +45,18 @@ class DatasetKind(ABC):
         """Whether ``location`` looks like this layout, judged cheaply (file names, a JSON's keys)."""
         return False
 
-    def records(self, location: str, options: DatasetOptions) -> Iterable[DatasetRecord]:
-        """The layout's images and captions, raw. Raise FoodcapError for a location that cannot be read."""
+    def records(self, location: str, options: DatasetOptions) -> Iterable[DatasetRecord | SkippedRow]:
+        """The layout's images and captions, raw (a ``SkippedRow(reason)`` for a row that cannot be parsed).
+        Raise FoodcapError for a location that cannot be read."""
         raise NotImplementedError(f"dataset kind {self.name!r} implements neither records() nor load()")
 
     def root(self, location: str, options: DatasetOptions) -> Path:
-        """The folder that relative image paths start from."""
+        """The folder that relative image paths start from: the location itself when it is a folder, else
+        the folder that holds it (``~`` expanded, made absolute). Override it to look elsewhere."""
         path = Path(location).expanduser().resolve()
         return path if path.is_dir() else path.parent
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         records = self.records(location, options)
-        return clean_records(records, self.root(location, options), workers=options.workers)
+        return clean_records(records, self.root(location, options), workers=options.workers,
+                             allow_outside_root=options.allow_outside_root)

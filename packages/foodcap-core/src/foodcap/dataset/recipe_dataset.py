@@ -44,6 +44,8 @@ class RecipeDataset:
     root: Path
     samples: list[Sample]
     report: CleaningReport
+    # The folders every sample's image lies in (symlinks followed); None: the user allowed any path.
+    image_roots: tuple[Path, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.samples)

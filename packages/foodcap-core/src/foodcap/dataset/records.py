@@ -8,11 +8,12 @@ live here once, so every kind gets the same cleaning report.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cleaning_report import CleaningReport
 from .image_files import check_image_files
+from .inside_root import resolved_roots
 from .recipe_dataset import RecipeDataset, Sample
 from .titles import clean_title
 
@@ -36,15 +37,28 @@ SPLIT_NAMES = {
 class DatasetRecord:
     """One image as a dataset kind read it, nothing cleaned yet.
 
-    ``image`` is absolute or relative to the dataset's root; ``captions`` may hold empty or
-    missing values (they are dropped and counted); ``split`` is the dataset's own split name, if any.
+    ``image`` is absolute or relative to the dataset's root; ``captions`` is one caption (a string) or
+    several (a list or tuple), and may hold empty or missing values (they are dropped and counted);
+    ``split`` is the dataset's own split name, if any.
     """
 
     id: str
     image: Path | str | None
-    captions: Sequence[str | None]
+    captions: Sequence[str | None]  # a str is a Sequence too: it is taken as one caption
     group: str | None = None
     split: str | None = None
+
+    def __post_init__(self) -> None:
+        # A plain string is one caption (never a sequence of one-letter captions); None is none.
+        object.__setattr__(self, "captions", caption_list(self.captions))
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row a dataset kind read but cannot parse (a malformed line): yield it from ``records()`` and it is
+    counted in the cleaning report under the kind's own ``reason``, like foodcap's own skips."""
+
+    reason: str
 
 
 def merge_rows(rows: Iterable[DatasetRecord]) -> list[DatasetRecord]:
@@ -79,13 +93,16 @@ class _Candidate:
     repairs: list[str] = field(default_factory=list)
 
 
-def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int = 1,
-                  report: CleaningReport | None = None) -> RecipeDataset:
-    """Keep every record with an id, a caption and a readable image; count the rest by reason.
+def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, workers: int = 1,
+                  report: CleaningReport | None = None, allow_outside_root: bool = False,
+                  extra_roots: Sequence[Path] = ()) -> RecipeDataset:
+    """Keep every record with an id, a caption and a readable image inside ``root`` (or ``extra_roots``,
+    folders the kind itself wrote images to); count the rest by reason.
 
     A record is counted under the first reason that rules it out, in the order checked here;
     repairs count only for records that are kept. ``report`` may already hold decisions a kind
     made while reading (rows it could not even parse); ``rows_read`` grows by the records seen.
+    ``allow_outside_root`` keeps images wherever their paths lead.
     """
     report = report or CleaningReport()
     seen: set[str] = set()
@@ -93,12 +110,16 @@ def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int 
     for record in records:
         report.rows_read += 1
         report.kept += 1
+        if isinstance(record, SkippedRow):
+            report.add_skip(record.reason)
+            continue
         candidate = _check_text(record, root, seen, report)
         if candidate is not None:
             candidates.append(candidate)
 
+    roots = None if allow_outside_root else resolved_roots([root, *extra_roots])
     paths = sorted({candidate.path for candidate in candidates})
-    problems = dict(zip(paths, check_image_files(paths, workers)))
+    problems = dict(zip(paths, check_image_files(paths, workers, roots)))
     samples = []
     for candidate in candidates:
         problem = problems[candidate.path]
@@ -109,7 +130,7 @@ def clean_records(records: Iterable[DatasetRecord], root: Path, *, workers: int 
             report.add_repair(repair)
         samples.append(Sample(candidate.record.id, candidate.path, candidate.references,
                               candidate.record.group, candidate.split))
-    return RecipeDataset(root=root, samples=samples, report=report)
+    return RecipeDataset(root=root, samples=samples, report=report, image_roots=roots)
 
 
 def _check_text(record: DatasetRecord, root: Path, seen: set[str], report: CleaningReport) -> _Candidate | None:
@@ -137,7 +158,7 @@ def _check_text(record: DatasetRecord, root: Path, seen: set[str], report: Clean
     path = Path(record.image)
     path = path if path.is_absolute() else root / path
     if record_id != record.id:
-        record = DatasetRecord(record_id, record.image, record.captions, record.group, record.split)
+        record = replace(record, id=record_id)
     return _Candidate(record, path, references, split, repairs)
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..config import DataConfig
+from ..errors import FoodcapError
 from . import CleaningReport, RecipeDataset, Sample, SplitManifest, split_manifest
+from .image_files import MISSING_FILE
 from .kinds import DatasetOptions
 from .selection import open_dataset
 from .sharded import StreamSplit
@@ -51,6 +53,32 @@ class SplitData:
         chosen = self.dataset.select(self.manifest.ids(split))
         return chosen[:limit] if limit else chosen
 
+    def required_samples(self, split: str, limit: int | None = None) -> list[Sample]:
+        """``samples``, or a FoodcapError saying in one line why the split holds no image."""
+        chosen = self.samples(split, limit)
+        if not chosen:
+            raise FoodcapError(self.why_empty(split))
+        return chosen
+
+    def why_empty(self, split: str) -> str:
+        """Why ``split`` holds no image: nothing survived cleaning, or the split left none for it."""
+        report, root = self.dataset.report, self.dataset.root
+        if not self.dataset.samples:
+            if not report.rows_read:
+                return f"the dataset at {root} holds no images"
+            if report.skipped.get(MISSING_FILE) == report.rows_read:
+                return (f"all {report.rows_read} images are missing under {root}: set --image-root to the folder "
+                        "that holds them (a COCO JSON's images), or check --dataset")
+            reasons = ", ".join(f"{count} {reason}" for reason, count in
+                                sorted(report.skipped.items(), key=lambda item: (-item[1], item[0])))
+            return f"no usable images in the dataset at {root}: all {report.rows_read} rows were skipped ({reasons})"
+        sizes = ", ".join(f"{name} {count}" for name, count in self.manifest.sizes().items())
+        if self.manifest.given:
+            return (f"the dataset's own {split} split is empty ({sizes}): choose another --split, or pass "
+                    "--no-own-split to draw one")
+        return (f"the {split} split is empty ({sizes} of {len(self.dataset)} images): use more images or other "
+                "--split-ratios")
+
     def training_samples(self, split: str, limit: int | None = None) -> list[Sample]:
         """The split's samples, one per reference: an image with five captions is five training pairs.
 
@@ -70,7 +98,7 @@ def reference_pairs(sample: Sample) -> list[Sample]:
 
 def dataset_options(data: DataConfig) -> DatasetOptions:
     return DatasetOptions(image_column=data.image_column, caption_column=data.caption_column,
-                          image_root=data.image_root)
+                          image_root=data.image_root, allow_outside_root=data.allow_outside_root)
 
 
 def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,6 +17,7 @@ from .recipe_dataset import Sample
 from .titles import title_group_key
 
 SPLITS = ("train", "val", "test")
+logger = logging.getLogger("foodcap")
 _FORMAT = 1
 
 
@@ -102,6 +105,8 @@ def split_manifest(
     checked = _checked_ratios(ratios)
     if own_split and has_own_split(samples):
         return given_split_manifest(samples, seed)
+    if own_split:
+        announce_dropped_split(samples)
     groups: dict[str, list[str]] = {}
     seen: set[str] = set()
     for sample in samples:
@@ -132,6 +137,18 @@ def has_own_split(samples: Sequence[Sample]) -> bool:
     """Every sample has a split and some are held out: a dataset that is all "train" (a lone
     ``load_dataset`` split) gets a drawn split instead, or nothing would be left to test on."""
     return bool(samples) and all(s.split for s in samples) and any(s.split != "train" for s in samples)
+
+
+def announce_dropped_split(samples: Sequence[Sample]) -> None:
+    """One warning line when some samples carry the dataset's own split but others lack one, so it cannot
+    be used and a split is drawn instead."""
+    lacking = sum(not s.split for s in samples)
+    if not lacking or lacking == len(samples):
+        return
+    counts = Counter(s.split for s in samples if s.split)
+    given = ", ".join(f"{name} {counts[name]}" for name in SPLITS if counts[name])
+    logger.warning("the dataset's own split is not used: %d of %d records have no split (the others: %s); "
+                   "a split is drawn by seed and ratios instead", lacking, len(samples), given)
 
 
 def given_split_manifest(samples: Sequence[Sample], seed: int = 0) -> SplitManifest:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..runs.predictions import record_references
 from .run_records import EVALUATION_FIELDS, RunRecord
+from .run_significance import Significance, runs_significance
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+    from ..significance import PairedSettings
 
 COUNT_ROW = "images"
+SIGNATURE = "signature:"  # a Mismatch field for one metric's signature (run.json's metric_signatures)
 
 _DIFFERENCE = {
+    "ids": "scored images",
+    "reference_texts": "references",
     "split": "splits",
     "dialect": "metric dialects",
     "manifest_digest": "split manifests (different data, ratios or seed)",
@@ -27,10 +35,12 @@ class Mismatch:
 
     field: str
     values: dict[str, Any]
+    detail: str = ""  # how they differ, where the values alone do not say ("12 ids only in a, 3 only in b")
 
     def describe(self) -> str:
         shown = ", ".join(f"{label}={_short(value)}" for label, value in self.values.items())
-        return f"different {_DIFFERENCE[self.field]}: {shown}"
+        what = _DIFFERENCE.get(self.field) or f"settings of {self.field.removeprefix(SIGNATURE)} (its signature)"
+        return f"different {what}: {self.detail or shown}"
 
 
 def _short(value: Any) -> str:
@@ -50,6 +60,7 @@ class Comparison:
     mismatches: list[Mismatch]
     unevaluated: list[str]
     runs: list[RunRecord] = field(default_factory=list)  # the compared runs, in column order
+    significance: Significance | None = None  # intervals and p-values, when asked for
 
     def rows(self, transpose: bool = False) -> tuple[list[str], list[list[Any]]]:
         """(header, rows): metric rows plus the image count, or one row per run when transposed."""
@@ -76,6 +87,8 @@ class Comparison:
         if self.unevaluated:
             notes.append(("note", "no test metrics (unfinished, pruned or --no-test-eval): "
                           + ", ".join(self.unevaluated)))
+        if self.significance is not None:
+            notes += [("note", note) for note in self.significance.notes]
         return notes
 
 
@@ -86,16 +99,57 @@ def references_per_image(run: RunRecord) -> float | None:
     return round(sum(len(record_references(r)) for r in run.predictions) / len(run.predictions), 2)
 
 
+def scored_references(run: RunRecord) -> dict[str, tuple[str, ...]] | None:
+    """Each scored id's references, from predictions.jsonl (None for a run without predictions)."""
+    scored = [record for record in run.predictions if "scores" in record]
+    return {str(record["id"]): tuple(record_references(record)) for record in scored} or None
+
+
+def _scored_differences(base: str, scored: dict[str, dict[str, tuple[str, ...]]]) -> list[Mismatch]:
+    """Each run against the first: ids scored by one only, then ids scored against other references."""
+    ids, texts = [], []
+    for label, references in scored.items():
+        if label == base:
+            continue
+        only_base, only_here = len(scored[base].keys() - references.keys()), len(references.keys() - scored[base].keys())
+        if only_base or only_here:
+            ids.append(f"{only_base} ids only in {base}, {only_here} only in {label}")
+        other = sum(scored[base][key] != refs for key, refs in references.items() if key in scored[base])
+        if other:
+            texts.append(f"{other} ids scored against other references in {label} than in {base}")
+    counts = {label: len(references) for label, references in scored.items()}
+    return ([Mismatch("ids", counts, "; ".join(ids))] if ids else []) + (
+        [Mismatch("reference_texts", counts, "; ".join(texts))] if texts else [])
+
+
 def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
+    """Runs are comparable when they scored the same ids against the same references with the same metric
+    dialect, whatever flags chose them; runs without predictions are judged by what metrics.json records."""
     evaluated = [run for run in runs if run.evaluated]
+    scored = {run.label: scored_references(run) for run in evaluated}
+    complete = {label: references for label, references in scored.items() if references is not None}
+    fields = ("dialect",) if evaluated and len(complete) == len(evaluated) else EVALUATION_FIELDS
     mismatches = []
-    for name in EVALUATION_FIELDS:
+    for name in fields:
         values = {run.label: run.evaluated_on(name) for run in evaluated}
         if len({repr(value) for value in values.values()}) > 1:
             mismatches.append(Mismatch(name, values))
+    if fields != EVALUATION_FIELDS:
+        mismatches += _scored_differences(evaluated[0].label, complete)
     references = {run.label: references_per_image(run) for run in evaluated}
     if len({value for value in references.values() if value is not None}) > 1:
         mismatches.append(Mismatch("references", references))
+    return mismatches + signature_mismatches(evaluated)
+
+
+def signature_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:
+    """A metric computed differently in two runs (other CLIP weights, BERTScore with IDF in one)."""
+    signed = {run.label: dict(run.evaluated_on("metric_signatures") or {}) for run in runs}
+    mismatches = []
+    for metric in sorted({name for signatures in signed.values() for name in signatures}):
+        values = {label: signatures.get(metric) for label, signatures in signed.items()}
+        if len({value for value in values.values() if value is not None}) > 1:
+            mismatches.append(Mismatch(SIGNATURE + metric, values))
     return mismatches
 
 
@@ -110,3 +164,17 @@ def compare_runs(runs: Sequence[RunRecord]) -> Comparison:
         unevaluated=[run.label for run in runs if not run.evaluated],
         runs=list(runs),
     )
+
+
+def compared(
+    runs: Sequence[RunRecord], settings: PairedSettings | None, registry: Registry | None = None
+) -> Comparison:
+    """The results table of the runs, with intervals and p-values when ``settings`` asks for a paired test."""
+    comparison = compare_runs(runs)
+    if settings is not None:
+        if registry is None:
+            from ..registry import get_registry
+
+            registry = get_registry()
+        comparison.significance = runs_significance(runs, comparison.metrics, registry, settings)
+    return comparison

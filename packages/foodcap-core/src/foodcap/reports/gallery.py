@@ -17,7 +17,8 @@ from .run_records import RunRecord
 class Caption:
     run: str
     text: str
-    score: float | None
+    score: float | None  # the headline metric's
+    image_scores: tuple[tuple[str, float], ...] = ()  # image metrics' (clipscore...), shown beside it
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,20 @@ def headline_metric(runs: Sequence[RunRecord], requested: str | None) -> str | N
 
 
 class ImageCopies:
-    """Copies source images into ``images/`` of the report once each, so the page needs nothing outside it."""
+    """Copies source images into ``images/`` of the report once each, so the page needs nothing outside it.
+
+    Only images a run read are copied: a record's path must lie where its run read images.
+    """
 
     def __init__(self, report: Path) -> None:
         self.report = report
         self.copied: dict[str, str | None] = {}
 
-    def relative(self, sample_id: str, source: str) -> str | None:
+    def relative(self, run: RunRecord, record: dict[str, Any]) -> str | None:
+        sample_id = str(record["id"])
         if sample_id not in self.copied:
-            self.copied[sample_id] = self._copy(sample_id, Path(source))
+            source = Path(record["image"])
+            self.copied[sample_id] = self._copy(sample_id, source) if run.may_show_image(source) else None
         return self.copied[sample_id]
 
     def _copy(self, sample_id: str, source: Path) -> str | None:
@@ -71,6 +77,13 @@ def _score(record: dict[str, Any], metric: str | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def _caption(run: RunRecord, record: dict[str, Any], metric: str | None) -> Caption:
+    """A run's caption with its headline score and, beside it, each image metric's score for that image."""
+    beside = tuple((name, score) for name in run.image_metrics
+                   if name != metric and (score := _score(record, name)) is not None)
+    return Caption(run.label, record["caption"], _score(record, metric), beside)
+
+
 def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, images: ImageCopies) -> list[GalleryItem]:
     """``count`` images every run captioned, chosen by id in the first run's order."""
     with_predictions = [run for run in runs if run.predictions]
@@ -80,10 +93,9 @@ def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, im
     shared = [record for record in with_predictions[0].predictions if all(record["id"] in ids for ids in by_run)]
     items = []
     for record in evenly_spaced(shared, count):
-        captions = [Caption(run.label, ids[record["id"]]["caption"], _score(ids[record["id"]], metric))
-                    for run, ids in zip(with_predictions, by_run)]
+        captions = [_caption(run, ids[record["id"]], metric) for run, ids in zip(with_predictions, by_run)]
         items.append(GalleryItem(record["id"], record_references(record),
-                                 images.relative(record["id"], record["image"]), captions))
+                                 images.relative(with_predictions[0], record), captions))
     return items
 
 
@@ -99,7 +111,7 @@ def best_and_worst(run: RunRecord, count: int, metric: str | None,
              if record["id"] not in shown][:count]
 
     def item(record: dict[str, Any]) -> GalleryItem:
-        return GalleryItem(record["id"], record_references(record), images.relative(record["id"], record["image"]),
-                           [Caption(run.label, record["caption"], _score(record, metric))])
+        return GalleryItem(record["id"], record_references(record), images.relative(run, record),
+                           [_caption(run, record, metric)])
 
     return [item(record) for record in best], [item(record) for record in worst]

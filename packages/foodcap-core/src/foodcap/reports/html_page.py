@@ -9,6 +9,8 @@ from typing import Any
 
 from .comparison import COUNT_ROW, Comparison
 from .gallery import GalleryItem
+from .interval_bars import STYLE as INTERVAL_STYLE
+from .interval_bars import interval_cell, significance_notes
 from .run_records import RunRecord
 
 STYLE = """
@@ -76,18 +78,21 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") 
 def _results(comparison: Comparison) -> str:
     header, rows = comparison.rows()
     cells = []
+    significance = comparison.significance
     for row in rows:
         metric = row[0]
         best = comparison.best_label(metric) if metric != COUNT_ROW else None
-        cells.append([escape(metric), *(
-            f'<td class="best">{_number(value)}</td>' if label == best else _number(value)
-            for label, value in zip(header[1:], row[1:]))])
+        shown = [_number(value) + (interval_cell(significance, metric, label) if significance else "")
+                 for label, value in zip(header[1:], row[1:])]
+        cells.append([escape(metric), *(f'<td class="best">{text}</td>' if label == best else text
+                                        for label, text in zip(header[1:], shown))])
     notes = "".join(
         f'<div class="{"warning" if severity == "not comparable" else "note"}"><b>{escape(severity)}:</b> '
         f"{escape(message)}</div>" for severity, message in comparison.notes())
     marked = any(comparison.best_label(metric) for metric in comparison.metrics)
     legend = '<p class="meta">Bold: the best run for that metric.</p>' if marked else ""
-    return notes + _table([escape(cell) for cell in header], cells, "results") + legend
+    tested = significance_notes(significance) if significance else ""
+    return notes + _table([escape(cell) for cell in header], cells, "results") + legend + tested
 
 
 def _overview(runs: Sequence[RunRecord]) -> str:
@@ -134,6 +139,8 @@ def _card(item: GalleryItem, metric: str | None) -> str:
         "<li>" + (f'<span class="run">{escape(caption.run)}:</span> ' if named else "")
         + (escape(caption.text) or "<i>(empty)</i>")
         + (f' <span class="score">{escape(metric or "")} {caption.score:.3f}</span>' if caption.score is not None else "")
+        + "".join(f' <span class="score image-score">{escape(name)} {score:.3f}</span>'
+                  for name, score in caption.image_scores)
         + "</li>" for caption in item.captions)
     return (f'<figure class="card">{picture}<figcaption><div class="id">{escape(item.id)}</div>'
             f'{_truth(item.references)}<ul>{captions}</ul>'
@@ -213,7 +220,7 @@ def render_page(content: ReportContent) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>foodcap report: {runs}</title><link rel="icon" href="data:,"><style>{STYLE}</style></head><body>'
+        f'<title>foodcap report: {runs}</title><link rel="icon" href="data:,"><style>{STYLE}{INTERVAL_STYLE}</style></head><body>'
         f'<h1>foodcap report</h1><p class="meta">{len(content.runs)} run(s): {runs}. Generated {escape(content.generated)}'
         f" by foodcap {escape(content.version)}.</p><nav>{nav}</nav>{body}</body></html>\n"
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import FoodcapError
 from ..runs.folder import PREDICTIONS, write_atomically
+from ..significance import PairedSettings
 from ..version import __version__
-from .comparison import compare_runs
+from .comparison import compared
 from .gallery import ImageCopies, best_and_worst, headline_metric, shared_gallery
 from .html_page import Plot, ReportContent, render_page
 from .plots import has_val_metrics, plot_losses, plot_scores, plot_val_metrics
@@ -27,6 +28,7 @@ class ReportSettings:
     gallery_size: int = 8
     examples: int = 3
     metric: str | None = None
+    paired: PairedSettings | None = field(default_factory=PairedSettings)  # intervals and p-values; None: none
 
 
 def _prepare(out: Path) -> None:
@@ -41,7 +43,7 @@ def write_report(paths: Sequence[Path], out: Path, settings: ReportSettings = Re
     """Write the report and return the page's path."""
     runs = load_runs(paths)
     _prepare(out)
-    comparison = compare_runs(runs)
+    comparison = compared(runs, settings.paired)
     metric = headline_metric(runs, settings.metric)
     if metric is not None and not any(metric in record.get("scores", {}) for run in runs for record in run.predictions):
         raise FoodcapError(f"no run has per-sample scores for metric {metric!r}; choose one of: "

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..dataset.inside_root import inside
 from ..errors import FoodcapError
-from ..runs.folder import HISTORY, METRICS, PREDICTIONS, RUN, iter_jsonl, read_jsonl
+from ..runs.folder import HISTORY, METRICS, PARTS, PREDICTIONS, RUN, STARTED, iter_jsonl, read_jsonl
 from ..runs.predictions import evenly_spaced
+
+logger = logging.getLogger("foodcap")
 
 GROUNDING = "grounding.json"  # optional: a check that captions depend on the image, shown when present
 
@@ -55,8 +59,22 @@ class RunRecord:
         name = described.get("name") if isinstance(described, dict) else described
         return str(name or self.metrics.get("captioner") or "—")
 
+    @property
+    def image_metrics(self) -> list[str]:
+        """The metrics that scored captions against their images (clipscore...), shown in the gallery."""
+        return [str(name) for name in self.metrics.get("image_metrics", [])]
+
     def evaluated_on(self, name: str) -> Any:
         return self.metrics.get(name)
+
+    def may_show_image(self, path: Path) -> bool:
+        """Whether ``path`` lies where this run read images: inside the dataset folders its run.json
+        records (anywhere if the run allowed outside paths). A run that records none shows no image,
+        so a run folder from elsewhere cannot name a local file into a report."""
+        if "image_roots" not in self.record:
+            return False
+        roots = self.record["image_roots"]
+        return roots is None or inside(path, [Path(root) for root in roots])
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -71,10 +89,43 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def is_run(path: Path) -> bool:
+    """A folder `foodcap run`, `train` or a sweep trial wrote results into (finished or not)."""
+    return path.is_dir() and any((path / name).exists() for name in (METRICS, RUN, HISTORY, PREDICTIONS))
+
+
+def find_runs(paths: Sequence[Path], depth: int = 3) -> tuple[list[Path], list[Path]]:
+    """(runs, skipped): each path that is a run, and the runs inside a folder that holds some (the demo's
+    folder, ``runs/``), looked for ``depth`` levels down but never inside a run; skipped are the paths
+    given that are neither, and the half-made runs met on the way (a run that failed before writing any)."""
+    runs: list[Path] = []
+    skipped: list[Path] = []
+    seen: set[Path] = set()
+
+    def visit(path: Path, level: int, given: bool) -> None:
+        if is_run(path):
+            if given or path.resolve() not in seen:  # a sweep's best/ links to one of its trials: once
+                runs.append(path)
+                seen.add(path.resolve())
+            return
+        found_before = len(runs)
+        if path.is_dir() and level < depth:
+            for child in sorted(entry for entry in path.iterdir() if entry.is_dir() and not entry.name.startswith(".")):
+                visit(child, level + 1, given=False)
+        if (given and len(runs) == found_before) or (path / STARTED).exists() or (path / PARTS).is_dir():
+            skipped.append(path)
+
+    for path in paths:
+        if not path.exists():
+            raise FoodcapError(f"run folder {path} does not exist")
+        visit(path, 0, given=True)
+    return runs, skipped
+
+
 def load_run(path: Path, label: str) -> RunRecord:
     if not path.is_dir():
         raise FoodcapError(f"run folder {path} does not exist")
-    if not any((path / name).exists() for name in (METRICS, RUN, HISTORY, PREDICTIONS)):
+    if not is_run(path):
         raise FoodcapError(f"{path} is not a foodcap run folder (no metrics.json, run.json or history.jsonl)")
     record = _read_json(path / RUN)
     return RunRecord(path=path, label=label, metrics=_read_json(path / METRICS), record=record,
@@ -103,10 +154,18 @@ def run_labels(paths: Sequence[Path]) -> list[str]:
 
 
 def load_runs(paths: Sequence[Path]) -> list[RunRecord]:
+    """The runs among ``paths`` (see ``find_runs``); what is no run is skipped with one warning line."""
     if not paths:
         raise FoodcapError("give at least one run folder")
-    unique = list(dict.fromkeys(Path(p) for p in paths))
-    return [load_run(path, label) for path, label in zip(unique, run_labels(unique))]
+    found, skipped = find_runs(list(dict.fromkeys(Path(p) for p in paths)))
+    shown = ", ".join(map(str, skipped))
+    if not found:
+        raise FoodcapError(f"{shown} is not a foodcap run folder and holds none (no metrics.json, run.json or "
+                           "history.jsonl)")
+    if skipped:
+        logger.warning("skipped %d folder(s) that hold no foodcap run (nothing finished in them): %s",
+                       len(skipped), shown)
+    return [load_run(path, label) for path, label in zip(found, run_labels(found))]
 
 
 def sampled_predictions(path: Path, size: int | None = None) -> list[dict[str, Any]]:

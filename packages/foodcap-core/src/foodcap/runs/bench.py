@@ -11,9 +11,9 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
+from ..batches import CaptionCollate, batch_loader
 from ..captioner import Captioner
 from ..dataset import Sample, open_rgb
-from ..batches import CaptionCollate, batch_loader
 from .captioning import CaptionLog, caption_batches
 
 

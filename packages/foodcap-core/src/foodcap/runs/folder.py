@@ -8,6 +8,7 @@ import errno
 import itertools
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -144,6 +145,28 @@ def append_records(descriptor: int, records: Iterable[dict[str, Any]], path: Pat
                            "kept: free some space and continue with --resume") from error
 
 
+def holds_work(path: Path) -> bool:
+    """Whether a run or training folder holds anything finished: a caption, or an epoch's checkpoint."""
+    return ((path / PREDICTIONS).is_file() and (path / PREDICTIONS).stat().st_size > 0) \
+        or any("caption" in record for _, record in part_records(path)) \
+        or any((path / CHECKPOINTS).glob("epoch-*")) or (path / BEST).is_dir()
+
+
+def discard_unused(path: Path) -> None:
+    """Remove a folder this command made once it failed before finishing any work in it, so nothing
+    half-made is left for `compare runs/*` to trip on (and nothing is lost)."""
+    if path.is_dir() and not holds_work(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fresh_start_note(path: Path, resume: bool) -> str | None:
+    """The line a ``--resume`` on a folder that does not exist yet prints (a requeued job whose first
+    attempt died before making it): it starts fresh."""
+    if resume and not path.exists():
+        return f"nothing to resume: {path} does not exist yet, so this starts afresh"
+    return None
+
+
 class RunFolder:
     """Owns the files of one run; ``resume`` keeps what an interrupted run already wrote."""
 
@@ -153,8 +176,6 @@ class RunFolder:
             raise FoodcapError(
                 f"{path} already holds a run; pass --resume to continue it or choose another --out"
             )
-        if resume and not path.exists():
-            raise FoodcapError(f"cannot resume: {path} does not exist")
         path.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
 

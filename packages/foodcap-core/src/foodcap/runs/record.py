@@ -63,6 +63,8 @@ def dataset_record(data: SplitSource, log: CaptionLog) -> dict[str, Any]:
         "cleaning_report": report.to_dict(),
         "decode_failures": log.failures,
         "split_sizes": data.manifest.sizes(),
+        # Where the run may read images from (None: anywhere, --allow-outside-root); the report copies no others.
+        "image_roots": None if data.dataset.image_roots is None else [str(r) for r in data.dataset.image_roots],
     }
 
 
@@ -76,6 +78,8 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitSource, s
         "dataset": config.data.dataset,
         "limit": config.data.limit,
         "dialect": config.evaluation.metric_dialect,
+        **({"metric_signatures": scores.signatures} if scores.signatures else {}),
+        **({"image_metrics": scores.image_metrics} if scores.image_metrics else {}),
     }
     folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
                            **({"failures": scores.failures} if scores.failures else {})})

@@ -64,13 +64,16 @@ def recorded(folder: Path) -> dict[str, Any] | None:
 
 
 def check_resume(folder: Path, record: dict[str, Any], resume: bool) -> None:
-    """On ``--resume``, refuse when ``record`` differs from what ``folder`` was started with;
-    otherwise write it for later resumptions."""
+    """On ``--resume``, refuse when ``record`` differs from what ``folder`` was started with."""
     before = recorded(folder) if resume else None
     if before is not None:
         found = differences(before, {key: record[key] for key in before if key in record})
         if found:
             lines = "".join(f"\n  {line}" for line in found)
             raise FoodcapError(f"cannot resume {folder}: it holds other work (choose another --out):{lines}")
+
+
+def record_start(folder: Path, record: dict[str, Any], resume: bool) -> None:
+    """Write what ``folder``'s work is, for later resumptions (a resumption keeps the first record)."""
     if not (folder / STARTED).is_file() or not resume:
         write_json(folder / STARTED, record)

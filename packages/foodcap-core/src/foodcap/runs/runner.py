@@ -20,7 +20,7 @@ from rich.console import Console
 
 from ..backend.placement import for_rank
 from ..captioner import Captioner
-from ..config import DataConfig, RunConfig, validate
+from ..config import DataConfig, RunConfig, deep_merge, validate
 from ..dataset import Sample
 from ..dataset.selection import choose_dataset_kind
 from ..dataset.sharded import ShardedDatasetKind, StreamManifest, StreamSplit
@@ -28,17 +28,17 @@ from ..dataset.split_data import SplitData, load_split_data
 from ..errors import FoodcapError
 from ..launch import Launch, Shard, decided_by_rank0, detect_launch
 from ..metric import Metric
-from ..preflight import require, run_checks
+from ..preflight import metric_checks, require, run_checks
 from ..registry import Registry
 from .captioning import CaptionLog, captioned
-from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder
+from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder, discard_unused, fresh_start_note
 from .merge import merge_samples, part_reports, recorded_config, unfinished_shards
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .predictions import failure_record, prediction_record
 from .progress import image_progress
 from .record import record_evaluation, run_record
-from .resume import check_resume, started_with
-from .scoring import Scores, resolve_metrics, score_folder
+from .resume import check_resume, record_start, started_with
+from .scoring import Scores, resolve_metrics, score_folder, settle_metrics
 from .sharded_run import finish_sharded, run_sharded
 
 
@@ -60,6 +60,8 @@ class LaunchPlan:
     launch_id: str
     todo: list[str]  # ids still without a caption in this launch's scope, in split order
     scope: int  # images in scope: the split, or the --shard's slice of it
+    created: bool = False  # this launch made the folder (it is removed again if nothing gets captioned)
+    note: str | None = None  # said before captioning (a --resume that starts afresh)
 
 
 def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started: dict[str, Any],
@@ -69,12 +71,14 @@ def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started:
     if not shard.whole and (path / METRICS).exists() and not config.resume:
         raise FoodcapError(f"{path} holds a merged run already; pass --resume to add to it")
     joins = not shard.whole and path.exists()  # shard jobs join the folder, and rejoin it when requeued
+    created, note = not path.exists(), fresh_start_note(path, config.resume)
     folder = RunFolder(path, resume=config.resume or joins)
     held.append(FolderLock(path, shared=not shard.whole))
     check_resume(path, started, config.resume or joins)
+    record_start(path, started, config.resume or joins)
     scope = shard.take(samples)
     done = folder.captioned_ids()
-    return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope))
+    return LaunchPlan(path, new_launch_id(), [s.id for s in scope if s.id not in done], len(scope), created, note)
 
 
 @dataclass
@@ -115,6 +119,7 @@ def wait_for_ranks(folder: Path, names: list[str], tick: Callable[[], None]) -> 
 def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
         launch: Launch | None = None) -> RunResult:
     launch = launch or detect_launch()
+    config = settle_metrics(config, registry)
     require(run_checks(config, registry, flags))  # WordNet, Java, dataset, --out...: fail before the long part
     shard = Shard.parse(config.shard) if config.shard else Shard()
     if launch.distributed and not shard.whole:
@@ -124,9 +129,11 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
     options = for_rank(registry.captioner_options(config.captioner, config.options, flags), launch)
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
-    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     sharded = sharded_kind(config, registry)
     if sharded is not None:  # webdataset, parquet: streamed from the shards, never held
+        refuse_image_metrics(metrics, sharded[0])
         folder, scores, count, failures, merged = run_sharded(
             config, sharded[0], sharded[1], entry.obj, lambda: entry.obj.load(options), metrics, launch, shard,
             lambda digest: started_with(config, options, digest, config.data.split), console)
@@ -135,7 +142,7 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
         raise FoodcapError("--write-sidecars is for sharded datasets (webdataset, parquet): their records have "
                            "input shards to join the captions back to")
     data = load_split_data(config.data, registry)
-    samples = data.samples(config.data.split, config.data.limit)
+    samples = data.required_samples(config.data.split, config.data.limit)  # an empty split is an error
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
 
     def load() -> Captioner:
@@ -145,9 +152,15 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
 
     held: list[FolderLock] = []
     started = started_with(config, options, data.manifest.digest(), config.data.split)
+    plan: LaunchPlan | None = None
     try:  # a refusal after the lock was taken releases it too
         plan = decided_by_rank0(launch, lambda: plan_launch(config, samples, shard, started, held))
         return _caption_and_finish(config, entry.obj, load, launch, shard, plan, data, samples, metrics, console)
+    except BaseException:
+        # A folder this one process made (no other rank or shard job writes there) goes if nothing got captioned.
+        if plan is not None and plan.created and shard.whole and not launch.distributed:
+            discard_unused(plan.folder)
+        raise
     finally:
         for lock in held:
             lock.release()
@@ -158,6 +171,8 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
                         metrics: list[Metric], console: Console) -> RunResult:
     names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
     if launch.is_main:
+        if plan.note:
+            console.print(plan.note)
         console.print(data.dataset.report.render())
         where = f" (shard {shard})" if not shard.whole else ""
         previous = plan.scope - len(plan.todo)
@@ -205,7 +220,7 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
         raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
                            f"finish them with `foodcap run --resume --out {folder.path}`")
     started = time.perf_counter()
-    scored = score_folder(folder, merged, metrics)
+    scored = score_folder(folder, merged, metrics, {sample.id: sample.image for sample in samples}, config.data)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
     log = CaptionLog(failures=scored.failures)
     for report in reports:
@@ -231,21 +246,37 @@ def sharded_kind(config: RunConfig, registry: Registry) -> tuple[ShardedDatasetK
     return (kind(), choice.location) if issubclass(kind, ShardedDatasetKind) else None
 
 
-def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None) -> RunResult:
-    """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done."""
+def refuse_image_metrics(metrics: list[Metric], kind: ShardedDatasetKind) -> None:
+    """Image metrics read image files; a sharded dataset's images live inside its shards."""
+    looking = [metric.name for metric in metrics if metric.needs_images]
+    if looking:
+        raise FoodcapError(f"{', '.join(looking)} score(s) captions against image files, and a {kind.name} "
+                           "dataset keeps its images inside its shards: score the run's captions with text "
+                           "metrics (--metrics), or caption an image folder")
+
+
+def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None,
+              metric_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
+    """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done
+    (or score a finished run again, with other metrics or metric options laid over the recorded ones)."""
     if not folder.is_dir():
         raise FoodcapError(f"{folder} is not a run folder")
     config = validate(RunConfig, {**recorded_config(folder), "out": str(folder), "resume": True, "shard": None})
     if metrics is not None:
         config.evaluation.metrics = metrics
+    config.evaluation.metric_options = deep_merge(config.evaluation.metric_options, metric_options or {})
+    require(metric_checks(registry, config.evaluation))  # a missing judge fails here, not after merging
     unfinished = unfinished_shards(folder)
     if unfinished:
         raise FoodcapError(f"cannot merge {folder}: shard(s) {', '.join(map(str, unfinished))} of "
                            f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
                            f"same options) or caption what is left in one process with `foodcap run --resume "
                            f"--out {folder}`")
-    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                              config.evaluation.metric_options)
     sharded = sharded_kind(config, registry)
+    if sharded is not None:
+        refuse_image_metrics(scorers, sharded[0])
     lock = FolderLock(folder, shared=False)
     try:
         if sharded is not None:

@@ -17,66 +17,158 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..config import DEFAULT_METRICS
+from ..config import DEFAULT_METRICS, DataConfig, RunConfig, validate
+from ..errors import FoodcapError
 from ..metric import Dialect, Metric, MetricAccumulator, MetricOptions
 from ..registry import Registry
 from .folder import RunFolder, iter_jsonl, json_line, write_lines_atomically
 from .merge import Merged
 from .predictions import record_references
 
-logger = logging.getLogger("foodcap")
+if TYPE_CHECKING:
+    from .image_scoring import ImageScores
 
+logger = logging.getLogger("foodcap")
 CHUNK = 10_000  # records per chunk handed to the metrics
+C = TypeVar("C", bound=RunConfig)
 T = TypeVar("T")
 
 
 @dataclass
 class Scores:
     corpus: dict[str, float]
-    per_sample: Mapping[str, list[float]]
+    per_sample: Mapping[str, list[float]]  # a folder's are read from predictions.jsonl when asked for
     seconds: dict[str, float]
     failures: dict[str, str] = field(default_factory=dict)  # metric -> why it raised; the others still count
+    signatures: dict[str, str] = field(default_factory=dict)  # metric -> what exactly it computed (run.json)
+    image_metrics: list[str] = field(default_factory=list)  # the metrics that looked at the images
+
+
+def default_metric_names(registry: Registry, announce: bool = False) -> list[str]:
+    """The installed part of the default set, less any metric whose resources are missing (WordNet for
+    METEOR); ``announce`` says in one line each what was left out and how to add it."""
+    installed = [name for name in DEFAULT_METRICS if name in registry.metrics]
+    if not installed:
+        others = f"name installed ones with --metrics ({', '.join(registry.metrics)}), " if registry.metrics else ""
+        raise FoodcapError(f"none of the default metrics ({', '.join(DEFAULT_METRICS)}) is installed, so nothing "
+                           f"could be scored: pip install foodcap-metrics, {others}or pass --metrics none to "
+                           "caption without scoring")
+    usable = []
+    for name in installed:
+        missing = registry.metric(name).obj.missing_resources()
+        if missing and announce:
+            logger.warning("%s left out of the default metrics: %s", name, "; ".join(missing))
+        if not missing:
+            usable.append(name)
+    return usable
 
 
 def chosen_metric_names(registry: Registry, names: Sequence[str] | None) -> list[str]:
-    """The names asked for, or the installed part of the default set."""
-    return list(names) if names is not None else [name for name in DEFAULT_METRICS if name in registry.metrics]
+    """The names asked for (none for ``--metrics none``), or the usable part of the default set."""
+    return list(names) if names is not None else default_metric_names(registry)
 
 
-def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect) -> list[Metric]:
-    """Named metrics (unknown names are user errors), or the installed part of the default set."""
-    chosen = chosen_metric_names(registry, names)
-    if not chosen and names is None:
-        logger.warning("no metric plugins are installed, so nothing is scored: pip install foodcap-metrics")
-    options = MetricOptions(dialect=dialect)
-    return [registry.metric(name).obj(options) for name in chosen]
+def settle_metrics(config: C, registry: Registry) -> C:
+    """``config`` with its metrics named: the default set is chosen (and what it leaves out announced)
+    once, before anything else, so later steps and the run record see the same list."""
+    if config.evaluation.metrics is not None:
+        return config
+    names = default_metric_names(registry, announce=True)
+    return config.model_copy(update={"evaluation": config.evaluation.model_copy(update={"metrics": names})})
 
 
-def _failed(scores: Scores, name: str, error: Exception) -> None:
-    scores.failures[name] = f"{type(error).__name__}: {error}"
-    logger.warning("metric %s failed (%s); the other scores are kept", name, scores.failures[name])
+def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect,
+                    options: Mapping[str, Mapping[str, Any]] | None = None) -> list[Metric]:
+    """Named metrics (unknown names are user errors), or the usable part of the default set, each
+    with its own ``options`` (from --metric-option) beside the dialect."""
+    chosen = chosen_metric_names(registry, names) if names is not None else default_metric_names(registry, True)
+    return [registry.metric(name).obj(metric_options(registry, name, dialect, options)) for name in chosen]
 
 
-def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]]) -> Scores:
-    """Score a corpus held in memory (``foodcap.score``, the trainer's val captions)."""
+def metric_options(registry: Registry, name: str, dialect: Dialect,
+                   options: Mapping[str, Mapping[str, Any]] | None) -> MetricOptions:
+    """Metric ``name``'s options model filled from ``options[name]``; a bad value is one FoodcapError line."""
+    unknown = sorted(set(options or {}) - set(registry.metrics))
+    if unknown:
+        raise FoodcapError(f"--metric-option names {unknown[0]!r}, which is no installed metric (see `foodcap plugins`)")
+    metric = registry.metric(name).obj
+    given = dict((options or {}).get(name, {}))
+    return validate(metric.Options, {"dialect": dialect, **given}, {}, f"--metric-option {name}.")  # type: ignore[no-any-return]
+
+
+def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]],
+          images: Sequence[Path] | None = None, data: DataConfig | None = None) -> Scores:
+    """Every metric on the corpus; image metrics also get ``images`` (one file per caption), decoded
+    once with ``data``'s batch size and workers. A metric that raises is recorded, not fatal."""
     scores = Scores({}, {}, {})
-    per_sample: dict[str, list[float]] = {}
     if not predictions:
         return scores
+    looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
     for metric in metrics:
+        if (signature := metric.signature()) is not None:
+            scores.signatures[metric.name] = signature
+        if metric.needs_images:
+            scores.image_metrics.append(metric.name)
+            _keep(scores, metric.name, looked)
+            continue
         started = time.perf_counter()
         try:
             result = metric.compute(predictions, references)
         except Exception as error:  # noqa: BLE001 - one failing metric must not lose the others' scores
-            _failed(scores, metric.name, error)
+            _failed(scores, metric.name, f"{type(error).__name__}: {error}")
             continue
         scores.seconds[metric.name] = time.perf_counter() - started
         scores.corpus[metric.name] = result.score
-        per_sample[metric.name] = list(result.per_sample)
-    scores.per_sample = per_sample
+        scores.per_sample[metric.name] = list(result.per_sample)
     return scores
+
+
+def _image_scores(metrics: list[Metric], predictions: list[str], references: list[list[str]],
+                  images: Sequence[Path] | None, data: DataConfig | None) -> ImageScores:
+    from ..image_metric import ImageMetric
+    from .image_scoring import ImageScores, score_images  # torch: only when an image metric is chosen
+
+    if not metrics or images is None:
+        return ImageScores(failures={m.name: "it scores captions against their images, and none were given"
+                                     for m in metrics})
+    return score_images([m for m in metrics if isinstance(m, ImageMetric)], predictions, references, images,
+                        data or DataConfig())
+
+
+def _keep(scores: Scores, name: str, looked: ImageScores) -> None:
+    """Copy metric ``name``'s outcome from the image metrics' scores (in the order metrics were chosen)."""
+    if name in looked.results:
+        scores.corpus[name] = looked.results[name].score
+        scores.per_sample[name] = list(looked.results[name].per_sample)
+        scores.seconds[name] = looked.seconds[name]
+        return
+    _failed(scores, name, looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric"))
+
+
+def _failed(scores: Scores, name: str, reason: str) -> None:
+    scores.failures[name] = reason
+    logger.warning("metric %s failed (%s); the other scores are kept", name, reason)
+
+
+def shuffled_control(
+    metrics: Sequence[Metric], predictions: list[str], references: list[list[str]], scores: Scores,
+    images: Sequence[Path] | None = None, data: DataConfig | None = None,
+) -> dict[str, dict[str, float]]:
+    """A grounding check: each metric on the real pairs beside captions paired with other images' titles
+    (and, for image metrics, with those other images).
+
+    A captioner that uses the image scores clearly lower on the shuffled pairs; one that writes the
+    same kind of title whatever it sees (the study's Llama failure) scores about the same.
+    """
+    if len(predictions) < 2 or not scores.corpus:
+        return {}
+    shift = len(references) // 2  # a fixed rotation: deterministic, and no caption keeps its own title
+    rotated_images = list(images[shift:]) + list(images[:shift]) if images is not None else None  # and image
+    control = score(metrics, predictions, references[shift:] + references[:shift], rotated_images, data)
+    return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
+            for name in scores.corpus if name in control.corpus}
 
 
 # -- a run folder, as a stream ---------------------------------------------------------------------------
@@ -95,12 +187,17 @@ class _Scorer:
         self.seconds = 0.0
         self.accumulator: MetricAccumulator | None = self._attempt(metric.accumulator)
 
+    @property
+    def live(self) -> bool:
+        """Still scoring (it has not failed)."""
+        return self.accumulator is not None
+
     def _attempt(self, step: Callable[[], T | None]) -> T | None:
         started = time.perf_counter()
         try:
             return step()
         except Exception as error:  # noqa: BLE001 - one failing metric must not lose the others' scores
-            _failed(self.scores, self.name, error)
+            _failed(self.scores, self.name, f"{type(error).__name__}: {error}")
             self.accumulator = None
             return None
         finally:
@@ -125,6 +222,33 @@ class _Scorer:
             return None
         self.ready.extend(result.per_sample)
         return result.score
+
+
+class _Scored(_Scorer):
+    """An image metric's scorer: its scores were computed before the stream (``_folder_image_scores``)."""
+
+    def __init__(self, metric: Metric, scores: Scores, looked: ImageScores) -> None:
+        self.name, self.scores, self.seconds = metric.name, scores, looked.seconds.get(metric.name, 0.0)
+        result = looked.results.get(metric.name)
+        self.ready = deque(result.per_sample if result is not None else [])
+        self.accumulator = None
+        self.result = result
+        if result is None:
+            reason = looked.failures.get(metric.name, "needs_images is set, but it is no foodcap.ImageMetric")
+            _failed(scores, metric.name, reason)
+
+    @property
+    def live(self) -> bool:
+        return self.result is not None
+
+    def add_references(self, references: list[list[str]]) -> None:
+        pass
+
+    def update(self, predictions: list[str], references: list[list[str]]) -> None:
+        pass
+
+    def finish(self) -> float | None:
+        return None if self.result is None else self.result.score
 
 
 def _rotated_references(merged: Merged, shift: int) -> Iterator[list[str]]:
@@ -161,14 +285,28 @@ class PerSampleScores(Mapping[str, list[float]]):
         return len(self.names)
 
 
-def score_folder(folder: RunFolder, merged: Merged, metrics: list[Metric]) -> FolderScores:
+def score_folder(
+    folder: RunFolder,
+    merged: Merged,
+    metrics: list[Metric],
+    images: Mapping[str, Path] | None = None,
+    data: DataConfig | None = None,
+) -> FolderScores:
     """Score the merged records, write predictions.jsonl (each with its per-sample scores, then the records
-    of other ids, unscored), and run the shuffled-image control. Chunk by chunk: memory stays flat."""
+    of other ids, unscored), and run the shuffled-image control. Text metrics go chunk by chunk, so memory
+    stays flat; image metrics get each record's file from ``images`` (id -> path, the dataset as found now),
+    decoded with ``data``'s batch size and workers."""
     scores = Scores({}, {}, {})
-    main = [_Scorer(metric, scores) for metric in metrics] if merged.count else []
-    control_scores = Scores({}, {}, {})
     shift = merged.count // 2  # a fixed rotation: deterministic, and no caption keeps its own title
-    control = [_Scorer(metric, control_scores) for metric in metrics] if merged.count >= 2 else []
+    looked, looked_control = _folder_image_scores(metrics, merged, images, data, shift)
+    main = [_scorer(metric, scores, looked) for metric in metrics] if merged.count else []
+    control_scores = Scores({}, {}, {})
+    control = [_scorer(metric, control_scores, looked_control) for metric in metrics] if merged.count >= 2 else []
+    for metric in metrics if merged.count else []:
+        if (signature := metric.signature()) is not None:
+            scores.signatures[metric.name] = signature
+        if metric.needs_images:
+            scores.image_metrics.append(metric.name)
     for chunk in chunks(record_references(record) for record in merged.records()):
         for scorer in main + control:
             scorer.add_references(chunk)  # the control's references are the same set, rotated
@@ -210,12 +348,37 @@ def score_folder(folder: RunFolder, merged: Merged, metrics: list[Metric]) -> Fo
     return FolderScores(scores, merged.count, grounding, merged.failures, merged.captioned_twice)
 
 
+def _scorer(metric: Metric, scores: Scores, looked: ImageScores | None) -> _Scorer:
+    return _Scored(metric, scores, looked) if metric.needs_images and looked is not None else _Scorer(metric, scores)
+
+
+def _folder_image_scores(
+    metrics: list[Metric], merged: Merged, images: Mapping[str, Path] | None, data: DataConfig | None, shift: int
+) -> tuple[ImageScores | None, ImageScores | None]:
+    """The image metrics' scores on the merged records, and on the control's rotated pairs (images and
+    references rotated together). These hold the corpus' captions: image metrics run a model over every
+    image, so they are opt-in and far slower than reading the captions."""
+    chosen = [metric for metric in metrics if metric.needs_images]
+    if not chosen or not merged.count:
+        return None, None
+    records = [(record["id"], record["caption"], record_references(record)) for record in merged.records()]
+    predictions = [caption for _, caption, _ in records]
+    references = [refs for _, _, refs in records]
+    paths = None if images is None else [images[sample_id] for sample_id, _, _ in records]
+    looked = _image_scores(chosen, predictions, references, paths, data)
+    if len(records) < 2:
+        return looked, None
+    rotated_paths = None if paths is None else paths[shift:] + paths[:shift]
+    control = _image_scores(chosen, predictions, references[shift:] + references[:shift], rotated_paths, data)
+    return looked, control
+
+
 def _ready_lines(
     pending: deque[dict[str, Any]], scorers: list[_Scorer], written: dict[str, int], final: bool = False
 ) -> Iterator[str]:
     """The waiting records every working metric has scored, with their scores (in metric order)."""
     while pending:
-        live = [scorer for scorer in scorers if scorer.accumulator is not None]
+        live = [scorer for scorer in scorers if scorer.live]
         if not final and any(not scorer.ready for scorer in live):
             return
         record = pending.popleft()

@@ -26,6 +26,7 @@ from ..preflight import extra_check, freeze_policy_check, require, train_checks
 from ..registry import Registry
 from ..runs.folder import write_json
 from ..runs.resume import differences
+from ..runs.scoring import settle_metrics
 from ..training import TrainConfig, train
 from .search_space import SweepConfig, SweepSpace
 from .workers import WORKER, SurplusTrial, claimed, dead_trials, open_storage, summary_lock
@@ -209,6 +210,7 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
     optuna = require_optuna()
     out, space = config.out, config.sweep
     study = open_study(optuna, config)
+    trial_base = settle_metrics(config, registry)  # the default metrics chosen (and announced) once, not per trial
     joining = space.study_name is not None
     retire_interrupted(optuna, study, out, console, unclaimed_are_dead=not joining)
     finished_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
@@ -229,7 +231,7 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
         trial.set_user_attr("folder", folder.relative_to(out).as_posix())
         console.rule(f"trial {trial.number}: {_describe(params)}")
         try:
-            result = train(trial_config(config, params, folder), registry, console, flags,
+            result = train(trial_config(trial_base, params, folder), registry, console, flags,
                            callbacks=[ValLossReporter(optuna, trial, space.pruning, config.train.epochs)],
                            tracker_group=out.name)
         except torch.OutOfMemoryError:

@@ -18,6 +18,7 @@ import torch
 
 from ..backend.checkpoint_files import checkpoint_problems
 from ..captioner import TrainableCaptioner
+from ..checkpoint_record import write_checkpoint_record
 from ..errors import FoodcapError
 from .state import load_state, load_trainable_weights, restore_rng, rng_state, save_state, trainable_weights
 
@@ -59,15 +60,17 @@ def publish(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_epoch(folder: Path, captioner: TrainableCaptioner, epoch: int, optimizer: Any, scheduler: Any,
+def save_epoch(folder: Path, captioner: TrainableCaptioner, name: str, epoch: int, optimizer: Any, scheduler: Any,
                best: dict[str, Any], improved: bool, keep: int) -> None:
-    """Write epoch ``epoch``'s checkpoint (weights, optimizer, scheduler, RNG), refresh ``best/`` when it
-    improved (weights and config only), and keep the newest ``keep`` epoch checkpoints."""
+    """Write epoch ``epoch``'s checkpoint (weights, optimizer, scheduler, RNG, and ``foodcap.json`` naming the
+    registered captioner ``name``), refresh ``best/`` when it improved (weights and config only), and keep the
+    newest ``keep`` epoch checkpoints."""
     root = folder / CHECKPOINTS
     target = root / f"epoch-{epoch:03d}"
     partial = root / f".epoch-{epoch:03d}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     captioner.save_checkpoint(partial)
+    write_checkpoint_record(partial, name)
     weights = trainable_weights(captioner.model)
     save_state(partial / TRAINER_STATE, {
         "epoch": epoch,

@@ -14,7 +14,8 @@ import torch
 from rich.console import Console
 from torch.utils.data import DataLoader
 
-from ..backend.placement import mixed_precision, resolve_device, resolve_dtype
+from ..backend.placement import resolve_device, resolve_dtype
+from ..backend.precision import choose_mixed_precision
 from ..batches import DecodedBatch, TrainingCollate, batch_loader
 from ..captioner import TrainableCaptioner
 from ..dataset.split_data import load_split_data
@@ -24,13 +25,23 @@ from ..launch import Shard, detect_launch, rank_console
 from ..preflight import require, train_checks
 from ..registry import Registry
 from ..runs.captioning import CaptionLog, pending
-from ..runs.folder import BEST, HISTORY, RUN, RunFolder, default_train_folder, read_jsonl, write_atomically
+from ..runs.folder import (
+    BEST,
+    HISTORY,
+    RUN,
+    RunFolder,
+    default_train_folder,
+    discard_unused,
+    fresh_start_note,
+    read_jsonl,
+    write_atomically,
+)
 from ..runs.merge import merge_samples
 from ..runs.predictions import prediction_record
 from ..runs.progress import image_progress
 from ..runs.record import record_evaluation, run_record
-from ..runs.resume import check_resume, started_with
-from ..runs.scoring import Scores, resolve_metrics, score, score_folder
+from ..runs.resume import check_resume, record_start, started_with
+from ..runs.scoring import Scores, resolve_metrics, score, score_folder, settle_metrics
 from . import checkpoints
 from .best_epoch import judge_epoch
 from .encoder_cache import build_cache, cached_loader, check_cacheable
@@ -96,35 +107,40 @@ class Trainer:
         device = resolve_device(str(config.options.get("device", "auto")))
         if device.type == "cuda" and device.index is not None:
             torch.cuda.set_device(device)  # --device cuda:N in one process; torchrun/accelerate set it per rank
+        entry = registry.captioner(config.captioner)
+        options = registry.captioner_options(config.captioner, config.options, flags)
+        # A family that overflows in float16 (Gemma 3) trains in float32 where bfloat16 is not native.
+        self.float16_risk = entry.obj.float16_risk(options)
+        autocast, self.autocast_reason = choose_mixed_precision(config.train.mixed_precision, device, self.float16_risk)
         # First, so that the processes of a launch can agree; gradient accumulation is the step plan's.
-        self.accelerator = Accelerator(mixed_precision=mixed_precision(config.train.mixed_precision, device),
-                                       cpu=device.type == "cpu")
+        self.accelerator = Accelerator(mixed_precision=autocast, cpu=device.type == "cpu")
         self.launch = detect_launch()
         self.config, self.options, self.console = config, config.train, rank_console(console, self.launch)
         self.callbacks = list(callbacks)
         self.folder_path = agreed(config.out or default_train_folder(config.captioner), self.launch)
+        self.created = not self.folder_path.exists()  # removed again if training fails before its first checkpoint
+        self.fresh_note = fresh_start_note(self.folder_path, config.resume)
         self._check_folder()
-        entry = registry.captioner(config.captioner)
         trainable = entry.obj
         if not issubclass(trainable, TrainableCaptioner):
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
-        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect)
+        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
+                                       config.evaluation.metric_options)
         self.data = load_split_data(config.data, registry)
-        options = registry.captioner_options(config.captioner, config.options, flags)
-        if self.launch.is_main:
-            check_resume(self.folder_path, started_with(config, options, self.data.manifest.digest(), "train",
-                                                        self.options.freeze or trainable.default_freeze_policy),
-                         config.resume)
+        self.started = started_with(config, options, self.data.manifest.digest(), "train",
+                                    self.options.freeze or trainable.default_freeze_policy)
+        if self.launch.is_main:  # checked now, before the model loads; written once training starts
+            check_resume(self.folder_path, self.started, config.resume)
+        self.data.required_samples("train")  # an empty train or val split is one line saying why
+        self.val_samples = self.data.required_samples("val", config.data.limit)
         self.train_samples = self.data.training_samples("train", config.data.limit)
-        self.val_samples = self.data.samples("val", config.data.limit)
-        if not self.train_samples or not self.val_samples:
-            raise FoodcapError("the train and val splits must both hold images; check --split-ratios and --limit")
 
         set_seed(self.options.seed)
         # Master weights stay float32 (autocast does the low precision) unless the user asked otherwise.
         values = {"dtype": "float32", **config.options, "device": str(self.accelerator.device)}
         self.captioner = trainable.load_for_training(registry.captioner_options(config.captioner, values, flags))
+        self.captioner.learn_vocabulary([sample.title for sample in self.train_samples])  # train split only
         # What `foodcap run --checkpoint best/` would load: the test split is captioned the same way.
         self.run_options = registry.captioner_options(
             config.captioner, {**config.options, "device": str(self.accelerator.device)}, flags)
@@ -139,8 +155,6 @@ class Trainer:
         has_state = bool(checkpoints.finished_checkpoints(self.folder_path))  # a partial one is no state
         if has_state and not self.config.resume:
             raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
-        if self.config.resume and not self.folder_path.is_dir():
-            raise FoodcapError(f"cannot resume: {self.folder_path} does not exist")
 
     # -- data ---------------------------------------------------------------------------------------
     def _loaders(self, batches: PlannedBatches) -> tuple[
@@ -189,6 +203,8 @@ class Trainer:
         model, optimizer = accelerator.prepare(self.captioner.model, optimizer)
 
         folder = RunFolder(self.folder_path, resume=self.config.resume)
+        if self.launch.is_main:
+            record_start(self.folder_path, self.started, self.config.resume)
         history: list[dict[str, Any]] = []
         best: dict[str, Any] = {"value": None, "epoch": None, "stale": 0}
         first_epoch = 1
@@ -199,7 +215,8 @@ class Trainer:
             set_schedule_position(scheduler, (first_epoch - 1) * per_epoch)  # this launch may differ in size
             console.print(f"resuming after epoch {first_epoch - 1}")
         elif self.config.resume:
-            console.print("no checkpoint was finished before the interruption: starting again from epoch 1")
+            console.print(self.fresh_note or "no checkpoint was finished before the interruption: starting again "
+                                             "from epoch 1")
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
@@ -298,20 +315,22 @@ class Trainer:
         """
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
         self.captioner.model.eval()
-        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device,
+                                                                     self.float16_risk)
         like_run = nullcontext() if inference == torch.float32 else torch.autocast(device.type, dtype=inference)
         with like_run:
             pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return {}
-        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs]).corpus
+        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs],
+                     [s.image for s, _ in pairs], self.config.data).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
-            checkpoints.save_epoch(self.folder_path, self.captioner, epoch, optimizer, scheduler, best, improved,
-                                   self.options.keep_checkpoints)
+            checkpoints.save_epoch(self.folder_path, self.captioner, self.config.captioner, epoch, optimizer,
+                                   scheduler, best, improved, self.options.keep_checkpoints)
 
     def _write_history(self, history: list[dict[str, Any]]) -> None:
         if self.accelerator.is_main_process:
@@ -332,7 +351,8 @@ class Trainer:
         if not self.launch.is_main:
             return None
         folder.append_predictions(prediction_record(sample, caption) for sample, caption in pairs)
-        scored = score_folder(folder, merge_samples(folder.path, samples), self.metrics)
+        images = {sample.id: sample.image for sample in samples}
+        scored = score_folder(folder, merge_samples(folder.path, samples), self.metrics, images, self.config.data)
         evaluated_on = record_evaluation(folder, self.config, self.data, "test", scored.scores, scored.count)
         return TestEvaluation(scored.scores, scored.count, scored.grounding, evaluated_on, log)
 
@@ -341,7 +361,7 @@ class Trainer:
         when run would load it in the same dtype (float32, as on the CPU), else best/ reloaded through
         the captioner's own ``load`` in the inference dtype (bf16 or fp16 on a GPU), so the reported test
         scores are the ones a user reproduces."""
-        inference = resolve_dtype(self.run_options.dtype, self.accelerator.device)
+        inference = resolve_dtype(self.run_options.dtype, self.accelerator.device, self.float16_risk)
         self.test_settings["test_dtype"] = str(inference).removeprefix("torch.")
         if inference == next(self.captioner.model.parameters()).dtype:
             checkpoints.load_best_weights(self.folder_path, self.captioner.model)
@@ -364,6 +384,7 @@ class Trainer:
             evaluated_on=tested.evaluated_on if tested else None,
             grounding=tested.grounding if tested else {},
             mixed_precision=self.accelerator.mixed_precision,
+            mixed_precision_reason=self.autocast_reason,
             processes=self.launch.world_size,
             **self.test_settings,
             timings=self.timings,
@@ -372,12 +393,18 @@ class Trainer:
 def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
           callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
     """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
+    config = settle_metrics(config, registry)
     require(train_checks(config, registry, flags))  # missing extras or resources fail before any model loads
     trainer = Trainer(config, registry, console, flags, callbacks)
-    with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
-        if tracker is not None:
-            trainer.callbacks.append(tracker.log_epoch)
-        result = trainer.fit()
-        if tracker is not None:
-            tracker.log_test(result.folder)
+    try:
+        with tracked(config, trainer.folder_path, tracker_group, trainer.accelerator.is_main_process) as tracker:
+            if tracker is not None:
+                trainer.callbacks.append(tracker.log_epoch)
+            result = trainer.fit()
+            if tracker is not None:
+                tracker.log_test(result.folder)
+    except BaseException:
+        if trainer.created and not trainer.launch.distributed:  # failed before its first checkpoint: no folder
+            discard_unused(trainer.folder_path)
+        raise
     return result

@@ -1,21 +1,18 @@
 """Qwen2.5-VL with random weights: the real model class, its image processor and chat template.
 
-Qwen2.5-VL's processor also holds a video processor, which transformers builds with torchvision;
-captioning needs images only, so the random-weight processor is the same class without its video
-half and works where torchvision is not installed.
+The processor is foodcap's images-only Qwen2.5-VL processor (see ``foodcap_vlm.processors``), as
+for a downloaded checkpoint.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
-from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor
+from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
-from transformers.processing_utils import ProcessorMixin
 
 from foodcap.backend import RandomWeights, train_offline_tokenizer
 
+from ..processors import QwenImageProcessor
 from . import TINY_TEXT, TOKENIZER_TEXTS, require_tiny, seeded_model
 
 # Qwen2.5-VL-Instruct's chat template (images only): a default system turn, <|im_start|> turns.
@@ -34,17 +31,6 @@ QWEN_CHAT_TEMPLATE = (
 _SPECIAL = ("<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
 # Tiny: 4x4-pixel patches merged 2x2, every image resized to 32x32 pixels: 16 image tokens.
 _PATCH, _MERGE, _PIXELS = 4, 2, 32 * 32
-
-
-class QwenImageProcessor(Qwen2_5_VLProcessor):
-    """Qwen2_5_VLProcessor for images only: the same token expansion, no video processor."""
-
-    def __init__(self, image_processor: Any = None, tokenizer: Any = None, chat_template: str | None = None,
-                 **kwargs: Any) -> None:
-        self.image_token, self.video_token = "<|image_pad|>", "<|video_pad|>"
-        self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
-        self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
-        ProcessorMixin.__init__(self, image_processor, tokenizer, chat_template=chat_template)
 
 
 def build_processor() -> QwenImageProcessor:
