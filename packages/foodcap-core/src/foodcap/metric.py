@@ -55,6 +55,7 @@ class Metric(ABC):
         """A scorer fed the corpus in chunks (a run too large to hold). The default collects the chunks and
         calls ``compute`` once, so any metric works; metrics with sufficient statistics override it."""
         return CollectedCorpus(self)
+
     def statistics(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> NDArray[np.float64] | None:
         """Per-sample sufficient statistics, one row per sample, for confidence intervals and paired tests.
 

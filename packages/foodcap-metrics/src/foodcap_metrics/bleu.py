@@ -149,7 +149,6 @@ class _Bleu(CorpusMetric):
     def accumulator(self) -> MetricAccumulator:
         return BleuChunks(self)
 
-
     def statistics(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> NDArray[np.float64]:
         with paused_gc():
             rows = bleu_statistics(Corpus(predictions, references), self.options.dialect)

@@ -60,8 +60,9 @@ def _similarity(hyp: Vector, ref: Vector) -> list[float]:
     return values
 
 
-def document_frequencies(references: list[list[NgramCounts]],
-                         frequency: dict[tuple[str, ...], int] | None = None) -> dict[tuple[str, ...], int]:
+def document_frequencies(
+    references: list[list[NgramCounts]], frequency: dict[tuple[str, ...], int] | None = None
+) -> dict[tuple[str, ...], int]:
     """In how many images' reference sets each n-gram occurs (added to ``frequency`` when given)."""
     frequency = {} if frequency is None else frequency
     for refs in references:
@@ -142,8 +143,8 @@ class CiderChunks(ChunkedMean):
             return
         held = [ref for refs in self.held_references for ref in refs]
         context = [ref for refs in (following or []) for ref in refs]
-        context = context[:context_of(context, lambda ref: len(str(ref)))]
-        words = [caption.split() for caption in coco_tokenize(held + context)[:len(held)]]
+        context = context[: context_of(context, lambda ref: len(str(ref)))]
+        words = [caption.split() for caption in coco_tokenize(held + context)[: len(held)]]
         grouped, start = [], 0
         for refs in self.held_references:
             grouped.append([ngram_counts(w) for w in words[start : start + len(refs)]])

@@ -8,16 +8,34 @@ from ..hookspecs import hookimpl
 @hookimpl
 def register_datasets(register: Callable[..., None]) -> None:
     # Detection tries kinds in registration order: the most specific layouts first.
-    register("foodcap.dataset.kaggle_food:KaggleFood", name="kaggle-food",
-             description="Kaggle Food Ingredients and Recipe Dataset with Images: the recipe CSV and Food Images/.")
-    register("foodcap.dataset.coco_captions:CocoCaptions", name="coco",
-             description="COCO captions JSON (images + annotations) or the Karpathy split JSON; --image-root for images.")
-    register("foodcap.dataset.hf_datasets:HfDataset", name="hf",
-             description="A Hugging Face dataset: a save_to_disk folder, or load_dataset arguments (foodcap-core[hf]).")
-    register("foodcap.dataset.image_folder:ImageFolder", name="imagefolder",
-             description="Images plus metadata.jsonl or metadata.csv with file_name and a caption column.")
-    register("foodcap.dataset.webdataset_shards:WebDataset", name="webdataset",
-             description="WebDataset tar shards (img2dataset's output), brace patterns such as data/{00000..00099}.tar.")
-    register("foodcap.dataset.parquet_shards:ParquetShards", name="parquet",
-             description="Parquet files of image bytes or paths and captions (img2dataset's parquet output); "
-                         "foodcap-core[parquet].")
+    register(
+        "foodcap.dataset.kaggle_food:KaggleFood",
+        name="kaggle-food",
+        description="Kaggle Food Ingredients and Recipe Dataset with Images: the recipe CSV and Food Images/.",
+    )
+    register(
+        "foodcap.dataset.coco_captions:CocoCaptions",
+        name="coco",
+        description="COCO captions JSON (images + annotations) or the Karpathy split JSON; --image-root for images.",
+    )
+    register(
+        "foodcap.dataset.hf_datasets:HfDataset",
+        name="hf",
+        description="A Hugging Face dataset: a save_to_disk folder, or load_dataset arguments (foodcap-core[hf]).",
+    )
+    register(
+        "foodcap.dataset.image_folder:ImageFolder",
+        name="imagefolder",
+        description="Images plus metadata.jsonl or metadata.csv with file_name and a caption column.",
+    )
+    register(
+        "foodcap.dataset.webdataset_shards:WebDataset",
+        name="webdataset",
+        description="WebDataset tar shards (img2dataset's output), brace patterns such as data/{00000..00099}.tar.",
+    )
+    register(
+        "foodcap.dataset.parquet_shards:ParquetShards",
+        name="parquet",
+        description="Parquet files of image bytes or paths and captions (img2dataset's parquet output); "
+        "foodcap-core[parquet].",
+    )
