@@ -11,8 +11,15 @@ import nox
 nox.options.sessions = ["tests", "integration", "oracles", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["foodcap-metrics", "foodcap-vitgpt2", "foodcap-vlm", "foodcap-gemma", "foodcap-llama", "foodcap-cnnrnn",
-           "foodcap-modelmetrics"]
+PLUGINS = [
+    "foodcap-metrics",
+    "foodcap-vitgpt2",
+    "foodcap-vlm",
+    "foodcap-gemma",
+    "foodcap-llama",
+    "foodcap-cnnrnn",
+    "foodcap-modelmetrics",
+]
 # Extras a package's own tests need (declared in its pyproject.toml).
 TEST_EXTRAS = {"foodcap-metrics": "[test]", "foodcap-llama": "[test]", "foodcap-modelmetrics": "[baselines]"}
 # Sibling packages a plugin builds on (installed editable, as foodcap-core is).
@@ -29,8 +36,11 @@ WHEELS = os.environ.get("FOODCAP_TORCH_WHEELS", "/opt/wheels")
 
 def install_cpu_torch(session: nox.Session) -> None:
     """The CPU wheel first, so no dependency can pull the multi-GB CUDA build."""
-    source = ["--find-links", WHEELS] if os.path.isdir(WHEELS) else ["--extra-index-url",
-                                                                      "https://download.pytorch.org/whl/cpu"]
+    source = (
+        ["--find-links", WHEELS]
+        if os.path.isdir(WHEELS)
+        else ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
+    )
     session.install(*source, "-c", "constraints-cpu.txt", "torch")
 
 
@@ -44,7 +54,10 @@ def install(session: nox.Session, *requirements: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """One package's tests with only it (and foodcap-core) installed: catches undeclared dependencies."""
     # Core's own tests cover compare/report/sweep/tracking, so they need its optional extras.
-    editable = ["-e", "packages/foodcap-core" + ("[report,sweep,wandb,hf]" if package == "foodcap-core" else "[report]")]
+    editable = [
+        "-e",
+        "packages/foodcap-core" + ("[report,sweep,wandb,hf]" if package == "foodcap-core" else "[report]"),
+    ]
     if package != "foodcap-core":
         for sibling in SIBLINGS.get(package, []):
             editable += ["-e", f"packages/{sibling}"]
@@ -69,15 +82,23 @@ def oracles(session: nox.Session) -> None:
     """
     install(session, "-r", "packages/foodcap-modelmetrics/tests/oracle-requirements.txt")
     oracle = os.path.join(session.virtualenv.location, "bin", "python")
-    session.run(sys.executable, "-m", "pytest", "-q", "packages/foodcap-modelmetrics/tests/test_oracles.py",
-                *session.posargs, external=True,
-                env={"FOODCAP_ORACLE_PYTHON": oracle, "FOODCAP_REQUIRE_ORACLES": "1"})
+    session.run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "packages/foodcap-modelmetrics/tests/test_oracles.py",
+        *session.posargs,
+        external=True,
+        env={"FOODCAP_ORACLE_PYTHON": oracle, "FOODCAP_REQUIRE_ORACLES": "1"},
+    )
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", "packages", "tests", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "packages", "tests", "examples", "noxfile.py")
 
 
 @nox.session
@@ -100,13 +121,19 @@ def bench(session: nox.Session) -> None:
     """Every benchmark, each printing foodcap beside its baseline from the same run."""
     install(session, "-r", "requirements-dev.txt")
     session.run("foodcap", "bench", "--captioner", "vit-gpt2", "--random-weights", "tiny")
-    for script in ("packages/foodcap-metrics/bench/bench_metrics.py",
-                   "packages/foodcap-metrics/bench/bench_significance.py", "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
-                   "packages/foodcap-gemma/bench/bench_gemma.py", "packages/foodcap-vlm/bench/bench_vlm.py",
-                   "packages/foodcap-llama/bench/bench_llama.py", "packages/foodcap-cnnrnn/bench/bench_cnnrnn.py",
-                   "packages/foodcap-core/bench/bench_sharded_run.py", "packages/foodcap-vlm/bench/bench_judge.py",
-                   "packages/foodcap-core/bench/bench_distributed.py",
-                   "packages/foodcap-modelmetrics/bench/bench_modelmetrics.py"):
+    for script in (
+        "packages/foodcap-metrics/bench/bench_metrics.py",
+        "packages/foodcap-metrics/bench/bench_significance.py",
+        "packages/foodcap-vitgpt2/bench/bench_vitgpt2.py",
+        "packages/foodcap-gemma/bench/bench_gemma.py",
+        "packages/foodcap-vlm/bench/bench_vlm.py",
+        "packages/foodcap-llama/bench/bench_llama.py",
+        "packages/foodcap-cnnrnn/bench/bench_cnnrnn.py",
+        "packages/foodcap-core/bench/bench_sharded_run.py",
+        "packages/foodcap-vlm/bench/bench_judge.py",
+        "packages/foodcap-core/bench/bench_distributed.py",
+        "packages/foodcap-modelmetrics/bench/bench_modelmetrics.py",
+    ):
         if os.path.exists(script):
             session.run("python", script)
 

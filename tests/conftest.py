@@ -18,10 +18,18 @@ class Cli:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, timeout: int = 600
+    ) -> subprocess.CompletedProcess[str]:
         script = Path(sys.executable).with_name("foodcap")
-        return subprocess.run([str(script), *args], cwd=self.cwd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1", **(env or {})})
+        return subprocess.run(
+            [str(script), *args],
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1", **(env or {})},
+        )
 
 
 @pytest.fixture

@@ -30,8 +30,19 @@ def test_plugins_json_lists_every_installed_package(foodcap: Cli) -> None:
 
 
 def test_example_plugin_runs_end_to_end_on_the_sample(foodcap: Cli, tmp_path: Path) -> None:
-    result = foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample", "--metrics",
-                     "exact-match,bleu-1", "--out", "run", "--num-workers", "1")
+    result = foodcap(
+        "run",
+        "--captioner",
+        "dominant-colour",
+        "--dataset",
+        "sample",
+        "--metrics",
+        "exact-match,bleu-1",
+        "--out",
+        "run",
+        "--num-workers",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert set(metrics["scores"]) == {"exact-match", "bleu-1"}
@@ -69,7 +80,7 @@ def test_config_file_with_flags_overriding_it(foodcap: Cli, tmp_path: Path) -> N
     (tmp_path / "exp.toml").write_text(
         'captioner = "dominant-colour"\n[options]\ntemplate = "{colour} food"\n'
         '[data]\ndataset = "sample"\nlimit = 5\nbatch_size = 2\n[evaluation]\nmetrics = ["exact-match"]\n'
-        '[train]\nepochs = 99\n'  # belongs to `train`; `run` ignores it
+        "[train]\nepochs = 99\n"  # belongs to `train`; `run` ignores it
     )
     result = foodcap("run", "--config", "exp.toml", "--limit", "3", "--out", "r")
     assert result.returncode == 0, result.stderr
@@ -90,8 +101,19 @@ def test_model_hub_unreachable_is_one_line(foodcap: Cli) -> None:
 
 
 def test_run_on_the_dirty_sample_accounts_for_every_row(foodcap: Cli, tmp_path: Path) -> None:
-    result = foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample", "--split", "all",
-                     "--metrics", "exact-match", "--out", "r")
+    result = foodcap(
+        "run",
+        "--captioner",
+        "dominant-colour",
+        "--dataset",
+        "sample",
+        "--split",
+        "all",
+        "--metrics",
+        "exact-match",
+        "--out",
+        "r",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "r" / "run.json").read_text())["cleaning_report"]
     assert report["rows_read"] == 314
@@ -105,18 +127,46 @@ def test_training_tests_in_the_dtype_foodcap_run_would_use(foodcap: Cli, tmp_pat
     """The test scores `foodcap train` reports are the ones `foodcap run --checkpoint best/` reproduces:
     with a bfloat16 inference dtype, best/ is reloaded in bfloat16 for the test split (trainable
     weights train in float32 under autocast)."""
-    common = ["--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--num-workers", "0",
-              "--metrics", "bleu-1", "-o", "dtype=bfloat16"]
-    trained = foodcap("train", *common, "--epochs", "2", "--batch-size", "16", "--lr", "0.003",
-                      "--mixed-precision", "bf16", "--out", "train")
+    common = [
+        "--captioner",
+        "vit-gpt2",
+        "--random-weights",
+        "tiny",
+        "--dataset",
+        "sample",
+        "--num-workers",
+        "0",
+        "--metrics",
+        "bleu-1",
+        "-o",
+        "dtype=bfloat16",
+    ]
+    trained = foodcap(
+        "train",
+        *common,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.003",
+        "--mixed-precision",
+        "bf16",
+        "--out",
+        "train",
+    )
     assert trained.returncode == 0, trained.stderr
     record = json.loads((tmp_path / "train" / "run.json").read_text())
     assert record["test_dtype"] == "bfloat16"
     rerun = foodcap("run", *common, "--checkpoint", "train/best", "--out", "run")
     assert rerun.returncode == 0, rerun.stderr
-    ours, theirs = ([json.loads(line) for line in (tmp_path / folder / "predictions.jsonl").read_text().splitlines()]
-                    for folder in ("train", "run"))
-    assert [(r["id"], r["caption"], r["scores"]) for r in ours] == [(r["id"], r["caption"], r["scores"]) for r in theirs]
+    ours, theirs = (
+        [json.loads(line) for line in (tmp_path / folder / "predictions.jsonl").read_text().splitlines()]
+        for folder in ("train", "run")
+    )
+    assert [(r["id"], r["caption"], r["scores"]) for r in ours] == [
+        (r["id"], r["caption"], r["scores"]) for r in theirs
+    ]
     plain = foodcap("train", *common[:-2], "--epochs", "1", "--batch-size", "16", "--out", "fp32")
     assert plain.returncode == 0, plain.stderr
     assert json.loads((tmp_path / "fp32" / "run.json").read_text())["test_dtype"] == "float32"

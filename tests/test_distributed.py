@@ -24,8 +24,27 @@ BIN = Path(sys.executable).parent
 ENV = {**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 # Titles cut to one token (+ EOS), so every sample has as many label tokens as any other: the mean loss
 # of a batch is then the mean over its samples, which is what DDP's averaging of two half-batches gives.
-TRAIN = ["train", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--limit", "80",
-         "--lr", "1e-2", "--seed", "1", "--num-workers", "0", "-o", "max_title_tokens=2", "--metrics", "bleu-1,rouge-l"]
+TRAIN = [
+    "train",
+    "--captioner",
+    "vit-gpt2",
+    "--random-weights",
+    "tiny",
+    "--dataset",
+    "sample",
+    "--limit",
+    "80",
+    "--lr",
+    "1e-2",
+    "--seed",
+    "1",
+    "--num-workers",
+    "0",
+    "-o",
+    "max_title_tokens=2",
+    "--metrics",
+    "bleu-1,rouge-l",
+]
 
 
 def command(processes: int, *args: str, script: Path = NO_DROPOUT) -> list[str]:
@@ -71,14 +90,41 @@ def assert_same_weights(ours: Path, reference: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def one_and_two(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str],
-                                                                   subprocess.CompletedProcess[str]]:
+def one_and_two(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     root = tmp_path_factory.mktemp("ddp")
     # --eval-every 1 with two epochs: val captioning is sharded and gathered each epoch.
-    one = run(root, 1, *TRAIN, "--epochs", "2", "--batch-size", "8", "--grad-accum", "2", "--schedule", "cosine",
-              "--out", "one")
-    two = run(root, 2, *TRAIN, "--epochs", "2", "--batch-size", "4", "--grad-accum", "2", "--schedule", "cosine",
-              "--out", "two")
+    one = run(
+        root,
+        1,
+        *TRAIN,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--grad-accum",
+        "2",
+        "--schedule",
+        "cosine",
+        "--out",
+        "one",
+    )
+    two = run(
+        root,
+        2,
+        *TRAIN,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "4",
+        "--grad-accum",
+        "2",
+        "--schedule",
+        "cosine",
+        "--out",
+        "two",
+    )
     return root / "one", root / "two", one, two
 
 
@@ -88,8 +134,10 @@ def test_two_processes_at_half_the_batch_train_exactly_like_one(one_and_two) -> 
     assert_same_history(two, one)  # one schedule, as long as one process's
     assert history(two)[-1]["lr"] == pytest.approx(0.0, abs=1e-12)  # cosine ended at zero, not climbing back
     assert_same_weights(two / "best", one / "best")
-    captions = lambda folder: [json.loads(line)["caption"] for line in  # noqa: E731
-                               (folder / "predictions.jsonl").read_text().splitlines()]
+
+    def captions(folder: Path) -> list[str]:
+        return [json.loads(line)["caption"] for line in (folder / "predictions.jsonl").read_text().splitlines()]
+
     assert captions(two) == captions(one) and len(captions(two)) == 30  # the test split, gathered in order
     record = json.loads((two / "run.json").read_text())
     assert record["processes"] == 2 and json.loads((one / "run.json").read_text())["processes"] == 1
@@ -132,8 +180,13 @@ def test_a_two_process_run_killed_after_an_epoch_resumes_on_one_to_the_uninterru
     process at the same global batch: history and weights equal an uninterrupted one-process run's."""
     args = [*TRAIN, "--epochs", "3", "--grad-accum", "2", "--eval-every", "5", "--no-test-eval"]
     checkpoints = tmp_path / "run" / "checkpoints"
-    with started(command(2, *args, "--batch-size", "4", "--out", "run"), cwd=tmp_path, env=ENV,
-                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as launcher:
+    with started(
+        command(2, *args, "--batch-size", "4", "--out", "run"),
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as launcher:
         deadline = time.monotonic() + 240
         while not (finished_epochs(checkpoints) and history_rows(tmp_path / "run")) and launcher.poll() is None:
             assert time.monotonic() < deadline, "no epoch finished in time"
@@ -179,9 +232,29 @@ def test_each_process_caches_its_own_part_of_the_encoder_outputs(tmp_path: Path)
     assert result.stdout.count("caching encoder outputs") == 2 and "12/12" in result.stdout
 
 
-SWEEP = ["sweep", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--limit", "24",
-         "--epochs", "1", "--search", "lr", "--num-workers", "0", "--metrics", "bleu-1", "--out", "sweep",
-         "--study-name", "shared"]
+SWEEP = [
+    "sweep",
+    "--captioner",
+    "vit-gpt2",
+    "--random-weights",
+    "tiny",
+    "--dataset",
+    "sample",
+    "--limit",
+    "24",
+    "--epochs",
+    "1",
+    "--search",
+    "lr",
+    "--num-workers",
+    "0",
+    "--metrics",
+    "bleu-1",
+    "--out",
+    "sweep",
+    "--study-name",
+    "shared",
+]
 
 
 def study_trials(out: Path) -> list[object]:
@@ -194,8 +267,18 @@ def test_two_concurrent_sweep_workers_share_one_study(tmp_path: Path) -> None:
     args = [*SWEEP, "--trials", "3", "--storage", f"sqlite:///{tmp_path / 'sweep' / 'shared.db'}"]
     (tmp_path / "sweep").mkdir()
     with ExitStack() as stack:
-        workers = [stack.enter_context(started([str(BIN / "foodcap"), *args], cwd=tmp_path, env=ENV,
-                                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)) for _ in range(2)]
+        workers = [
+            stack.enter_context(
+                started(
+                    [str(BIN / "foodcap"), *args],
+                    cwd=tmp_path,
+                    env=ENV,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+            for _ in range(2)
+        ]
         outputs = [worker.communicate(timeout=300)[0] for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     out = tmp_path / "sweep"
@@ -204,12 +287,15 @@ def test_two_concurrent_sweep_workers_share_one_study(tmp_path: Path) -> None:
     assert len(finished) == 3 and len(trials) == 3
     numbers = [t.number for t in finished]  # type: ignore[attr-defined]
     assert len({t.params["lr"] for t in finished}) == 3  # type: ignore[attr-defined]  # no point tried twice
-    assert len(set(numbers)) == 3 and sorted(p.name for p in (out / "trials").iterdir()) == [f"{n:03d}" for n in
-                                                                                           sorted(numbers)]
+    assert len(set(numbers)) == 3 and sorted(p.name for p in (out / "trials").iterdir()) == [
+        f"{n:03d}" for n in sorted(numbers)
+    ]
     for number in numbers:
         folder = out / "trials" / f"{number:03d}"
-        assert all((folder / name).exists() for name in ("history.jsonl", "run.json", "metrics.json",
-                                                          "predictions.jsonl", "best/model.safetensors"))
+        assert all(
+            (folder / name).exists()
+            for name in ("history.jsonl", "run.json", "metrics.json", "predictions.jsonl", "best/model.safetensors")
+        )
     summary = json.loads((out / "sweep.json").read_text())
     assert sorted(row["number"] for row in summary["trials"] if row["state"] == "complete") == sorted(numbers)
     best = min(finished, key=lambda t: t.value)  # type: ignore[attr-defined]
@@ -218,12 +304,24 @@ def test_two_concurrent_sweep_workers_share_one_study(tmp_path: Path) -> None:
 
 def test_a_worker_killed_mid_trial_leaves_it_failed_and_another_worker_finishes_the_study(tmp_path: Path) -> None:
     pytest.importorskip("optuna")
-    args = [*SWEEP, "--trials", "2", "--epochs", "2", "--limit", "16", "--batch-size", "1",
-            "--storage", f"sqlite:///{tmp_path / 'sweep' / 'shared.db'}"]
+    args = [
+        *SWEEP,
+        "--trials",
+        "2",
+        "--epochs",
+        "2",
+        "--limit",
+        "16",
+        "--batch-size",
+        "1",
+        "--storage",
+        f"sqlite:///{tmp_path / 'sweep' / 'shared.db'}",
+    ]
     (tmp_path / "sweep").mkdir()
     first_epoch = tmp_path / "sweep" / "trials" / "000" / "checkpoints" / "epoch-001"
-    with started([str(BIN / "foodcap"), *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                 stderr=subprocess.STDOUT) as doomed:
+    with started(
+        [str(BIN / "foodcap"), *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as doomed:
         deadline = time.monotonic() + 120
         while not first_epoch.exists() and doomed.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -238,5 +336,8 @@ def test_a_worker_killed_mid_trial_leaves_it_failed_and_another_worker_finishes_
     assert states == {0: "FAIL", 1: "COMPLETE", 2: "COMPLETE"}  # failed, not re-queued: a fresh trial replaced it
     assert sorted(p.name for p in (tmp_path / "sweep" / "trials").iterdir()) == ["001", "002"]
     summary = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
-    assert [(row["number"], row["state"]) for row in summary["trials"]] == [(0, "fail"), (1, "complete"),
-                                                                            (2, "complete")]
+    assert [(row["number"], row["state"]) for row in summary["trials"]] == [
+        (0, "fail"),
+        (1, "complete"),
+        (2, "complete"),
+    ]

@@ -18,14 +18,36 @@ from child_processes import finished, started
 from conftest import Cli
 
 # The tiny random ViT-GPT2, on the sample's test split; one thread per process (2 cores, 2 ranks).
-RUN = ["run", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample", "--batch-size", "4",
-       "--num-workers", "0", "--metrics", "bleu-1,bleu-2,rouge-l,cider-d"]
+RUN = [
+    "run",
+    "--captioner",
+    "vit-gpt2",
+    "--random-weights",
+    "tiny",
+    "--dataset",
+    "sample",
+    "--batch-size",
+    "4",
+    "--num-workers",
+    "0",
+    "--metrics",
+    "bleu-1,bleu-2,rouge-l,cider-d",
+]
 ENV = {"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
 
 
 def torchrun(processes: int, *args: str) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
-            "-m", "foodcap", *args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        str(processes),
+        "-m",
+        "foodcap",
+        *args,
+    ]
 
 
 def launched(cwd: Path, processes: int, *args: str) -> tuple[int, str, str]:
@@ -39,8 +61,12 @@ def predictions(folder: Path) -> list[dict[str, Any]]:
 
 
 def part_lines(folder: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for path in sorted((folder / "parts").glob("*.jsonl"))
-            for line in path.read_text().splitlines() if line.endswith("}")]
+    return [
+        json.loads(line)
+        for path in sorted((folder / "parts").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.endswith("}")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +139,16 @@ def records_of(folder: Path, rank: int) -> int:
 
 
 def test_sigkilled_rank_resumes_on_another_world_size_without_redoing_or_losing(
-        single: Path, tmp_path: Path, foodcap: Cli) -> None:
+    single: Path, tmp_path: Path, foodcap: Cli
+) -> None:
     folder = tmp_path / "run"
-    with started(torchrun(2, *RUN, "--batch-size", "1", "--out", "run"), cwd=tmp_path, env={**os.environ, **ENV},
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) as launch:
+    with started(
+        torchrun(2, *RUN, "--batch-size", "1", "--out", "run"),
+        cwd=tmp_path,
+        env={**os.environ, **ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as launch:
         wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 1) >= 3)
         pid = rank_pid(folder, 1)
         assert pid is not None
@@ -141,8 +173,13 @@ def test_sigkilled_rank_resumes_on_another_world_size_without_redoing_or_losing(
 def test_a_single_process_resumed_by_two(single: Path, tmp_path: Path, foodcap: Cli) -> None:
     folder = tmp_path / "run"
     script = Path(sys.executable).with_name("foodcap")
-    with started([str(script), *RUN, "--batch-size", "1", "--out", "run"], cwd=tmp_path,
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV}) as first:
+    with started(
+        [str(script), *RUN, "--batch-size", "1", "--out", "run"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **ENV},
+    ) as first:
         wait_for(lambda: folder.joinpath("parts").exists() and records_of(folder, 0) >= 4)
         first.send_signal(signal.SIGKILL)
         first.communicate()
@@ -157,8 +194,13 @@ def test_a_single_process_resumed_by_two(single: Path, tmp_path: Path, foodcap: 
 def test_a_shard_launched_twice_is_refused(tmp_path: Path, foodcap: Cli) -> None:
     folder = tmp_path / "run"
     script = Path(sys.executable).with_name("foodcap")
-    with started([str(script), *RUN, "--batch-size", "1", "--split", "all", "--out", "run", "--shard", "0/2"],
-                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **ENV}) as first:
+    with started(
+        [str(script), *RUN, "--batch-size", "1", "--split", "all", "--out", "run", "--shard", "0/2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **ENV},
+    ) as first:
         wait_for(lambda: folder.joinpath("parts", "shard-0-of-2.json").exists())
         first.send_signal(signal.SIGSTOP)  # frozen mid-shard, still holding its locks, however fast it is
         second = foodcap(*RUN, "--batch-size", "1", "--split", "all", "--out", "run", "--shard", "0/2", env=ENV)

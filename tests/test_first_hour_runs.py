@@ -27,8 +27,21 @@ def stderr_lines(result) -> list[str]:  # type: ignore[no-untyped-def]
 # -- checkpoints: the captioner comes from the checkpoint, another captioner is refused ----------------
 def test_checkpoint_names_its_captioner_and_refuses_another(foodcap: Cli, tmp_path: Path) -> None:
     # A requeued job passes --resume though its first attempt never made the folder: it starts afresh.
-    trained = foodcap("train", "--captioner", "vit-gpt2", *TINY, "--epochs", "1", "--limit", "8", "--batch-size", "8",
-                      "--resume", "--out", "train")
+    trained = foodcap(
+        "train",
+        "--captioner",
+        "vit-gpt2",
+        *TINY,
+        "--epochs",
+        "1",
+        "--limit",
+        "8",
+        "--batch-size",
+        "8",
+        "--resume",
+        "--out",
+        "train",
+    )
     assert trained.returncode == 0, trained.stderr
     assert "nothing to resume: train does not exist yet, so this starts afresh" in trained.stdout
     assert json.loads((tmp_path / "train" / "best" / "foodcap.json").read_text())["captioner"] == "vit-gpt2"
@@ -37,10 +50,13 @@ def test_checkpoint_names_its_captioner_and_refuses_another(foodcap: Cli, tmp_pa
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "again" / "run.json").read_text())["captioner"]["name"] == "vit-gpt2"
 
-    refused = foodcap("run", "--captioner", "llama-lora-1b", "--checkpoint", "train/best", "--dataset", "sample",
-                      "--out", "wrong")
-    assert one_line_error(refused) == ("error: train/best is a checkpoint of captioner 'vit-gpt2', not "
-                                       "'llama-lora-1b': pass --captioner vit-gpt2 (or leave --captioner out)")
+    refused = foodcap(
+        "run", "--captioner", "llama-lora-1b", "--checkpoint", "train/best", "--dataset", "sample", "--out", "wrong"
+    )
+    assert one_line_error(refused) == (
+        "error: train/best is a checkpoint of captioner 'vit-gpt2', not "
+        "'llama-lora-1b': pass --captioner vit-gpt2 (or leave --captioner out)"
+    )
     assert refused.stdout == "" and not (tmp_path / "wrong").exists()  # before the dataset was read
 
     # Every captioner's checkpoint is told from every other's, vit-gpt2's included, before any data is read.
@@ -59,8 +75,9 @@ def test_checkpoint_names_its_captioner_and_refuses_another(foodcap: Cli, tmp_pa
 def test_a_checkpoint_that_records_no_captioner_asks_for_one(foodcap: Cli, tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
     line = one_line_error(foodcap("run", "--checkpoint", "plain", "--dataset", "sample"))
-    assert line == ("error: name the captioner with --captioner: plain does not record which captioner saved it "
-                    "(no foodcap.json)")
+    assert line == (
+        "error: name the captioner with --captioner: plain does not record which captioner saved it (no foodcap.json)"
+    )
     assert "[required unless --checkpoint names it]" in " ".join(foodcap("run", "--help").stdout.split())
 
 
@@ -76,8 +93,10 @@ def write_coco(folder: Path, files: list[str]) -> Path:
 def test_a_split_without_images_stops_in_one_line_saying_why(foodcap: Cli, tmp_path: Path) -> None:
     coco = write_coco(tmp_path / "coco", [f"photo-{index}.jpg" for index in range(121)])
     line = one_line_error(foodcap("run", *COLOUR, "--dataset", str(coco), "--out", "run"))
-    assert line == (f"error: all 121 images are missing under {tmp_path / 'coco'}: set --image-root to the folder "
-                    "that holds them (a COCO JSON's images), or check --dataset")
+    assert line == (
+        f"error: all 121 images are missing under {tmp_path / 'coco'}: set --image-root to the folder "
+        "that holds them (a COCO JSON's images), or check --dataset"
+    )
     assert not (tmp_path / "run").exists()
 
     folder = tmp_path / "menu"
@@ -89,19 +108,33 @@ def test_a_split_without_images_stops_in_one_line_saying_why(foodcap: Cli, tmp_p
             rows.append(json.dumps({"file_name": f"{index}.png", "caption": f"{split} dish {index}"}))
         (folder / split / "metadata.jsonl").write_text("\n".join(rows) + "\n")
     line = one_line_error(foodcap("run", *COLOUR, "--dataset", str(folder), "--out", "run"))
-    assert line == ("error: the dataset's own test split is empty (train 3, val 2, test 0): choose another "
-                    "--split, or pass --no-own-split to draw one")
+    assert line == (
+        "error: the dataset's own test split is empty (train 3, val 2, test 0): choose another "
+        "--split, or pass --no-own-split to draw one"
+    )
     with pytest.raises(FoodcapError, match="all 121 images are missing under"):
-        foodcap_run("dominant-colour", dataset=str(coco), metrics=["exact-match"], out=tmp_path / "api",
-                    progress=False)
+        foodcap_run("dominant-colour", dataset=str(coco), metrics=["exact-match"], out=tmp_path / "api", progress=False)
     assert not (tmp_path / "api").exists()
 
 
 # -- run folders ---------------------------------------------------------------------------------------
 def test_a_run_that_fails_before_captioning_leaves_no_folder(foodcap: Cli, tmp_path: Path) -> None:
     # Pre-flight passes; loading vit-gpt2 from the (offline) hub then fails, after the folder was made.
-    result = foodcap("run", "--captioner", "vit-gpt2", "--dataset", "sample", "--limit", "2", "--metrics", "bleu-1",
-                     "--num-workers", "0", "--out", "run")
+    result = foodcap(
+        "run",
+        "--captioner",
+        "vit-gpt2",
+        "--dataset",
+        "sample",
+        "--limit",
+        "2",
+        "--metrics",
+        "bleu-1",
+        "--num-workers",
+        "0",
+        "--out",
+        "run",
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
 
@@ -119,8 +152,10 @@ def test_compare_and_report_take_folders_of_runs_and_skip_what_is_no_run(foodcap
     result = foodcap("compare", "runs", "--format", "json")
     assert result.returncode == 0, result.stderr
     assert [run["label"] for run in json.loads(result.stdout)["runs"]] == ["limited", "whole"]
-    assert stderr_lines(result) == [f"warning: skipped 1 folder(s) that hold no foodcap run (nothing finished in "
-                                    f"them): {Path('runs') / 'half-made'}"]
+    assert stderr_lines(result) == [
+        f"warning: skipped 1 folder(s) that hold no foodcap run (nothing finished in "
+        f"them): {Path('runs') / 'half-made'}"
+    ]
     mismatch = json.loads(result.stdout)["mismatches"][0]["message"]
     assert mismatch == f"different scored images: 0 ids only in limited, {size - 4} only in whole"
 
@@ -133,7 +168,8 @@ def test_compare_and_report_take_folders_of_runs_and_skip_what_is_no_run(foodcap
     page = (tmp_path / "report" / "index.html").read_text()
     assert "whole" in page and "limited" in page
     assert one_line_error(foodcap("compare", "runs/notes")) == (
-        "error: runs/notes is not a foodcap run folder and holds none (no metrics.json, run.json or history.jsonl)")
+        "error: runs/notes is not a foodcap run folder and holds none (no metrics.json, run.json or history.jsonl)"
+    )
 
 
 def test_runs_of_the_same_ids_and_references_are_comparable_whatever_the_flags(foodcap: Cli, tmp_path: Path) -> None:
@@ -147,8 +183,9 @@ def test_runs_of_the_same_ids_and_references_are_comparable_whatever_the_flags(f
     assert other.returncode == 0, other.stderr
     val = json.loads((tmp_path / "val" / "metrics.json").read_text())["count"]
     line = one_line_error(foodcap("compare", "whole", "val", "--strict"))
-    assert line == (f"error: runs are not comparable: different scored images: {size} ids only in whole, "
-                    f"{val} only in val")
+    assert line == (
+        f"error: runs are not comparable: different scored images: {size} ids only in whole, {val} only in val"
+    )
 
 
 def test_run_resume_on_a_folder_that_does_not_exist_starts_afresh(foodcap: Cli, tmp_path: Path) -> None:
@@ -176,16 +213,20 @@ def test_a_dropped_own_split_is_announced_with_its_counts(foodcap: Cli, tmp_path
     (folder / "dataset.json").write_text(json.dumps({"images": images}))
     result = foodcap("run", *COLOUR, "--dataset", str(folder / "dataset.json"), "--split", "all", "--out", "run")
     assert result.returncode == 0, result.stderr
-    assert stderr_lines(result) == ["warning: the dataset's own split is not used: 3 of 13 records have no split "
-                                    "(the others: train 6, val 2, test 2); a split is drawn by seed and ratios instead"]
+    assert stderr_lines(result) == [
+        "warning: the dataset's own split is not used: 3 of 13 records have no split "
+        "(the others: train 6, val 2, test 2); a split is drawn by seed and ratios instead"
+    ]
 
 
 # -- one voice -------------------------------------------------------------------------------------------
 def test_usage_errors_are_one_error_line_with_exit_code_2(foodcap: Cli) -> None:
     assert one_line_error(foodcap("run", "--captioner", "dominant-colour", "--limt", "3")) == (
-        "error: no such option '--limt'. (Did you mean one of: '--limit', '--split'?) (see 'foodcap run --help')")
+        "error: no such option '--limt'. (Did you mean one of: '--limit', '--split'?) (see 'foodcap run --help')"
+    )
     assert one_line_error(foodcap("run", "--batch-size", "many")) == (
-        "error: invalid value for '--batch-size': 'many' is not a valid integer (see 'foodcap run --help')")
+        "error: invalid value for '--batch-size': 'many' is not a valid integer (see 'foodcap run --help')"
+    )
     assert one_line_error(foodcap("compare")) == "error: missing argument 'RUN_DIRS...' (see 'foodcap compare --help')"
     assert one_line_error(foodcap("nonsense")) == "error: no such command 'nonsense' (see 'foodcap --help')"
 
@@ -199,8 +240,10 @@ def test_debug_adds_the_traceback_and_keeps_exit_code_2(foodcap: Cli) -> None:
 
 def test_help_says_what_train_limit_does(foodcap: Cli) -> None:
     text = " ".join(foodcap("train", "--help").stdout.split())
-    assert "--limit INTEGER Use only the first N images of each split: run captions N; train also trains, " \
-           "validates and tests on N." in text
+    assert (
+        "--limit INTEGER Use only the first N images of each split: run captions N; train also trains, "
+        "validates and tests on N." in text
+    )
 
 
 def test_third_party_deprecation_warnings_stay_off_the_console_unless_debug(foodcap: Cli) -> None:

@@ -18,16 +18,22 @@ import pytest
 from conftest import REPO, Cli
 from test_cli import one_line_error
 
-METEOR_MISSING = ("METEOR needs WordNet 3.0 and none was found. Install it with `python -m nltk.downloader wordnet` "
-                  "or `apt-get install wordnet-base wordnet-sense-index` (Debian/Ubuntu)")
-NO_DEFAULT_METRIC = ("error: none of the default metrics (bleu-1, bleu-2, rouge-l, meteor, cider-d) is installed, so "
-                     "nothing could be scored: pip install foodcap-metrics, or pass --metrics none to caption without "
-                     "scoring")
+METEOR_MISSING = (
+    "METEOR needs WordNet 3.0 and none was found. Install it with `python -m nltk.downloader wordnet` "
+    "or `apt-get install wordnet-base wordnet-sense-index` (Debian/Ubuntu)"
+)
+NO_DEFAULT_METRIC = (
+    "error: none of the default metrics (bleu-1, bleu-2, rouge-l, meteor, cider-d) is installed, so "
+    "nothing could be scored: pip install foodcap-metrics, or pass --metrics none to caption without "
+    "scoring"
+)
 
 
 def private_mounts_work() -> bool:
-    return shutil.which("unshare") is not None and subprocess.run(
-        ["unshare", "-m", "true"], capture_output=True).returncode == 0
+    return (
+        shutil.which("unshare") is not None
+        and subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    )
 
 
 needs_mounts = pytest.mark.skipif(not private_mounts_work(), reason="needs unshare -m (root in a mount namespace)")
@@ -40,29 +46,43 @@ class WithoutWordNet:
     def __init__(self, tmp_path: Path) -> None:
         self.cwd = tmp_path
         self.env = {key: value for key, value in os.environ.items() if key not in ("NLTK_DATA", "WNSEARCHDIR")}
-        self.env.update(HOME=str(tmp_path / "home"), FOODCAP_CACHE=str(tmp_path / "cache"), COLUMNS="200",
-                        HF_HUB_OFFLINE="1")
+        self.env.update(
+            HOME=str(tmp_path / "home"), FOODCAP_CACHE=str(tmp_path / "cache"), COLUMNS="200", HF_HUB_OFFLINE="1"
+        )
         (tmp_path / "home").mkdir()
         self.empty = tmp_path / "empty"
         self.empty.mkdir()
-        found = subprocess.run([sys.executable, "-c", "import nltk; print('\\n'.join(map(str, nltk.data.path)))"],
-                               capture_output=True, text=True, env=self.env, check=True).stdout.split()
+        found = subprocess.run(
+            [sys.executable, "-c", "import nltk; print('\\n'.join(map(str, nltk.data.path)))"],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=True,
+        ).stdout.split()
         self.hidden = [folder for folder in ["/usr/share/wordnet", *found] if Path(folder).is_dir()]
 
     def __call__(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-        mounts = " && ".join(f"mount --bind {shlex.quote(str(self.empty))} {shlex.quote(folder)}"
-                             for folder in self.hidden)
+        mounts = " && ".join(
+            f"mount --bind {shlex.quote(str(self.empty))} {shlex.quote(folder)}" for folder in self.hidden
+        )
         command = shlex.join([str(Path(sys.executable).with_name("foodcap")), *args])
-        return subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {command}"], cwd=self.cwd,
-                              capture_output=True, text=True, timeout=timeout, env=self.env)
+        return subprocess.run(
+            ["unshare", "-m", "sh", "-c", f"{mounts} && exec {command}"],
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+        )
 
 
 @needs_mounts
 def test_explicit_meteor_without_wordnet_fails_in_one_line_before_any_model_loads(tmp_path: Path) -> None:
     hidden = WithoutWordNet(tmp_path)
     # No --random-weights: had the model been loaded first, this offline run would fail on the hub instead.
-    result = hidden("run", "--captioner", "vit-gpt2", "--dataset", "sample", "--metrics", "bleu-1,meteor",
-                    "--out", "run")
+    result = hidden(
+        "run", "--captioner", "vit-gpt2", "--dataset", "sample", "--metrics", "bleu-1,meteor", "--out", "run"
+    )
     assert one_line_error(result) == f"error: {METEOR_MISSING}"
     assert "[nltk_data]" not in result.stdout + result.stderr and result.stdout == ""
     assert not (tmp_path / "run").exists()
@@ -92,8 +112,10 @@ def test_bootstrap_provisions_wordnet_and_says_what_it_could_not(tmp_path: Path)
     if not (REPO / ".venv" / ".foodcap-bootstrap").is_file():
         pytest.skip("the repository's .venv was not made by scripts/bootstrap")
     (tmp_path / "empty").mkdir()
-    script = (f"mount --bind {tmp_path / 'empty'} /usr/share/wordnet && mount --bind /dev/null {apt_get} && "
-              f"exec env HOME={tmp_path} NLTK_DATA={tmp_path / 'empty'} {REPO / 'scripts' / 'bootstrap'}")
+    script = (
+        f"mount --bind {tmp_path / 'empty'} /usr/share/wordnet && mount --bind /dev/null {apt_get} && "
+        f"exec env HOME={tmp_path} NLTK_DATA={tmp_path / 'empty'} {REPO / 'scripts' / 'bootstrap'}"
+    )
     result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "WordNet is missing: run 'sudo apt-get install wordnet-base wordnet-sense-index'" in result.stderr
@@ -122,8 +144,14 @@ def venv_without(folder: Path, hidden: set[str]) -> Path:
 
 
 def in_venv(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-m", "foodcap", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [str(python), "-m", "foodcap", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"},
+    )
 
 
 def doctor_rows(output: str) -> dict[str, str]:
@@ -136,8 +164,25 @@ def test_a_run_with_no_metric_installed_stops_naming_the_package_and_none_captio
     assert one_line_error(result) == NO_DEFAULT_METRIC  # not the hub error loading the model would give
     assert result.stdout == "" and not (tmp_path / "run").exists()
 
-    plain = in_venv(python, tmp_path, "run", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset",
-                    "sample", "--limit", "4", "--num-workers", "0", "--metrics", "none", "--out", "captions")
+    plain = in_venv(
+        python,
+        tmp_path,
+        "run",
+        "--captioner",
+        "vit-gpt2",
+        "--random-weights",
+        "tiny",
+        "--dataset",
+        "sample",
+        "--limit",
+        "4",
+        "--num-workers",
+        "0",
+        "--metrics",
+        "none",
+        "--out",
+        "captions",
+    )
     assert plain.returncode == 0, plain.stderr
     assert "4 images captioned, not scored (--metrics none)" in plain.stdout
     assert json.loads((tmp_path / "captions" / "metrics.json").read_text())["scores"] == {}
@@ -151,8 +196,10 @@ def test_a_run_with_no_metric_installed_stops_naming_the_package_and_none_captio
 
 def test_none_cannot_be_mixed_with_metric_names(foodcap: Cli) -> None:
     line = one_line_error(foodcap("run", "--captioner", "dominant-colour", "--metrics", "none,bleu-1"))
-    assert line == ("error: invalid value for evaluation.metrics (--metrics): Value error, 'none' means no scoring; "
-                    "it cannot be combined with metric names (got ['none', 'bleu-1'])")
+    assert line == (
+        "error: invalid value for evaluation.metrics (--metrics): Value error, 'none' means no scoring; "
+        "it cannot be combined with metric names (got ['none', 'bleu-1'])"
+    )
 
 
 def test_doctor_shows_missing_extras_as_optional_and_exits_0(tmp_path: Path) -> None:
@@ -160,8 +207,11 @@ def test_doctor_shows_missing_extras_as_optional_and_exits_0(tmp_path: Path) -> 
     result = in_venv(python, tmp_path, "doctor")
     assert result.returncode == 0, result.stdout
     rows = doctor_rows(result.stdout)
-    for extra, install in (("optuna", "pip install 'foodcap-core[sweep]'"), ("wandb", "pip install 'foodcap-core[wandb]'"),
-                           ("matplotlib", "pip install 'foodcap-core[report]'")):
+    for extra, install in (
+        ("optuna", "pip install 'foodcap-core[sweep]'"),
+        ("wandb", "pip install 'foodcap-core[wandb]'"),
+        ("matplotlib", "pip install 'foodcap-core[report]'"),
+    ):
         assert "not installed (optional)" in rows[extra] and install in rows[extra], rows[extra]
     assert "missing" not in result.stdout and "problem(s)" not in result.stdout
     assert re.search(r"\d+ optional piece\(s\) not installed", result.stdout)

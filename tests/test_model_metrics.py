@@ -21,14 +21,35 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return save_tiny_clip(folder / "clip"), save_tiny_roberta(folder / "roberta")
 
 
-def test_a_run_scores_each_image_with_clip_and_records_the_bertscore_hash(foodcap: Cli, tmp_path: Path,
-                                                                           weights: tuple[Path, Path]) -> None:
+def test_a_run_scores_each_image_with_clip_and_records_the_bertscore_hash(
+    foodcap: Cli, tmp_path: Path, weights: tuple[Path, Path]
+) -> None:
     clip, roberta = weights
-    result = foodcap("run", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample",
-                     "--limit", "6", "--num-workers", "1", "--out", str(tmp_path / "run"),
-                     "--metrics", "bleu-1,clipscore,refclipscore,bertscore",
-                     "--metric-option", f"clipscore.model={clip}", "--metric-option", f"refclipscore.model={clip}",
-                     "--metric-option", f"bertscore.model={roberta}", "--metric-option", "bertscore.num_layers=2")
+    result = foodcap(
+        "run",
+        "--captioner",
+        "vit-gpt2",
+        "--random-weights",
+        "tiny",
+        "--dataset",
+        "sample",
+        "--limit",
+        "6",
+        "--num-workers",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+        "--metrics",
+        "bleu-1,clipscore,refclipscore,bertscore",
+        "--metric-option",
+        f"clipscore.model={clip}",
+        "--metric-option",
+        f"refclipscore.model={clip}",
+        "--metric-option",
+        f"bertscore.model={roberta}",
+        "--metric-option",
+        "bertscore.num_layers=2",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     record = json.loads((tmp_path / "run" / "run.json").read_text())
     signatures = record["evaluated_on"]["metric_signatures"]
@@ -41,7 +62,8 @@ def test_a_run_scores_each_image_with_clip_and_records_the_bertscore_hash(foodca
     first = predictions[0]
     assert set(first["scores"]) == {"bleu-1", "clipscore", "refclipscore", "bertscore"}
     alone = ClipScore(ClipScoreOptions(model=str(clip))).compute(
-        [first["caption"]], [first["references"]], [Image.open(first["image"]).convert("RGB")])
+        [first["caption"]], [first["references"]], [Image.open(first["image"]).convert("RGB")]
+    )
     assert first["scores"]["clipscore"] == pytest.approx(alone.score, abs=1e-5)  # the image it was captioned from
 
     report = foodcap("report", str(tmp_path / "run"), "--out", str(tmp_path / "report"))
@@ -51,13 +73,27 @@ def test_a_run_scores_each_image_with_clip_and_records_the_bertscore_hash(foodca
 
 
 def test_missing_metric_weights_stop_the_run_in_one_line(foodcap: Cli, tmp_path: Path) -> None:
-    result = foodcap("run", "--captioner", "vit-gpt2", "--random-weights", "tiny", "--dataset", "sample",
-                     "--metrics", "bleu-1,clipscore", "--metric-option", f"clipscore.model={tmp_path / 'no-clip'}",
-                     "--out", str(tmp_path / "run"))
+    result = foodcap(
+        "run",
+        "--captioner",
+        "vit-gpt2",
+        "--random-weights",
+        "tiny",
+        "--dataset",
+        "sample",
+        "--metrics",
+        "bleu-1,clipscore",
+        "--metric-option",
+        f"clipscore.model={tmp_path / 'no-clip'}",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"error: clipscore weights: {tmp_path / 'no-clip'} is not a model folder (no "
-                                     "config.json); pass --metric-option clipscore.model=FOLDER with a folder "
-                                     "save_pretrained wrote")
+    assert result.stderr.strip() == (
+        f"error: clipscore weights: {tmp_path / 'no-clip'} is not a model folder (no "
+        "config.json); pass --metric-option clipscore.model=FOLDER with a folder "
+        "save_pretrained wrote"
+    )
     assert not (tmp_path / "run").exists()  # nothing started: no folder, no captioner
 
 

@@ -23,11 +23,33 @@ def test_the_public_helpers_for_plugins_are_pinned_and_documented() -> None:
     import foodcap.backend
 
     assert foodcap.backend.__all__ == [
-        "checkpoint_problems", "choose_dtype", "clean_generation_config", "decode_with", "describe_placement",
-        "dispatch", "find_weights", "generation_record", "hub_errors", "load_pretrained_weights", "looks_like_path",
-        "LoraSettings", "mixed_precision", "native_bf16", "open_rgb", "placement_kwargs", "Precision",
-        "RandomWeights", "read_checkpoint_config", "resolve_device", "resolve_dtype", "safetensors_problem",
-        "sample_titles", "train_offline_tokenizer", "TrainAdapters", "UnreadableImage", "WeightsFile",
+        "checkpoint_problems",
+        "choose_dtype",
+        "clean_generation_config",
+        "decode_with",
+        "describe_placement",
+        "dispatch",
+        "find_weights",
+        "generation_record",
+        "hub_errors",
+        "load_pretrained_weights",
+        "looks_like_path",
+        "LoraSettings",
+        "mixed_precision",
+        "native_bf16",
+        "open_rgb",
+        "placement_kwargs",
+        "Precision",
+        "RandomWeights",
+        "read_checkpoint_config",
+        "resolve_device",
+        "resolve_dtype",
+        "safetensors_problem",
+        "sample_titles",
+        "train_offline_tokenizer",
+        "TrainAdapters",
+        "UnreadableImage",
+        "WeightsFile",
     ]
     guide = (REPO / "docs" / "plugins.md").read_text()
     for name in foodcap.backend.__all__:
@@ -44,5 +66,6 @@ def test_plugin_packages_import_core_helpers_only_from_the_public_modules() -> N
             continue
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("foodcap"):
-                assert node.module in ("foodcap", "foodcap.backend") or not node.module.startswith("foodcap."), \
+                assert node.module in ("foodcap", "foodcap.backend") or not node.module.startswith("foodcap."), (
                     f"{source}: from {node.module} import ..."
+                )

@@ -17,17 +17,41 @@ from playwright.sync_api import sync_playwright
 from conftest import Cli
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SAMPLE = ["--dataset", "sample", "--limit", "8", "--batch-size", "8", "--num-workers", "0", "--metrics", "exact-match"]
 
 
 def make_runs(foodcap: Cli) -> None:
     zero_shot = foodcap("run", "--captioner", "dominant-colour", *SAMPLE, "--out", "zero-shot")
     assert zero_shot.returncode == 0, zero_shot.stderr
-    trained = foodcap("train", "--captioner", "vit-gpt2", "--random-weights", "tiny", *SAMPLE, "--epochs", "3",
-                      "--lr", "1e-3", "--eval-limit", "4", "--max-new-tokens", "6", "--num-beams", "1",
-                      "--out", "fine-tuned")
+    trained = foodcap(
+        "train",
+        "--captioner",
+        "vit-gpt2",
+        "--random-weights",
+        "tiny",
+        *SAMPLE,
+        "--epochs",
+        "3",
+        "--lr",
+        "1e-3",
+        "--eval-limit",
+        "4",
+        "--max-new-tokens",
+        "6",
+        "--num-beams",
+        "1",
+        "--out",
+        "fine-tuned",
+    )
     assert trained.returncode == 0, trained.stderr
 
 
@@ -60,7 +84,8 @@ def test_report_page_loads_cleanly_in_chromium(foodcap: Cli, tmp_path: Path) -> 
             page.goto(page_path.as_uri(), wait_until="load")
 
             broken = page.evaluate(
-                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+                "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+            )
             headers = page.locator("#results thead th").all_inner_texts()
             plots = page.locator("#curves img").count()
             cards = page.locator("#gallery .card")

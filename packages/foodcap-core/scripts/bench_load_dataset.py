@@ -104,9 +104,11 @@ def main() -> None:
     assert kept == kept_threaded
     print(f"{args.rows} rows, {os.cpu_count()} CPUs; kept {kept} (decode baseline found {usable} decodable)")
     print(f"{'contender':<44}{'seconds':>9}{'vs decode':>11}")
-    for label, seconds in (("foodcap load_kaggle_dataset (default: 1 thread)", serial),
-                           ("foodcap load_kaggle_dataset (workers=8)", threaded),
-                           ("baseline: decode every image, 1 thread", decoded)):
+    for label, seconds in (
+        ("foodcap load_kaggle_dataset (default: 1 thread)", serial),
+        ("foodcap load_kaggle_dataset (workers=8)", threaded),
+        ("baseline: decode every image, 1 thread", decoded),
+    ):
         print(f"{label:<44}{seconds:>9.2f}{decoded / seconds:>10.1f}x")
 
 

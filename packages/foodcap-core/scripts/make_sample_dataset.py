@@ -92,6 +92,7 @@ class Dish:
 
 # --- drawing -----------------------------------------------------------------------------------
 
+
 def shade(colour: Colour, factor: float) -> Colour:
     return tuple(max(0, min(255, round(c * factor))) for c in colour)  # type: ignore[return-value]
 
@@ -103,8 +104,12 @@ def disc(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, fill: Colour, 
 def leaf(draw: ImageDraw.ImageDraw, x: float, y: float, size: float, angle: float, fill: Colour) -> None:
     """A pointed leaf: a rotated diamond."""
     along, across = (math.cos(angle), math.sin(angle)), (-math.sin(angle), math.cos(angle))
-    points = [(x + along[0] * size, y + along[1] * size), (x + across[0] * size * 0.45, y + across[1] * size * 0.45),
-              (x - along[0] * size, y - along[1] * size), (x - across[0] * size * 0.45, y - across[1] * size * 0.45)]
+    points = [
+        (x + along[0] * size, y + along[1] * size),
+        (x + across[0] * size * 0.45, y + across[1] * size * 0.45),
+        (x - along[0] * size, y - along[1] * size),
+        (x - across[0] * size * 0.45, y - across[1] * size * 0.45),
+    ]
     draw.polygon(points, fill=fill)
 
 
@@ -138,8 +143,14 @@ def draw_salad(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, colour: 
     for _ in range(28):
         angle, distance = draws.uniform(0, 2 * math.pi), r * 0.68 * math.sqrt(draws.uniform(0, 1))
         tone = shade(colour, draws.uniform(0.8, 1.1))
-        leaf(draw, x + math.cos(angle) * distance, y + math.sin(angle) * distance, r * 0.2,
-             draws.uniform(0, math.pi), tone)
+        leaf(
+            draw,
+            x + math.cos(angle) * distance,
+            y + math.sin(angle) * distance,
+            r * 0.2,
+            draws.uniform(0, math.pi),
+            tone,
+        )
     return (x - r * 0.55, y - r * 0.55, x + r * 0.55, y + r * 0.55)
 
 
@@ -179,8 +190,10 @@ def draw_smoothie(draw: ImageDraw.ImageDraw, x: float, y: float, r: float, colou
     glass = [(x - r * 0.5, top), (x + r * 0.5, top), (x + r * 0.36, bottom), (x - r * 0.36, bottom)]
     draw.polygon(glass, fill=(225, 234, 238))
     level = top + r * 0.25
-    draw.polygon([(x - r * 0.47, level), (x + r * 0.47, level), (x + r * 0.36, bottom - 4), (x - r * 0.36, bottom - 4)],
-                 fill=colour)
+    draw.polygon(
+        [(x - r * 0.47, level), (x + r * 0.47, level), (x + r * 0.36, bottom - 4), (x - r * 0.36, bottom - 4)],
+        fill=colour,
+    )
     draw.line((x + r * 0.1, top + r * 0.3, x + r * 0.35, top - r * 0.5), fill=DARK, width=int(r * 0.07))
     return (x - r * 0.4, top + r * 0.28, x + r * 0.4, top + r * 0.7)
 
@@ -199,7 +212,9 @@ def garnish_feta(draw: ImageDraw.ImageDraw, box: Box, r: float, draws: Draws) ->
 def garnish_jalapeno(draw: ImageDraw.ImageDraw, box: Box, r: float, draws: Draws) -> None:
     for x, y in scatter(box, 5, draws):
         disc(draw, x, y, r * 0.11, (212, 222, 140))
-        draw.ellipse((x - r * 0.11, y - r * 0.11, x + r * 0.11, y + r * 0.11), outline=(40, 130, 30), width=int(r * 0.04))
+        draw.ellipse(
+            (x - r * 0.11, y - r * 0.11, x + r * 0.11, y + r * 0.11), outline=(40, 130, 30), width=int(r * 0.04)
+        )
 
 
 def garnish_sesame(draw: ImageDraw.ImageDraw, box: Box, r: float, draws: Draws) -> None:
@@ -212,11 +227,20 @@ def scatter(box: Box, n: int, draws: Draws) -> list[tuple[float, float]]:
 
 
 DRAW_DISH: dict[str, Callable[..., Box]] = {
-    "Soup": draw_soup, "Pizza": draw_pizza, "Burger": draw_burger, "Salad": draw_salad,
-    "Tart": draw_tart, "Pasta": draw_pasta, "Cake": draw_cake, "Smoothie": draw_smoothie,
+    "Soup": draw_soup,
+    "Pizza": draw_pizza,
+    "Burger": draw_burger,
+    "Salad": draw_salad,
+    "Tart": draw_tart,
+    "Pasta": draw_pasta,
+    "Cake": draw_cake,
+    "Smoothie": draw_smoothie,
 }
 DRAW_GARNISH: dict[str, Callable[..., None]] = {
-    "Basil": garnish_basil, "Feta": garnish_feta, "Jalapeño": garnish_jalapeno, "Sesame": garnish_sesame,
+    "Basil": garnish_basil,
+    "Feta": garnish_feta,
+    "Jalapeño": garnish_jalapeno,
+    "Sesame": garnish_sesame,
 }
 
 
@@ -250,6 +274,7 @@ def encode(image: Image.Image, image_format: str = "JPEG") -> bytes:
 
 # --- rows --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Row:
     """One CSV row and the image file it comes with (None: no file is written)."""
@@ -280,8 +305,7 @@ def dirty_rows(draws: Draws) -> list[Row]:
     """One row per cleaning rule. Names carry a number, as taken Epicurious slugs do, so none
     collides with a clean row's file."""
 
-    def row(title: str, dish: Dish, image_name: str, content: bytes | None = None,
-            file_name: str | None = None) -> Row:
+    def row(title: str, dish: Dish, image_name: str, content: bytes | None = None, file_name: str | None = None) -> Row:
         if content is not None and file_name is None:
             file_name = image_name + IMAGE_SUFFIX
         return Row(title, image_name, dish, file_name, content)
@@ -296,32 +320,69 @@ def dirty_rows(draws: Draws) -> list[Row]:
     truncated = encode(drawn(Dish("Mushroom", "Tart", None)))
     return [
         # Excel damage of a name starting with "-": recoverable, the file is there...
-        row(quoted, Dish("Tomato", "Soup", "Basil"), "#NAME?", encode(drawn(Dish("Tomato", "Soup", "Basil"))),
-            file_name=title_slug(quoted) + "-56389813" + IMAGE_SUFFIX),
+        row(
+            quoted,
+            Dish("Tomato", "Soup", "Basil"),
+            "#NAME?",
+            encode(drawn(Dish("Tomato", "Soup", "Basil"))),
+            file_name=title_slug(quoted) + "-56389813" + IMAGE_SUFFIX,
+        ),
         # ...and unrecoverable: no file matches the title.
         row('"Secret" Lemon Cake', Dish("Lemon", "Cake", None), "#NAME?"),
         row("", Dish("Spinach", "Pizza", None), "spinach-pizza-610233", encode(drawn(Dish("Spinach", "Pizza", None)))),
         row("Pumpkin Pasta", Dish("Pumpkin", "Pasta", None), ""),
         row("Beet Salad with Feta", Dish("Beet", "Salad", "Feta"), "beet-salad-with-feta-304912"),
         row("Coconut Cake", Dish("Coconut", "Cake", None), "coconut-cake-518840", b""),
-        row("Mushroom Tart", Dish("Mushroom", "Tart", None), "mushroom-tart-402267",
-            truncated[: len(truncated) * 3 // 5]),
-        row("Lemon Smoothie", Dish("Lemon", "Smoothie", None), "lemon-smoothie-230119",
-            b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n"),
+        row(
+            "Mushroom Tart",
+            Dish("Mushroom", "Tart", None),
+            "mushroom-tart-402267",
+            truncated[: len(truncated) * 3 // 5],
+        ),
+        row(
+            "Lemon Smoothie",
+            Dish("Lemon", "Smoothie", None),
+            "lemon-smoothie-230119",
+            b"<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n",
+        ),
         # Usable, but not RGB: converted when decoded (names stay .jpg, as in the real data).
-        row("Blueberry Burger with Feta", Dish("Blueberry", "Burger", "Feta"), "blueberry-burger-with-feta-713350",
-            encode(drawn(Dish("Blueberry", "Burger", "Feta"), "L"))),
-        row("Beet Tart with Sesame", Dish("Beet", "Tart", "Sesame"), "beet-tart-with-sesame-129574",
-            encode(drawn(Dish("Beet", "Tart", "Sesame"), "CMYK"))),
-        row("Pumpkin Pizza with Basil", Dish("Pumpkin", "Pizza", "Basil"), "pumpkin-pizza-with-basil-845021",
-            encode(drawn(Dish("Pumpkin", "Pizza", "Basil"), "P"), "PNG")),
-        row("Lemon Salad with Jalapeño", Dish("Lemon", "Salad", "Jalapeño"), "lemon-salad-with-jalapeno-336871",
-            encode(drawn(Dish("Lemon", "Salad", "Jalapeño"), transparent=True), "PNG")),
+        row(
+            "Blueberry Burger with Feta",
+            Dish("Blueberry", "Burger", "Feta"),
+            "blueberry-burger-with-feta-713350",
+            encode(drawn(Dish("Blueberry", "Burger", "Feta"), "L")),
+        ),
+        row(
+            "Beet Tart with Sesame",
+            Dish("Beet", "Tart", "Sesame"),
+            "beet-tart-with-sesame-129574",
+            encode(drawn(Dish("Beet", "Tart", "Sesame"), "CMYK")),
+        ),
+        row(
+            "Pumpkin Pizza with Basil",
+            Dish("Pumpkin", "Pizza", "Basil"),
+            "pumpkin-pizza-with-basil-845021",
+            encode(drawn(Dish("Pumpkin", "Pizza", "Basil"), "P"), "PNG"),
+        ),
+        row(
+            "Lemon Salad with Jalapeño",
+            Dish("Lemon", "Salad", "Jalapeño"),
+            "lemon-salad-with-jalapeno-336871",
+            encode(drawn(Dish("Lemon", "Salad", "Jalapeño"), transparent=True), "PNG"),
+        ),
         # Titles that need cleaning; they still name what is drawn.
-        row("Pumpkin\tSoup with\x07 Sesame", Dish("Pumpkin", "Soup", "Sesame"), "pumpkin-soup-with-sesame-771205",
-            encode(drawn(Dish("Pumpkin", "Soup", "Sesame")))),
-        row("  Spinach   Salad with Feta \u00a0", Dish("Spinach", "Salad", "Feta"), "spinach-salad-with-feta-882139",
-            encode(drawn(Dish("Spinach", "Salad", "Feta")))),
+        row(
+            "Pumpkin\tSoup with\x07 Sesame",
+            Dish("Pumpkin", "Soup", "Sesame"),
+            "pumpkin-soup-with-sesame-771205",
+            encode(drawn(Dish("Pumpkin", "Soup", "Sesame"))),
+        ),
+        row(
+            "  Spinach   Salad with Feta \u00a0",
+            Dish("Spinach", "Salad", "Feta"),
+            "spinach-salad-with-feta-882139",
+            encode(drawn(Dish("Spinach", "Salad", "Feta"))),
+        ),
     ]
 
 

@@ -14,8 +14,14 @@ from foodcap.registry import reset_registry
 from fake_captioner import FakeCaptioner, FakePlugin
 
 CSV_NAME = "Food Ingredients and Recipe Dataset with Image Name Mapping.csv"
-COLOURS = {"Tomato Soup": (200, 30, 30), "Pea Soup": (40, 170, 50), "Blueberry Tart": (40, 40, 190),
-           "Lemon Cake": (230, 220, 40), "Chocolate Mousse": (90, 50, 20), "Rice Pudding": (240, 240, 235)}
+COLOURS = {
+    "Tomato Soup": (200, 30, 30),
+    "Pea Soup": (40, 170, 50),
+    "Blueberry Tart": (40, 40, 190),
+    "Lemon Cake": (230, 220, 40),
+    "Chocolate Mousse": (90, 50, 20),
+    "Rice Pudding": (240, 240, 235),
+}
 
 
 def write_kaggle_folder(root: Path, per_title: int = 10) -> list[str]:
@@ -29,7 +35,8 @@ def write_kaggle_folder(root: Path, per_title: int = 10) -> list[str]:
             name = f"{title.lower().replace(' ', '-')}-{k}"
             noise = torch.randint(-25, 26, (3,), generator=generator).tolist()
             Image.new("RGB", (274, 169), tuple(max(0, min(255, c + n)) for c, n in zip(rgb, noise))).save(
-                images / f"{name}.jpg")
+                images / f"{name}.jpg"
+            )
             # Distinct titles, so the title-grouped split spreads every colour over train/val/test.
             rows.append([len(rows), f"{title} {k}", "['x']", "Cook.", name, "['x']"])
             titles.append(f"{title} {k}")

@@ -32,9 +32,16 @@ def write_not_an_image(path: Path) -> None:
 
 # --- imagefolder ---------------------------------------------------------------------------------
 IMAGEFOLDER_REPORT = {
-    "rows_read": 11, "kept": 5,
-    "skipped": {"missing image file": 1, "no caption": 1, "no image given": 1, "not an image": 1,
-                "truncated image": 1, "unreadable metadata row": 1},
+    "rows_read": 11,
+    "kept": 5,
+    "skipped": {
+        "missing image file": 1,
+        "no caption": 1,
+        "no image given": 1,
+        "not an image": 1,
+        "truncated image": 1,
+        "unreadable metadata row": 1,
+    },
     "repaired": {"caption whitespace/control chars cleaned": 1, "empty caption dropped (others kept)": 1},
 }
 IMAGEFOLDER_REFERENCES = {
@@ -86,7 +93,8 @@ def write_imagefolder(root: Path, csv_format: bool = False) -> Path:
 
 # --- coco -----------------------------------------------------------------------------------------
 COCO_REPORT = {
-    "rows_read": 8, "kept": 4,
+    "rows_read": 8,
+    "kept": 4,
     "skipped": {"duplicate id": 1, "malformed image entry": 1, "missing image file": 1, "no caption": 1},
     "repaired": {"caption of an unknown image_id ignored": 1, "empty caption dropped (others kept)": 1},
 }
@@ -95,8 +103,13 @@ COCO_REPORT = {
 def five_captions(image_id: int) -> list[str]:
     dishes = ["soup", "cake", "salad", "tart", "pasta", "pizza"]
     dish = dishes[image_id % len(dishes)]
-    return [f"a bowl of {dish}", f"{dish} on a white plate", f"home made {dish}", f"a close up of {dish}",
-            f"fresh {dish} served warm"]
+    return [
+        f"a bowl of {dish}",
+        f"{dish} on a white plate",
+        f"home made {dish}",
+        f"a close up of {dish}",
+        f"fresh {dish} served warm",
+    ]
 
 
 def write_coco(root: Path) -> Path:
@@ -107,10 +120,14 @@ def write_coco(root: Path) -> Path:
     images: list[Any] = [{"id": i, "file_name": f"images/{i:012d}.jpg"} for i in (1, 2, 3, 4, 5, 6)]
     images.insert(3, {"id": 3, "file_name": "images/000000000003.jpg"})
     images.append("not an image entry")
-    annotations = [{"id": 100 * i + k, "image_id": i, "caption": c}
-                   for i in (1, 2, 3, 4) for k, c in enumerate(five_captions(i))]
-    annotations += [{"id": 601, "image_id": 6, "caption": ""}, {"id": 602, "image_id": 6, "caption": "A cake"},
-                    {"id": 999, "image_id": 99, "caption": "caption of nothing"}]
+    annotations = [
+        {"id": 100 * i + k, "image_id": i, "caption": c} for i in (1, 2, 3, 4) for k, c in enumerate(five_captions(i))
+    ]
+    annotations += [
+        {"id": 601, "image_id": 6, "caption": ""},
+        {"id": 602, "image_id": 6, "caption": "A cake"},
+        {"id": 999, "image_id": 99, "caption": "caption of nothing"},
+    ]
     path = root / "captions.json"
     root.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"info": {}, "images": images, "annotations": annotations}))
@@ -125,8 +142,16 @@ def write_karpathy(root: Path) -> Path:
         folder = "train2014" if split in ("train", "restval") else "val2014"
         name = f"COCO_{folder}_{index:012d}.jpg"
         write_image(root / folder / name, (20 * index, 100, 100))
-        images.append({"filepath": folder, "filename": name, "imgid": index, "cocoid": 1000 + index, "split": split,
-                       "sentences": [{"raw": c, "tokens": c.split()} for c in five_captions(index)]})
+        images.append(
+            {
+                "filepath": folder,
+                "filename": name,
+                "imgid": index,
+                "cocoid": 1000 + index,
+                "split": split,
+                "sentences": [{"raw": c, "tokens": c.split()} for c in five_captions(index)],
+            }
+        )
     path = root / "dataset_coco.json"
     path.write_text(json.dumps({"images": images, "dataset": "coco"}))
     return path

@@ -48,8 +48,12 @@ class TitleClassifier(torch.nn.Module):
         self.dropout = torch.nn.Dropout(dropout)
         self.decoder = torch.nn.Linear(32, classes)
 
-    def forward(self, labels: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None,
-                features: torch.Tensor | None = None) -> Any:
+    def forward(
+        self,
+        labels: torch.Tensor | None = None,
+        pixel_values: torch.Tensor | None = None,
+        features: torch.Tensor | None = None,
+    ) -> Any:
         hidden = self.encoder(pixel_values) if features is None else features
         logits = self.decoder(self.dropout(hidden))
         loss = torch.nn.functional.cross_entropy(logits, labels) if labels is not None else None
@@ -109,7 +113,9 @@ class FakeCaptioner(TrainableCaptioner):
 
     def save_checkpoint(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in self._model.state_dict().items()}, str(directory / "model.safetensors"))
+        save_file(
+            {k: v.contiguous() for k, v in self._model.state_dict().items()}, str(directory / "model.safetensors")
+        )
         (directory / "titles.json").write_text(json.dumps(self.titles))
 
 

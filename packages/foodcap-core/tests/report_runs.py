@@ -62,15 +62,26 @@ def data(dataset: Path, **overrides: object) -> DataConfig:
 
 def zero_shot_run(dataset: Path, out: Path, **overrides: object) -> Path:
     torch.manual_seed(0)  # the untrained classifier's random weights decide its captions
-    config = RunConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out, data=data(dataset, **overrides),
-                       evaluation=EvalConfig(metrics=["word-overlap"]))
+    config = RunConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=data(dataset, **overrides),
+        evaluation=EvalConfig(metrics=["word-overlap"]),
+    )
     return run(config, get_registry(), QUIET).folder
 
 
 def trained_run(dataset: Path, out: Path, **train_options: object) -> Path:
     options = {"epochs": 3, "lr": 0.05, "seed": 3, **train_options}
-    config = TrainConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out, data=data(dataset),
-                         evaluation=EvalConfig(metrics=["word-overlap"]), train=TrainOptions(**options))
+    config = TrainConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=data(dataset),
+        evaluation=EvalConfig(metrics=["word-overlap"]),
+        train=TrainOptions(**options),
+    )
     return train(config, get_registry(), QUIET).folder
 
 
@@ -79,8 +90,11 @@ def report_runs_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Re
     root = tmp_path_factory.mktemp("report-runs")
     write_kaggle_folder(root / "food")
     with fake_plugins():
-        runs = ReportRuns(root / "food", zero_shot_run(root / "food", root / "zero-shot"),
-                          trained_run(root / "food", root / "fine-tuned"))
+        runs = ReportRuns(
+            root / "food",
+            zero_shot_run(root / "food", root / "zero-shot"),
+            trained_run(root / "food", root / "fine-tuned"),
+        )
     yield runs
 
 

@@ -36,9 +36,22 @@ def plugins(fake_plugin: type) -> Iterator[type]:
 
 
 def test_settings_are_routed_to_their_config_sections() -> None:
-    config = config_from_settings(TrainConfig, "fake", {
-        "dataset": Path("/data/x"), "split": "val", "limit": 3, "dialect": "hf", "metrics": ["bleu-1"],
-        "epochs": 2, "freeze": "encoder", "out": "runs/a", "checkpoint": "runs/b/best", "titles": ["a"]})
+    config = config_from_settings(
+        TrainConfig,
+        "fake",
+        {
+            "dataset": Path("/data/x"),
+            "split": "val",
+            "limit": 3,
+            "dialect": "hf",
+            "metrics": ["bleu-1"],
+            "epochs": 2,
+            "freeze": "encoder",
+            "out": "runs/a",
+            "checkpoint": "runs/b/best",
+            "titles": ["a"],
+        },
+    )
     assert (config.data.dataset, config.data.split, config.data.limit) == ("/data/x", "val", 3)
     assert (config.evaluation.metric_dialect, config.evaluation.metrics) == ("hf", ["bleu-1"])
     assert (config.train.epochs, config.train.freeze, config.out) == (2, "encoder", Path("runs/a"))
@@ -61,10 +74,19 @@ def test_load_captioner_captions_images_and_files_in_batches(plugins: type, tmp_
         captioner.caption([tmp_path / "bad.jpg"])
 
 
-def test_run_returns_typed_results_and_writes_what_the_cli_writes(plugins: type, kaggle_folder: Path, tmp_path: Path,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    result = foodcap.run("fake", dataset=kaggle_folder, split="test", metrics=["reference-count"], num_workers=0,
-                         out=tmp_path / "api", progress=False, **TITLES)
+def test_run_returns_typed_results_and_writes_what_the_cli_writes(
+    plugins: type, kaggle_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = foodcap.run(
+        "fake",
+        dataset=kaggle_folder,
+        split="test",
+        metrics=["reference-count"],
+        num_workers=0,
+        out=tmp_path / "api",
+        progress=False,
+        **TITLES,
+    )
     assert capsys.readouterr() == ("", "")  # progress=False: nothing printed
     assert isinstance(result, foodcap.RunSummary)
     assert result.count == 6 and result.scores == {"reference-count": 1.0}
@@ -72,20 +94,47 @@ def test_run_returns_typed_results_and_writes_what_the_cli_writes(plugins: type,
     assert result.cleaning_report["kept"] == 60
     assert {"load_seconds", "caption_seconds", "images_per_second", "metrics_seconds"} <= set(result.timings)
 
-    main(["run", "--captioner", "fake", "--dataset", str(kaggle_folder), "--metrics", "reference-count",
-          "--num-workers", "0", "--out", str(tmp_path / "cli"), "-o", f"titles={json.dumps(list(COLOURS))}"])
+    main(
+        [
+            "run",
+            "--captioner",
+            "fake",
+            "--dataset",
+            str(kaggle_folder),
+            "--metrics",
+            "reference-count",
+            "--num-workers",
+            "0",
+            "--out",
+            str(tmp_path / "cli"),
+            "-o",
+            f"titles={json.dumps(list(COLOURS))}",
+        ]
+    )
+
     def written(folder: str) -> list[dict]:  # the untrained fake's captions depend on its random init
         lines = (tmp_path / folder / "predictions.jsonl").read_text().splitlines()
         return [{k: v for k, v in json.loads(line).items() if k != "caption"} for line in lines]
 
     assert written("api") == written("cli")
     assert json.loads((tmp_path / "api" / "split.json").read_text()) == json.loads(
-        (tmp_path / "cli" / "split.json").read_text())
+        (tmp_path / "cli" / "split.json").read_text()
+    )
 
 
 def test_train_returns_the_best_checkpoint(plugins: type, kaggle_folder: Path, tmp_path: Path) -> None:
-    result = foodcap.train("fake", dataset=kaggle_folder, epochs=2, lr=1e-2, batch_size=16, num_workers=0,
-                           metrics=["reference-count"], out=tmp_path / "trained", progress=False, **TITLES)
+    result = foodcap.train(
+        "fake",
+        dataset=kaggle_folder,
+        epochs=2,
+        lr=1e-2,
+        batch_size=16,
+        num_workers=0,
+        metrics=["reference-count"],
+        out=tmp_path / "trained",
+        progress=False,
+        **TITLES,
+    )
     assert isinstance(result, foodcap.TrainSummary)
     assert len(result.history) == 2 and result.best_checkpoint.is_dir()
     assert result.test_scores == {"reference-count": 1.0} and result.test_count == 6

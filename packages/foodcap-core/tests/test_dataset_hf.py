@@ -17,7 +17,8 @@ from dataset_layouts import jpeg_bytes
 datasets = pytest.importorskip("datasets", reason="the hf kind needs foodcap-core[hf]")
 
 HF_REPORT = {
-    "rows_read": 6, "kept": 3,
+    "rows_read": 6,
+    "kept": 3,
     "skipped": {"no caption": 1, "no image given": 1, "not an image": 1},
     "repaired": {"empty caption dropped (others kept)": 1},
 }
@@ -28,8 +29,14 @@ def stored_images() -> datasets.Dataset:
     images = [{"bytes": jpeg_bytes((40 * k, 90, 90)), "path": None} for k in range(4)]
     images.append({"bytes": b"not a jpeg at all", "path": None})
     images.append(None)
-    captions = [["a bowl of soup", "red soup"], ["lemon cake"], ["pea soup", "", "green soup"], [],
-                ["broken"], ["no picture"]]
+    captions = [
+        ["a bowl of soup", "red soup"],
+        ["lemon cake"],
+        ["pea soup", "", "green soup"],
+        [],
+        ["broken"],
+        ["no picture"],
+    ]
     table = datasets.Dataset.from_dict({"image": images, "captions": captions})
     return table.cast_column("image", datasets.Image())
 
@@ -47,7 +54,10 @@ def test_saved_dataset_is_detected_cleaned_and_its_images_written_once(tmp_path:
     dataset = open_dataset(str(folder), get_registry())
     assert dataset.report.to_dict() == HF_REPORT
     assert {s.id: s.references for s in dataset.samples} == {
-        "0": ("a bowl of soup", "red soup"), "1": ("lemon cake",), "2": ("pea soup", "green soup")}
+        "0": ("a bowl of soup", "red soup"),
+        "1": ("lemon cake",),
+        "2": ("pea soup", "green soup"),
+    }
     assert all(cache in s.image.parents and s.image.read_bytes()[:3] == b"\xff\xd8\xff" for s in dataset.samples)
     written = sorted(cache.rglob("*.jpg"))
     again = open_dataset(str(folder), get_registry())
@@ -57,10 +67,12 @@ def test_saved_dataset_is_detected_cleaned_and_its_images_written_once(tmp_path:
 
 def test_dataset_dict_splits_become_the_dataset_split(tmp_path: Path, cache: Path) -> None:
     def part(count: int, offset: int) -> datasets.Dataset:
-        table = datasets.Dataset.from_dict({
-            "picture": [{"bytes": jpeg_bytes((10 * (k + offset), 50, 50)), "path": None} for k in range(count)],
-            "dish": [f"dish {k + offset}" for k in range(count)],
-        })
+        table = datasets.Dataset.from_dict(
+            {
+                "picture": [{"bytes": jpeg_bytes((10 * (k + offset), 50, 50)), "path": None} for k in range(count)],
+                "dish": [f"dish {k + offset}" for k in range(count)],
+            }
+        )
         return table.cast_column("picture", datasets.Image())
 
     folder = tmp_path / "dict"
@@ -99,10 +111,12 @@ def test_a_parquet_file_is_read_with_load_dataset(tmp_path: Path, cache: Path) -
     """Relative image paths in a data file start from the file's folder, like every other kind's."""
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "soup.jpg").write_bytes(jpeg_bytes())
-    table = datasets.Dataset.from_dict({"image_path": ["photos/soup.jpg", "photos/gone.jpg"],
-                                       "caption": [["tomato soup", "red soup"], ["lost dish"]]})
+    table = datasets.Dataset.from_dict(
+        {"image_path": ["photos/soup.jpg", "photos/gone.jpg"], "caption": [["tomato soup", "red soup"], ["lost dish"]]}
+    )
     table.to_parquet(str(tmp_path / "menu.parquet"))
     dataset = open_dataset(f"hf:{tmp_path / 'menu.parquet'}", get_registry())
     assert dataset.report.to_dict()["skipped"] == {"missing image file": 1}
     assert [(s.image, s.references) for s in dataset.samples] == [
-        (tmp_path / "photos" / "soup.jpg", ("tomato soup", "red soup"))]
+        (tmp_path / "photos" / "soup.jpg", ("tomato soup", "red soup"))
+    ]

@@ -46,8 +46,10 @@ def test_cheap_check_names_each_problem(tmp_path: Path) -> None:
     (tmp_path / "cut.jpg").write_bytes(jpeg[: len(jpeg) - 200])
     (tmp_path / "cut-header.jpg").write_bytes(jpeg[:300])
     (tmp_path / "cut.png").write_bytes(png[:-12])
-    found = {name: check_image_file(tmp_path / name)
-             for name in ("gone.jpg", "empty.jpg", "text.jpg", "cut.jpg", "cut-header.jpg", "cut.png")}
+    found = {
+        name: check_image_file(tmp_path / name)
+        for name in ("gone.jpg", "empty.jpg", "text.jpg", "cut.jpg", "cut-header.jpg", "cut.png")
+    }
     assert found == {
         "gone.jpg": "missing image file",
         "empty.jpg": "empty image file",
@@ -120,8 +122,12 @@ def test_open_rgb_raises_unreadable_image_with_the_reason(tmp_path: Path) -> Non
             open_rgb(tmp_path / name)
         assert error.value.path == tmp_path / name
         reasons[name] = error.value.reason
-    assert reasons == {"cut.jpg": "truncated image", "text.jpg": "not an image",
-                       "empty.jpg": "empty image file", "gone.jpg": "missing image file"}
+    assert reasons == {
+        "cut.jpg": "truncated image",
+        "text.jpg": "not an image",
+        "empty.jpg": "empty image file",
+        "gone.jpg": "missing image file",
+    }
 
 
 def test_unreadable_image_survives_pickling_between_processes(tmp_path: Path) -> None:

@@ -48,8 +48,11 @@ def test_imagefolder_jsonl_counts_every_decision(tmp_path: Path) -> None:
 
 def test_imagefolder_csv_takes_several_captions_as_repeated_rows(tmp_path: Path) -> None:
     dataset = open_dataset(str(write_imagefolder(tmp_path / "menu", csv_format=True)), builtin_registry())
-    expected = dict(IMAGEFOLDER_REPORT, rows_read=10, skipped={
-        k: v for k, v in IMAGEFOLDER_REPORT["skipped"].items() if k != "unreadable metadata row"})  # type: ignore[union-attr]
+    expected = dict(
+        IMAGEFOLDER_REPORT,
+        rows_read=10,
+        skipped={k: v for k, v in IMAGEFOLDER_REPORT["skipped"].items() if k != "unreadable metadata row"},
+    )  # type: ignore[union-attr]
     assert dataset.report.to_dict() == expected
     assert {s.id: s.references for s in dataset.samples} == IMAGEFOLDER_REFERENCES
 
@@ -98,7 +101,10 @@ def test_karpathy_split_is_used_with_restval_in_train(tmp_path: Path) -> None:
     manifest = split_manifest(dataset.samples)
     assert manifest.given
     assert (manifest.train, manifest.val, manifest.test) == (
-        ["1000", "1001", "1002", "1006"], ["1003", "1007"], ["1004", "1005"])
+        ["1000", "1001", "1002", "1006"],
+        ["1003", "1007"],
+        ["1004", "1005"],
+    )
     assert manifest.ratios == pytest.approx((0.5, 0.25, 0.25))
 
 
@@ -125,8 +131,11 @@ def test_unknown_or_undetectable_layouts_name_the_installed_kinds(tmp_path: Path
     registry = builtin_registry()
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "notes.txt").write_text("hello")
-    with pytest.raises(FoodcapError, match=r"cannot tell which kind of dataset .*odd is \(installed kinds: "
-                                           r"kaggle-food, coco, hf, imagefolder"):
+    with pytest.raises(
+        FoodcapError,
+        match=r"cannot tell which kind of dataset .*odd is \(installed kinds: "
+        r"kaggle-food, coco, hf, imagefolder",
+    ):
         choose_dataset_kind(str(tmp_path / "odd"), None, registry)
     with pytest.raises(FoodcapError, match=r"unknown dataset kind 'parquet' \(installed: coco, hf, imagefolder"):
         choose_dataset_kind(str(tmp_path / "odd"), "parquet", registry)
@@ -145,7 +154,8 @@ def test_bad_files_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(FoodcapError, match="no caption column .*--caption-column"):
         open_dataset(str(folder), builtin_registry())
     assert open_dataset(str(folder), builtin_registry(), options={"caption_column": "label"}).report.to_dict()[
-        "skipped"] == {"missing image file": 1}
+        "skipped"
+    ] == {"missing image file": 1}
 
 
 def test_a_dataset_that_is_all_train_gets_a_drawn_split(tmp_path: Path) -> None:

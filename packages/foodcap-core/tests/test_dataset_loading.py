@@ -23,8 +23,7 @@ def image_bytes(mode: str = "RGB", image_format: str = "JPEG", colour: int | tup
     return buffer.getvalue()
 
 
-def write_folder(root: Path, rows: list[tuple[str, str, str]], files: dict[str, bytes],
-                 nested: bool = True) -> Path:
+def write_folder(root: Path, rows: list[tuple[str, str, str]], files: dict[str, bytes], nested: bool = True) -> Path:
     """A Kaggle-layout folder: ``rows`` are (id, Title, Image_Name); ``files`` go in the images folder."""
     images = root / "Food Images" / "Food Images" if nested else root / "Food Images"
     images.mkdir(parents=True)
@@ -34,7 +33,7 @@ def write_folder(root: Path, rows: list[tuple[str, str, str]], files: dict[str, 
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(HEADER)
         for row_id, title, image_name in rows:
-            writer.writerow([row_id, title, "['1 cup flour']", "Mix.\nBake, \"hot\".\n", image_name, "['flour']"])
+            writer.writerow([row_id, title, "['1 cup flour']", 'Mix.\nBake, "hot".\n', image_name, "['flour']"])
     return images
 
 
@@ -43,9 +42,12 @@ VALID = {  # id -> (raw title, Image_Name, cleaned title, file written)
     "0": ("Tomato Soup", "tomato-soup", "Tomato Soup", "tomato-soup.jpg"),
     "1": ("Crème Brûlée with Jalapeño", "creme-brulee", "Crème Brûlée with Jalapeño", "creme-brulee.jpg"),
     "2": ("  Spinach\tSalad \x1b with\u200b Feta\n", "spinach-salad", "Spinach Salad with Feta", "spinach-salad.jpg"),
-    "3": ('"Bloody Mary" Tomato Toast with Celery and Horseradish', "#NAME?",
-          '"Bloody Mary" Tomato Toast with Celery and Horseradish',
-          "-bloody-mary-tomato-toast-with-celery-and-horseradish-56389813.jpg"),
+    "3": (
+        '"Bloody Mary" Tomato Toast with Celery and Horseradish',
+        "#NAME?",
+        '"Bloody Mary" Tomato Toast with Celery and Horseradish',
+        "-bloody-mary-tomato-toast-with-celery-and-horseradish-56389813.jpg",
+    ),
     "4": ("Grey Tart", "grey-tart", "Grey Tart", "grey-tart.jpg"),
     "5": ("Cmyk Cake", "cmyk-cake", "Cmyk Cake", "cmyk-cake.jpg"),
     "6": ("Palette Pizza", "palette-pizza", "Palette Pizza", "palette-pizza.jpg"),

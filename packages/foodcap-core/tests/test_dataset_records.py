@@ -17,11 +17,15 @@ from test_dataset_loading import JPEG, write_folder
 
 
 def test_repeated_rows_gather_captions_and_keep_the_first_rows_other_fields() -> None:
-    rows = [DatasetRecord("a", "a.jpg", ["Soup"], group="g1", split="train"),
-            DatasetRecord("b", "b.jpg", ["Cake"]),
-            DatasetRecord("a", "other.jpg", ["Red soup", None], group="g2", split="test")]
-    assert merge_rows(rows) == [DatasetRecord("a", "a.jpg", ["Soup", "Red soup", None], "g1", "train"),
-                                DatasetRecord("b", "b.jpg", ["Cake"])]
+    rows = [
+        DatasetRecord("a", "a.jpg", ["Soup"], group="g1", split="train"),
+        DatasetRecord("b", "b.jpg", ["Cake"]),
+        DatasetRecord("a", "other.jpg", ["Red soup", None], group="g2", split="test"),
+    ]
+    assert merge_rows(rows) == [
+        DatasetRecord("a", "a.jpg", ["Soup", "Red soup", None], "g1", "train"),
+        DatasetRecord("b", "b.jpg", ["Cake"]),
+    ]
 
 
 def test_caption_cells_of_every_shape_become_lists_of_text() -> None:
@@ -35,8 +39,12 @@ def test_caption_cells_of_every_shape_become_lists_of_text() -> None:
 def test_captions_are_cleaned_like_titles_and_repairs_count_only_for_kept_records() -> None:
     assert clean_captions(["Tomato  soup", None, "Cake", 3]) == (  # type: ignore[list-item]
         ("Tomato soup", "Cake", "3"),  # a number is its text, and that counts as a cleaning
-        ["caption whitespace/control chars cleaned", "empty caption dropped (others kept)",
-         "caption whitespace/control chars cleaned"])
+        [
+            "caption whitespace/control chars cleaned",
+            "empty caption dropped (others kept)",
+            "caption whitespace/control chars cleaned",
+        ],
+    )
     assert clean_captions([None, "  "]) == ((), [])  # nothing kept: nothing repaired
 
 
@@ -55,7 +63,12 @@ def test_every_field_survives_cleaning_and_ids_are_trimmed(tmp_path: Path) -> No
     assert dataset.root == tmp_path and dataset.image_roots == (tmp_path.resolve(),)
     [seven, eight] = dataset.samples
     assert (seven.id, seven.image, seven.references, seven.group, seven.split) == (
-        "7", tmp_path / "a.jpg", ("Soup",), "soups", "val")
+        "7",
+        tmp_path / "a.jpg",
+        ("Soup",),
+        "soups",
+        "val",
+    )
     assert (eight.id, eight.image, eight.group, eight.split) == ("8", tmp_path / "b.jpg", None, None)
     assert dataset.report.skipped == {"empty id": 1, "unknown split name": 1, "no image given": 1, "duplicate id": 1}
 
@@ -83,13 +96,19 @@ def test_the_report_moves_rows_and_refuses_impossible_counts() -> None:
 
 
 def test_the_printed_report_lists_skips_then_repairs_most_frequent_first() -> None:
-    report = CleaningReport(rows_read=12, kept=6, skipped={"b reason": 1, "a reason": 1, "often": 4},
-                            repaired={"b fix": 1, "a fix": 1, "z fix": 10})
+    report = CleaningReport(
+        rows_read=12,
+        kept=6,
+        skipped={"b reason": 1, "a reason": 1, "often": 4},
+        repaired={"b fix": 1, "a fix": 1, "z fix": 10},
+    )
     console = Console(record=True, width=60, color_system=None)
     console.print(report.render())
     title, *table = console.export_text().splitlines()
     assert title.strip() == "Dataset cleaning"
-    assert "\n".join(table) + "\n" == """\
+    assert (
+        "\n".join(table) + "\n"
+        == """\
 ┏━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━┓
 ┃ decision ┃ reason   ┃ count ┃
 ┡━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━┩
@@ -103,6 +122,7 @@ def test_the_printed_report_lists_skips_then_repairs_most_frequent_first() -> No
 │ repaired │ b fix    │     1 │
 └──────────┴──────────┴───────┘
 """
+    )
 
 
 def test_a_kaggle_duplicate_id_skips_only_itself_and_a_row_can_be_repaired_twice(tmp_path: Path) -> None:

@@ -12,10 +12,26 @@ from foodcap.dataset.titles import title_group_key
 from foodcap.errors import FoodcapError
 
 TITLES = [
-    "Tomato Soup", "Blueberry Tart", "Spinach Salad with Feta", "tomato soup!", "Lemon Cake",
-    "Pumpkin Pizza", "Beet Pasta", "Coconut Smoothie", "Mushroom Burger", "Blueberry Tart",
-    "Crème Brûlée", "Spinach Salad", "Lemon Tart", "Beet Soup", "Pumpkin Pasta with Basil",
-    "Tomato Soup", "Mushroom Tart", "Coconut Cake", "Spinach Pizza", "Lemon Smoothie",
+    "Tomato Soup",
+    "Blueberry Tart",
+    "Spinach Salad with Feta",
+    "tomato soup!",
+    "Lemon Cake",
+    "Pumpkin Pizza",
+    "Beet Pasta",
+    "Coconut Smoothie",
+    "Mushroom Burger",
+    "Blueberry Tart",
+    "Crème Brûlée",
+    "Spinach Salad",
+    "Lemon Tart",
+    "Beet Soup",
+    "Pumpkin Pasta with Basil",
+    "Tomato Soup",
+    "Mushroom Tart",
+    "Coconut Cake",
+    "Spinach Pizza",
+    "Lemon Smoothie",
 ]
 
 
@@ -54,9 +70,7 @@ def test_same_title_never_straddles_splits_and_ids_are_covered_once() -> None:
         for sample_id in manifest.ids(split):
             split_of_group.setdefault(title_group_key(by_id[sample_id].title), set()).add(split)
     assert all(len(splits) == 1 for splits in split_of_group.values())
-    largest_group = max(
-        sum(1 for s in samples if title_group_key(s.title) == key) for key in split_of_group
-    )
+    largest_group = max(sum(1 for s in samples if title_group_key(s.title) == key) for key in split_of_group)
     for split, ratio in zip(("train", "val", "test"), (0.7, 0.2, 0.1)):
         assert abs(manifest.sizes()[split] - ratio * len(samples)) <= largest_group
 
@@ -64,9 +78,7 @@ def test_same_title_never_straddles_splits_and_ids_are_covered_once() -> None:
 def test_singleton_groups_hit_the_ratios_exactly() -> None:
     samples = samples_of([f"Dish {i}" for i in range(1000)])
     assert split_manifest(samples).sizes() == {"train": 800, "val": 100, "test": 100}
-    assert split_manifest(samples, ratios=(0.5, 0.25, 0.25), seed=9).sizes() == {
-        "train": 500, "val": 250, "test": 250
-    }
+    assert split_manifest(samples, ratios=(0.5, 0.25, 0.25), seed=9).sizes() == {"train": 500, "val": 250, "test": 250}
     assert split_manifest(samples, ratios=(1, 0, 0)).sizes() == {"train": 1000, "val": 0, "test": 0}
 
 
@@ -103,8 +115,13 @@ def test_manifest_save_load_round_trip_and_digest(tmp_path: Path) -> None:
     assert document["digest"] == manifest.digest()
     assert document["sizes"] == {"train": 16, "val": 2, "test": 2}
 
-    moved = SplitManifest(seed=0, ratios=manifest.ratios, train=manifest.train[1:],
-                          val=[*manifest.val, manifest.train[0]], test=manifest.test)
+    moved = SplitManifest(
+        seed=0,
+        ratios=manifest.ratios,
+        train=manifest.train[1:],
+        val=[*manifest.val, manifest.train[0]],
+        test=manifest.test,
+    )
     assert moved.digest() != manifest.digest()
 
 

@@ -30,8 +30,9 @@ HERE = Path(__file__).parent
 TITLES = "titles=" + json.dumps(list(COLOURS))
 
 
-def foodcap(*args: str, kill_at: str | None = None, file_limit: int | None = None,
-            timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def foodcap(
+    *args: str, kill_at: str | None = None, file_limit: int | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(HERE), "COLUMNS": "200"}
     env.pop("FOODCAP_TEST_KILL_AT", None)
     if kill_at:
@@ -41,8 +42,12 @@ def foodcap(*args: str, kill_at: str | None = None, file_limit: int | None = Non
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))  # type: ignore[arg-type]
 
-    return finished([sys.executable, str(HERE / "fault_process.py"), *args], timeout, env=env,
-                    preexec_fn=limit_file_size if file_limit else None)
+    return finished(
+        [sys.executable, str(HERE / "fault_process.py"), *args],
+        timeout,
+        env=env,
+        preexec_fn=limit_file_size if file_limit else None,
+    )
 
 
 @dataclass
@@ -70,14 +75,53 @@ def here(fake_plugin: type, capsys: pytest.CaptureFixture[str]):  # type: ignore
 
 
 def run_args(dataset: Path, out: Path, *extra: str) -> list[str]:
-    return ["run", "--captioner", "fake", "-o", TITLES, "--dataset", str(dataset), "--split", "all",
-            "--batch-size", "4", "--num-workers", "0", "--metrics", "", "--out", str(out), *extra]
+    return [
+        "run",
+        "--captioner",
+        "fake",
+        "-o",
+        TITLES,
+        "--dataset",
+        str(dataset),
+        "--split",
+        "all",
+        "--batch-size",
+        "4",
+        "--num-workers",
+        "0",
+        "--metrics",
+        "",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def train_args(dataset: Path, out: Path, *extra: str) -> list[str]:
-    return ["train", "--captioner", "fake", "-o", TITLES, "--dataset", str(dataset), "--batch-size", "8",
-            "--num-workers", "0", "--epochs", "3", "--lr", "0.05", "--seed", "3", "--metrics", "",
-            "--out", str(out), *extra]
+    return [
+        "train",
+        "--captioner",
+        "fake",
+        "-o",
+        TITLES,
+        "--dataset",
+        str(dataset),
+        "--batch-size",
+        "8",
+        "--num-workers",
+        "0",
+        "--epochs",
+        "3",
+        "--lr",
+        "0.05",
+        "--seed",
+        "3",
+        "--metrics",
+        "",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def predictions(out: Path) -> list[dict]:
@@ -132,8 +176,9 @@ def straight_training(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -
     return out
 
 
-def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Path, straight_training: Path,
-                                                                    tmp_path: Path, here) -> None:  # noqa: ANN001
+def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(
+    dataset: Path, straight_training: Path, tmp_path: Path, here
+) -> None:  # noqa: ANN001
     """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     trained = ("--checkpoint", str(straight_training / "best"))  # fixed weights: every process captions alike
@@ -155,7 +200,8 @@ def test_sigkill_while_captioning_resumes_without_loss_or_duplicates(dataset: Pa
 
 @pytest.mark.parametrize("epoch", [1, 2], ids=["first-checkpoint", "second-checkpoint"])
 def test_sigkill_during_a_checkpoint_write_resumes_to_the_uninterrupted_result(
-        dataset: Path, straight_training: Path, tmp_path: Path, epoch: int) -> None:
+    dataset: Path, straight_training: Path, tmp_path: Path, epoch: int
+) -> None:
     out = tmp_path / "train"
     killed = foodcap(*train_args(dataset, out), kill_at=f"publish:{epoch}")
     assert killed.returncode == -signal.SIGKILL
@@ -171,8 +217,9 @@ def test_sigkill_during_a_checkpoint_write_resumes_to_the_uninterrupted_result(
     assert_same_training(out, straight_training)
 
 
-def test_killed_during_the_first_checkpoint_a_plain_rerun_is_not_refused(dataset: Path, straight_training: Path,
-                                                                         tmp_path: Path) -> None:
+def test_killed_during_the_first_checkpoint_a_plain_rerun_is_not_refused(
+    dataset: Path, straight_training: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "train"
     assert foodcap(*train_args(dataset, out), kill_at="publish:1").returncode == -signal.SIGKILL
     rerun = foodcap(*train_args(dataset, out))
@@ -181,10 +228,12 @@ def test_killed_during_the_first_checkpoint_a_plain_rerun_is_not_refused(dataset
 
 
 def test_best_holds_weights_without_optimizer_state_and_k_checkpoints_are_kept(
-        dataset: Path, straight_training: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
+    dataset: Path, straight_training: Path, tmp_path: Path, here
+) -> None:  # noqa: ANN001
     best_state = json.loads((straight_training / "best" / "trainer-state" / "state.json").read_text())
-    latest_state = json.loads((straight_training / "checkpoints" / "epoch-003" / "trainer-state" / "state.json")
-                              .read_text())
+    latest_state = json.loads(
+        (straight_training / "checkpoints" / "epoch-003" / "trainer-state" / "state.json").read_text()
+    )
     keys = lambda state: {pair[0] for pair in state["dict"]}  # noqa: E731 - the saved dict's keys
     assert keys(best_state) == {"epoch", "weights"}
     assert {"optimizer", "scheduler", "rng", "weights"} <= keys(latest_state)
@@ -199,8 +248,12 @@ def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path:
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(HERE), "FOODCAP_TEST_KILL_AT": "slow:0.2"}
-    with started([sys.executable, str(HERE / "fault_process.py"), *run_args(dataset, out)], env=env,
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with started(
+        [sys.executable, str(HERE / "fault_process.py"), *run_args(dataset, out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if (out / "parts").exists() and len(captioned(out)) >= 8:
@@ -219,8 +272,7 @@ def test_sigint_stops_gracefully_and_says_how_to_resume(dataset: Path, tmp_path:
     assert_captioned_once(out, 60)
 
 
-def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path,
-                                                                   here) -> None:  # noqa: ANN001
+def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path, tmp_path: Path, here) -> None:  # noqa: ANN001
     """Mutation guarded: resume captions again the images a part already holds (runs/runner.py: each rank's share
     taken from the whole split instead of ``plan.todo``); the merged predictions hide it, the parts do not."""
     out = tmp_path / "run"
@@ -243,7 +295,8 @@ def test_disk_full_while_appending_is_one_line_with_no_torn_record(dataset: Path
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
 def test_a_damaged_safetensors_checkpoint_is_one_line_naming_the_file(
-        dataset: Path, straight_training: Path, tmp_path: Path, damage: str, here) -> None:  # noqa: ANN001
+    dataset: Path, straight_training: Path, tmp_path: Path, damage: str, here
+) -> None:  # noqa: ANN001
     import shutil
 
     checkpoint = tmp_path / "best"

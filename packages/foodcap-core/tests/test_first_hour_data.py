@@ -21,18 +21,22 @@ def image(folder: Path, name: str) -> str:
 
 
 def test_a_string_caption_is_one_reference_and_skipped_rows_count_under_their_reason(tmp_path: Path) -> None:
-    records = [DatasetRecord("1", image(tmp_path, "a.png"), "grilled cheese"),
-               SkippedRow("malformed line"),
-               DatasetRecord("2", image(tmp_path, "b.png"), ["tomato soup", "red soup"]),
-               SkippedRow("malformed line")]
+    records = [
+        DatasetRecord("1", image(tmp_path, "a.png"), "grilled cheese"),
+        SkippedRow("malformed line"),
+        DatasetRecord("2", image(tmp_path, "b.png"), ["tomato soup", "red soup"]),
+        SkippedRow("malformed line"),
+    ]
     dataset = clean_records(records, tmp_path)
     assert [sample.references for sample in dataset.samples] == [("grilled cheese",), ("tomato soup", "red soup")]
     assert dataset.report.to_dict() == {"rows_read": 4, "kept": 2, "skipped": {"malformed line": 2}, "repaired": {}}
 
 
 def samples(splits: list[str | None]) -> list[Sample]:
-    return [Sample(str(index), Path(f"/x/{index}.png"), (f"dish {index}",), split=split)
-            for index, split in enumerate(splits)]
+    return [
+        Sample(str(index), Path(f"/x/{index}.png"), (f"dish {index}",), split=split)
+        for index, split in enumerate(splits)
+    ]
 
 
 def test_an_own_split_that_cannot_be_used_is_announced_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -41,7 +45,8 @@ def test_an_own_split_that_cannot_be_used_is_announced_once(caplog: pytest.LogCa
     assert not manifest.given
     assert [record.getMessage() for record in caplog.records] == [
         "the dataset's own split is not used: 1 of 5 records have no split (the others: train 2, val 1, test 1); "
-        "a split is drawn by seed and ratios instead"]
+        "a split is drawn by seed and ratios instead"
+    ]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="foodcap"):
         split_manifest(samples(["train", None]), own_split=False)  # --no-own-split: nothing to announce
@@ -56,13 +61,15 @@ def test_why_a_split_is_empty(tmp_path: Path) -> None:
     with pytest.raises(FoodcapError) as error:
         data.required_samples(empty)
     sizes = ", ".join(f"{name} {size}" for name, size in data.manifest.sizes().items())
-    assert str(error.value) == (f"the {empty} split is empty ({sizes} of 3 images): use more images or other "
-                                "--split-ratios")
+    assert str(error.value) == (
+        f"the {empty} split is empty ({sizes} of 3 images): use more images or other --split-ratios"
+    )
     report = CleaningReport.for_rows(4)
     report.add_skip("no caption", 3)
     report.add_skip("missing image file", 1)
     nothing = SplitData(RecipeDataset(tmp_path, [], report), split_manifest([]))
     with pytest.raises(FoodcapError) as error:
         nothing.required_samples("test")
-    assert str(error.value) == (f"no usable images in the dataset at {tmp_path}: all 4 rows were skipped "
-                                "(3 no caption, 1 missing image file)")
+    assert str(error.value) == (
+        f"no usable images in the dataset at {tmp_path}: all 4 rows were skipped (3 no caption, 1 missing image file)"
+    )

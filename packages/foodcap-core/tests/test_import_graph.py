@@ -93,8 +93,14 @@ def test_the_graph_sees_imports_inside_functions_and_type_checking_blocks() -> N
 
 
 def test_the_core_never_imports_a_plugin_package() -> None:
-    plugins = ("foodcap_metrics", "foodcap_vitgpt2", "foodcap_vlm", "foodcap_gemma", "foodcap_llama",
-               "foodcap_modelmetrics")
+    plugins = (
+        "foodcap_metrics",
+        "foodcap_vitgpt2",
+        "foodcap_vlm",
+        "foodcap_gemma",
+        "foodcap_llama",
+        "foodcap_modelmetrics",
+    )
     for path in ROOT.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.Import, ast.ImportFrom)):

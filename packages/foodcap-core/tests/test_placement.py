@@ -18,14 +18,18 @@ from foodcap.launch import Launch
 from foodcap.training.master_weights import keep_trainable_float32
 
 
-@pytest.mark.parametrize("capability, dtype, autocast, tf32", [
-    ((7, 0), torch.float16, "fp16", False),   # V100: bf16 only emulated
-    ((7, 5), torch.float16, "fp16", False),   # T4
-    ((8, 0), torch.bfloat16, "bf16", True),   # A100
-    ((9, 0), torch.bfloat16, "bf16", True),   # H100
-])
-def test_auto_precision_follows_compute_capability(monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int],
-                                                   dtype: torch.dtype, autocast: str, tf32: bool) -> None:
+@pytest.mark.parametrize(
+    "capability, dtype, autocast, tf32",
+    [
+        ((7, 0), torch.float16, "fp16", False),  # V100: bf16 only emulated
+        ((7, 5), torch.float16, "fp16", False),  # T4
+        ((8, 0), torch.bfloat16, "bf16", True),  # A100
+        ((9, 0), torch.bfloat16, "bf16", True),  # H100
+    ],
+)
+def test_auto_precision_follows_compute_capability(
+    monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int], dtype: torch.dtype, autocast: str, tf32: bool
+) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
     saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
@@ -68,14 +72,17 @@ def test_low_precision_trainable_weights_without_autocast_are_refused() -> None:
 GEMMA_RISK = "Gemma 3 produces NaN or empty output in float16 (transformers issue #36822)"
 
 
-@pytest.mark.parametrize("capability, plain, unsafe, autocast", [
-    ((6, 0), torch.float16, torch.float32, "no"),    # P100 (Kaggle)
-    ((7, 5), torch.float16, torch.float32, "no"),    # T4 (Kaggle, Colab)
-    ((8, 0), torch.bfloat16, torch.bfloat16, "bf16"),  # A100: native bfloat16 is safe for every family
-])
+@pytest.mark.parametrize(
+    "capability, plain, unsafe, autocast",
+    [
+        ((6, 0), torch.float16, torch.float32, "no"),  # P100 (Kaggle)
+        ((7, 5), torch.float16, torch.float32, "no"),  # T4 (Kaggle, Colab)
+        ((8, 0), torch.bfloat16, torch.bfloat16, "bf16"),  # A100: native bfloat16 is safe for every family
+    ],
+)
 def test_a_family_that_overflows_in_float16_gets_float32_where_bfloat16_is_not_native(
-        monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int], plain: torch.dtype, unsafe: torch.dtype,
-        autocast: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, capability: tuple[int, int], plain: torch.dtype, unsafe: torch.dtype, autocast: str
+) -> None:
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
     gpu = torch.device("cuda", 0)
     assert precision.choose_dtype("auto", gpu).dtype == plain
@@ -87,10 +94,16 @@ def test_a_family_that_overflows_in_float16_gets_float32_where_bfloat16_is_not_n
     assert placement.resolve_dtype("auto", gpu, GEMMA_RISK) == unsafe  # the trainer's and plugins' entry point
 
 
-@pytest.mark.parametrize("flag, call", [
-    ("--dtype float16", lambda: precision.choose_dtype("float16", torch.device("cuda", 0), GEMMA_RISK)),
-    ("--mixed-precision fp16", lambda: precision.choose_mixed_precision("fp16", torch.device("cuda", 0), GEMMA_RISK)),
-])
+@pytest.mark.parametrize(
+    "flag, call",
+    [
+        ("--dtype float16", lambda: precision.choose_dtype("float16", torch.device("cuda", 0), GEMMA_RISK)),
+        (
+            "--mixed-precision fp16",
+            lambda: precision.choose_mixed_precision("fp16", torch.device("cuda", 0), GEMMA_RISK),
+        ),
+    ],
+)
 def test_an_explicit_float16_for_such_a_family_is_refused_in_one_line(flag: str, call: Any) -> None:
     with pytest.raises(FoodcapError) as refused:
         call()
@@ -120,7 +133,9 @@ def eight_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """A node with 8 GPUs as torch.cuda reports them: GPU g has (g + 1) * 10 GiB."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 8)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda gpu: SimpleNamespace(total_memory=(gpu + 1) * 10 * GIB))
+    monkeypatch.setattr(
+        torch.cuda, "get_device_properties", lambda gpu: SimpleNamespace(total_memory=(gpu + 1) * 10 * GIB)
+    )
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
 
 
@@ -128,7 +143,11 @@ def test_each_rank_takes_its_local_gpu(eight_gpus: None) -> None:
     """Mutation guarded: for_rank places a rank on another rank's GPU, or returns early although GPUs exist."""
     auto = CaptionerOptions()
     assert [placement.for_rank(auto, Launch(rank, 4, rank % 2)).device for rank in range(4)] == [
-        "cuda:0", "cuda:1", "cuda:0", "cuda:1"]  # two nodes of two ranks
+        "cuda:0",
+        "cuda:1",
+        "cuda:0",
+        "cuda:1",
+    ]  # two nodes of two ranks
     assert placement.for_rank(CaptionerOptions(device="cuda"), Launch(1, 2, 1)).device == "cuda:1"
     for kept in (CaptionerOptions(device="cpu"), CaptionerOptions(device="cuda:5")):  # the user's choice stands
         assert placement.for_rank(kept, Launch(1, 2, 1)) == kept
@@ -158,9 +177,11 @@ def test_without_cuda_every_rank_keeps_its_options(monkeypatch: pytest.MonkeyPat
 
 
 def test_the_disk_offload_folder_is_removed_when_the_process_exits() -> None:
-    script = ("from foodcap.captioner_options import CaptionerOptions; from foodcap.backend import placement_kwargs; "
-              "print(placement_kwargs(CaptionerOptions(device_map='auto', max_memory='cpu=1GiB,disk=9GiB'))"
-              "['offload_folder'])")
+    script = (
+        "from foodcap.captioner_options import CaptionerOptions; from foodcap.backend import placement_kwargs; "
+        "print(placement_kwargs(CaptionerOptions(device_map='auto', max_memory='cpu=1GiB,disk=9GiB'))"
+        "['offload_folder'])"
+    )
     made = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     folder = Path(made.stdout.strip())
     assert folder.name.startswith("foodcap-offload-") and not folder.exists()

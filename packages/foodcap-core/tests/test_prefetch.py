@@ -38,8 +38,9 @@ def test_a_small_dev_shm_reduces_workers_or_decodes_in_process() -> None:
     assert "decoding in the main process; enlarge /dev/shm (docker --shm-size)" in str(plan.note)
 
 
-def test_the_loader_follows_the_plan_and_says_why(kaggle_folder: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_the_loader_follows_the_plan_and_says_why(
+    kaggle_folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     samples = load_kaggle_dataset(kaggle_folder).samples[:12]
     per_image = 8 * 8 * 3 * 4  # the fake preprocessor: 8x8 RGB as float32
     monkeypatch.setattr(prefetch, "shared_memory_free", lambda: None)

@@ -70,17 +70,26 @@ def never_loads(fake_plugin: type, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run_config(dataset: Path | str, out: Path, metrics: list[str] | None = None, **options: Any) -> RunConfig:
-    return RunConfig(captioner="fake", options={"titles": list(COLOURS), **options}, out=out,
-                     data=DataConfig(dataset=str(dataset), batch_size=4, num_workers=0, limit=4),
-                     evaluation=EvalConfig(metrics=[] if metrics is None else metrics))
+    return RunConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS), **options},
+        out=out,
+        data=DataConfig(dataset=str(dataset), batch_size=4, num_workers=0, limit=4),
+        evaluation=EvalConfig(metrics=[] if metrics is None else metrics),
+    )
 
 
-def test_every_missing_piece_is_one_line_before_any_model_loads(oracle_metric: None, never_loads: None,
-                                                                 tmp_path: Path) -> None:
+def test_every_missing_piece_is_one_line_before_any_model_loads(
+    oracle_metric: None, never_loads: None, tmp_path: Path
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    config = run_config(tmp_path / "no-such-dataset", blocker, metrics=["needs-oracle", "no-such-metric"],
-                        checkpoint=str(tmp_path / "no-checkpoint"))
+    config = run_config(
+        tmp_path / "no-such-dataset",
+        blocker,
+        metrics=["needs-oracle", "no-such-metric"],
+        checkpoint=str(tmp_path / "no-checkpoint"),
+    )
     with pytest.raises(FoodcapError) as caught:
         run(config, get_registry(), QUIET)
     lines = str(caught.value).splitlines()
@@ -92,11 +101,16 @@ def test_every_missing_piece_is_one_line_before_any_model_loads(oracle_metric: N
     assert lines[5] == f"  output folder: {blocker} exists and is not a folder"
 
 
-def test_invalid_options_are_named_with_their_flag(fake_plugin: type, never_loads: None, kaggle_folder: Path,
-                                                  tmp_path: Path) -> None:
+def test_invalid_options_are_named_with_their_flag(
+    fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path
+) -> None:
     with pytest.raises(FoodcapError, match=r"^invalid value for options.dtype \(--dtype\)"):
-        run(run_config(kaggle_folder, tmp_path / "run", dtype="float8"), get_registry(), QUIET,
-            {"options.dtype": "--dtype"})
+        run(
+            run_config(kaggle_folder, tmp_path / "run", dtype="float8"),
+            get_registry(),
+            QUIET,
+            {"options.dtype": "--dtype"},
+        )
 
 
 def test_an_unwritable_output_folder_is_named(kaggle_folder: Path, tmp_path: Path) -> None:
@@ -105,13 +119,32 @@ def test_an_unwritable_output_folder_is_named(kaggle_folder: Path, tmp_path: Pat
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
-    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
-            "--inh-caps=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
-    args = ["run", "--captioner", "fake", "--dataset", str(kaggle_folder), "--metrics", "", "--num-workers", "0",
-            "--out", str(locked / "run")]
+    drop = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+        if os.geteuid() == 0
+        else []
+    )
+    args = [
+        "run",
+        "--captioner",
+        "fake",
+        "--dataset",
+        str(kaggle_folder),
+        "--metrics",
+        "",
+        "--num-workers",
+        "0",
+        "--out",
+        str(locked / "run"),
+    ]
     try:
-        result = subprocess.run([*drop, sys.executable, str(HERE / "fault_process.py"), *args], capture_output=True,
-                                text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(HERE), "COLUMNS": "200"})
+        result = subprocess.run(
+            [*drop, sys.executable, str(HERE / "fault_process.py"), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(HERE), "COLUMNS": "200"},
+        )
     finally:
         locked.chmod(0o700)
     assert result.returncode == 2, result.stderr
@@ -119,26 +152,46 @@ def test_an_unwritable_output_folder_is_named(kaggle_folder: Path, tmp_path: Pat
     assert not (locked / "run").exists()
 
 
-def test_too_little_free_space_is_named(fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_little_free_space_is_named(
+    fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = shutil.disk_usage
     monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=5 * 2**20))
     with pytest.raises(FoodcapError, match=r"^only 5 MiB free under .*needs at least 64 MiB"):
         run(run_config(kaggle_folder, tmp_path / "run"), get_registry(), QUIET)
-    train_config = TrainConfig(captioner="fake", options={"titles": list(COLOURS)}, out=tmp_path / "train",
-                               data=DataConfig(dataset=str(kaggle_folder), num_workers=0),
-                               evaluation=EvalConfig(metrics=[]), train=TrainOptions(best_metric="bleu-9"))
+    train_config = TrainConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=tmp_path / "train",
+        data=DataConfig(dataset=str(kaggle_folder), num_workers=0),
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(best_metric="bleu-9"),
+    )
     with pytest.raises(FoodcapError) as caught:
         train(train_config, get_registry(), QUIET)
     assert "needs at least 2048 MiB" in str(caught.value)
     assert "best metric: --best-metric 'bleu-9' is neither val_loss nor a chosen metric" in str(caught.value)
 
 
-def test_the_cli_prints_the_lines_and_exits_2(oracle_metric: None, never_loads: None, kaggle_folder: Path,
-                                              tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_prints_the_lines_and_exits_2(
+    oracle_metric: None, never_loads: None, kaggle_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["run", "--captioner", "fake", "--dataset", str(kaggle_folder), "--metrics", "needs-oracle",
-              "--out", str(tmp_path / "run"), "--num-workers", "0"])
+        main(
+            [
+                "run",
+                "--captioner",
+                "fake",
+                "--dataset",
+                str(kaggle_folder),
+                "--metrics",
+                "needs-oracle",
+                "--out",
+                str(tmp_path / "run"),
+                "--num-workers",
+                "0",
+            ]
+        )
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: needs-oracle needs the oracle: apt-get install oracle"  # one problem, one line
@@ -151,8 +204,17 @@ def test_doctor_shows_the_same_checks_as_a_table(oracle_metric: None) -> None:
     result = CliRunner().invoke(doctor_command, [], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") == 4}
-    assert {"Python", "torch", "metric needs-oracle", "Java", "wandb", "optuna", "matplotlib", "captioners",
-            "default metrics"} <= rows.keys()
+    assert {
+        "Python",
+        "torch",
+        "metric needs-oracle",
+        "Java",
+        "wandb",
+        "optuna",
+        "matplotlib",
+        "captioners",
+        "default metrics",
+    } <= rows.keys()
     assert "not installed (optional)" in rows["metric needs-oracle"]
     assert "apt-get install oracle" in rows["metric needs-oracle"]
     assert "plugin fake-test local" in rows and " ok " in rows["captioners"]
@@ -169,8 +231,14 @@ def test_doctor_fails_only_for_what_a_default_run_needs(oracle_metric: None, mon
     assert "1 problem(s): a default `foodcap run` stops before loading a model" in result.output
 
 
-def test_train_takes_device_like_run(fake_plugin: type, never_loads: None, kaggle_folder: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_takes_device_like_run(
+    fake_plugin: type,
+    never_loads: None,
+    kaggle_folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import torch
 
     from foodcap.cli.train_command import train_command
@@ -179,7 +247,22 @@ def test_train_takes_device_like_run(fake_plugin: type, never_loads: None, kaggl
 
     assert "device" in {param.name for param in train_command.params}
     with pytest.raises(SystemExit) as exited:
-        main(["train", "--captioner", "fake", "--dataset", str(kaggle_folder), "--device", "cuda:7",
-              "--metrics", "", "--out", str(tmp_path / "t"), "--num-workers", "0"])
+        main(
+            [
+                "train",
+                "--captioner",
+                "fake",
+                "--dataset",
+                str(kaggle_folder),
+                "--device",
+                "cuda:7",
+                "--metrics",
+                "",
+                "--out",
+                str(tmp_path / "t"),
+                "--num-workers",
+                "0",
+            ]
+        )
     assert exited.value.code == 2  # the same refusal `run --device cuda:7` gives, before any model loads
     assert "error: device 'cuda:7' was asked for, but no CUDA GPU is available" in capsys.readouterr().err

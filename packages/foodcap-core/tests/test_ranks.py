@@ -63,8 +63,14 @@ def free_port() -> int:
 
 def rank_main(rank: int, world: int, port: int, dataset: str, out: str) -> None:
     """One rank: the collectives this module offers, each with a result that tells ranks apart."""
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+        LOCAL_WORLD_SIZE=str(world),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )
     torch.set_num_threads(1)
     from accelerate import PartialState
 
@@ -99,8 +105,9 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def two_ranks(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     out = tmp_path_factory.mktemp("rank-results")
-    torch.multiprocessing.start_processes(rank_main, args=(2, free_port(), str(dataset), str(out)), nprocs=2,
-                                          start_method="spawn")
+    torch.multiprocessing.start_processes(
+        rank_main, args=(2, free_port(), str(dataset), str(out)), nprocs=2, start_method="spawn"
+    )
     return [json.loads((out / f"rank-{rank}.json").read_text()) for rank in (0, 1)]
 
 
@@ -124,7 +131,8 @@ def test_rank_zero_decides_and_gathers_come_in_rank_order(two_ranks: list[dict[s
 
 
 def test_skipped_steps_average_gradients_and_an_empty_batch_anywhere_skips_everywhere(
-        two_ranks: list[dict[str, Any]]) -> None:
+    two_ranks: list[dict[str, Any]],
+) -> None:
     assert [rank["gradient"] for rank in two_ranks] == [[[1.5, 1.5]]] * 2
     assert [rank["bias_gradient"] for rank in two_ranks] == [None, None]  # no gradient stays none
     assert [rank["any_empty"] for rank in two_ranks] == [[True, False]] * 2
@@ -137,8 +145,13 @@ def test_skipped_steps_average_gradients_and_an_empty_batch_anywhere_skips_every
 
 
 def test_combined_logs_add_counts_union_failures_and_take_the_slowest_rank() -> None:
-    merged = CaptionLog.combined([CaptionLog({"a": "truncated image"}, {"converted": 1}, seconds=2.0, captioned=3),
-                          CaptionLog({"b": "corrupt image"}, {"converted": 2, "cleaned": 1}, seconds=5.0, captioned=4),
-                          CaptionLog(seconds=1.0)])
-    assert merged == CaptionLog({"a": "truncated image", "b": "corrupt image"}, {"converted": 3, "cleaned": 1},
-                                seconds=5.0, captioned=7)
+    merged = CaptionLog.combined(
+        [
+            CaptionLog({"a": "truncated image"}, {"converted": 1}, seconds=2.0, captioned=3),
+            CaptionLog({"b": "corrupt image"}, {"converted": 2, "cleaned": 1}, seconds=5.0, captioned=4),
+            CaptionLog(seconds=1.0),
+        ]
+    )
+    assert merged == CaptionLog(
+        {"a": "truncated image", "b": "corrupt image"}, {"converted": 3, "cleaned": 1}, seconds=5.0, captioned=7
+    )

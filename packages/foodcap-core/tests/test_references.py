@@ -56,9 +56,13 @@ def counting_metric(fake_plugin: type) -> Iterator[None]:
 
 
 def coco_run(captions: Path, out: Path) -> RunConfig:
-    return RunConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out,
-                     data=DataConfig(dataset=f"coco:{captions}", split="all", batch_size=2, num_workers=0),
-                     evaluation=EvalConfig(metrics=["reference-count"]))
+    return RunConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=DataConfig(dataset=f"coco:{captions}", split="all", batch_size=2, num_workers=0),
+        evaluation=EvalConfig(metrics=["reference-count"]),
+    )
 
 
 def test_every_reference_is_kept_scored_and_shown(counting_metric: None, tmp_path: Path) -> None:
@@ -80,11 +84,17 @@ def test_every_reference_is_kept_scored_and_shown(counting_metric: None, tmp_pat
         assert f"<li>{escape(caption)}</li>" in html
 
 
-def test_compare_flags_runs_scored_against_different_numbers_of_references(counting_metric: None, kaggle_folder: Path,
-                                                                        tmp_path: Path) -> None:
+def test_compare_flags_runs_scored_against_different_numbers_of_references(
+    counting_metric: None, kaggle_folder: Path, tmp_path: Path
+) -> None:
     five = run(coco_run(write_coco(tmp_path / "coco"), tmp_path / "five"), get_registry(), QUIET)
-    one = run(coco_run(Path("unused"), tmp_path / "one").model_copy(update={"data": DataConfig(
-        dataset=str(kaggle_folder), split="all", batch_size=8, num_workers=0, limit=4)}), get_registry(), QUIET)
+    one = run(
+        coco_run(Path("unused"), tmp_path / "one").model_copy(
+            update={"data": DataConfig(dataset=str(kaggle_folder), split="all", batch_size=8, num_workers=0, limit=4)}
+        ),
+        get_registry(),
+        QUIET,
+    )
     comparison = compare_runs(load_runs([five.folder, one.folder]))
     mismatch = next(m for m in comparison.mismatches if m.field == "references")
     assert mismatch.values == {"five": 4.0, "one": 1.0}
@@ -94,11 +104,14 @@ def test_compare_flags_runs_scored_against_different_numbers_of_references(count
 def test_records_written_before_references_were_kept_still_read() -> None:
     assert record_references({"reference": "Pea soup"}) == ["Pea soup"]
     assert record_references({"reference": "Pea soup", "references": ["Pea soup", "Green soup"]}) == [
-        "Pea soup", "Green soup"]
+        "Pea soup",
+        "Green soup",
+    ]
 
 
-def test_training_learns_every_reference_of_an_image(counting_metric: None, kaggle_folder: Path,
-                                                     tmp_path: Path) -> None:
+def test_training_learns_every_reference_of_an_image(
+    counting_metric: None, kaggle_folder: Path, tmp_path: Path
+) -> None:
     karpathy = write_karpathy(tmp_path / "karpathy")
     data = load_split_data(DataConfig(dataset=str(karpathy)))
     pairs = data.training_samples("train")
@@ -108,9 +121,17 @@ def test_training_learns_every_reference_of_an_image(counting_metric: None, kagg
     kaggle = load_split_data(DataConfig(dataset=str(kaggle_folder)))
     assert kaggle.training_samples("train") == kaggle.samples("train")  # one reference: unchanged
 
-    result = train(TrainConfig(captioner="fake", options={"titles": ["a bowl of"]}, out=tmp_path / "trained",
-                               data=DataConfig(dataset=str(karpathy), batch_size=8, num_workers=0),
-                               evaluation=EvalConfig(metrics=["reference-count"]),
-                               train=TrainOptions(epochs=1, lr=1e-2)), get_registry(), QUIET)
+    result = train(
+        TrainConfig(
+            captioner="fake",
+            options={"titles": ["a bowl of"]},
+            out=tmp_path / "trained",
+            data=DataConfig(dataset=str(karpathy), batch_size=8, num_workers=0),
+            evaluation=EvalConfig(metrics=["reference-count"]),
+            train=TrainOptions(epochs=1, lr=1e-2),
+        ),
+        get_registry(),
+        QUIET,
+    )
     assert result.test_scores is not None and result.test_scores.corpus == {"reference-count": 5.0}
     assert result.test_count == 2

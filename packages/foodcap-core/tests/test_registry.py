@@ -33,7 +33,9 @@ class BrokenPlugin:
         raise RuntimeError("boom")
 
 
-def test_plugin_that_fails_to_register_does_not_break_others(fake_plugin: type, caplog: pytest.LogCaptureFixture) -> None:
+def test_plugin_that_fails_to_register_does_not_break_others(
+    fake_plugin: type, caplog: pytest.LogCaptureFixture
+) -> None:
     register_plugin(BrokenPlugin, name="broken-test")
     reset_registry()
     try:
@@ -54,26 +56,32 @@ class _BadEntryPoint:
         raise ImportError("No module named 'kaput_dependency'")
 
 
-def test_entry_point_that_fails_to_import_is_one_warning(monkeypatch: pytest.MonkeyPatch,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_entry_point_that_fails_to_import_is_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     real = importlib.metadata.entry_points
-    monkeypatch.setattr(importlib.metadata, "entry_points",
-                        lambda group: [*real(group=group), _BadEntryPoint()])
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [*real(group=group), _BadEntryPoint()])
     monkeypatch.setattr(plugin_module, "_loaded", False)
     with caplog.at_level(logging.WARNING, logger="foodcap"):
         plugin_module.load_plugins()
     lines = [r.getMessage() for r in caplog.records if "kaput" in r.getMessage()]
-    assert lines == ["plugin 'kaput' from foodcap-kaput 9.9 failed to load (ImportError: No module named "
-                     "'kaput_dependency'); check that it is compatible with foodcap-core"]
+    assert lines == [
+        "plugin 'kaput' from foodcap-kaput 9.9 failed to load (ImportError: No module named "
+        "'kaput_dependency'); check that it is compatible with foodcap-core"
+    ]
 
 
-@pytest.mark.parametrize("variable, value, expect_loaded", [
-    ("FOODCAP_PLUGINS", "something-else", False),
-    ("FOODCAP_PLUGINS", "foodcap-core", True),
-    ("FOODCAP_DISABLE_PLUGINS", "builtin-freeze-policies", False),
-])
-def test_environment_allow_and_deny_lists(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
-                                          expect_loaded: bool) -> None:
+@pytest.mark.parametrize(
+    "variable, value, expect_loaded",
+    [
+        ("FOODCAP_PLUGINS", "something-else", False),
+        ("FOODCAP_PLUGINS", "foodcap-core", True),
+        ("FOODCAP_DISABLE_PLUGINS", "builtin-freeze-policies", False),
+    ],
+)
+def test_environment_allow_and_deny_lists(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expect_loaded: bool
+) -> None:
     monkeypatch.setenv(variable, value)
     assert plugin_module._wanted("builtin-freeze-policies", "foodcap-core") is expect_loaded
 
@@ -83,11 +91,12 @@ def test_unknown_captioner_names_installed_ones_and_the_provider_to_install() ->
     registry.captioners["vit-gpt2"] = get_registry().freeze_policy("none")  # any entry: only the name matters
     with pytest.raises(FoodcapError) as error:
         registry.captioner("llama-lora-1b")
-    assert str(error.value) == ("unknown captioner 'llama-lora-1b' (installed: vit-gpt2); it is provided by "
-                                "foodcap-llama: pip install foodcap-llama")
+    assert str(error.value) == (
+        "unknown captioner 'llama-lora-1b' (installed: vit-gpt2); it is provided by "
+        "foodcap-llama: pip install foodcap-llama"
+    )
     with pytest.raises(FoodcapError, match="did you mean 'vit-gpt2'"):
         registry.captioner("vit-gtp2")
-
 
 
 class LazyPlugin:
@@ -106,8 +115,11 @@ def test_import_path_registrations_load_on_first_use() -> None:
         assert registry.captioners["lazy-fake"].description == "imported on first use"
         assert isinstance(registry.captioners["lazy-fake"].target, str)  # listing did not import it
         assert registry.captioner("lazy-fake").obj.__name__ == "FakeCaptioner"
-        with pytest.raises(FoodcapError, match=r"captioner 'lazy-broken' from lazy-test local failed to import "
-                                                r"\(ModuleNotFoundError"):
+        with pytest.raises(
+            FoodcapError,
+            match=r"captioner 'lazy-broken' from lazy-test local failed to import "
+            r"\(ModuleNotFoundError",
+        ):
             registry.captioner("lazy-broken").obj  # noqa: B018
     finally:
         unregister_plugin("lazy-test")

@@ -31,8 +31,9 @@ def scores(folder: Path) -> dict[str, float]:
     return json.loads((folder / "metrics.json").read_text())["scores"]
 
 
-def test_csv_markdown_and_json_parse_back_to_the_runs_scores(report_runs: ReportRuns,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_markdown_and_json_parse_back_to_the_runs_scores(
+    report_runs: ReportRuns, capsys: pytest.CaptureFixture[str]
+) -> None:
     runs = [report_runs.zero_shot, report_runs.trained]
     expected = {"zero-shot": scores(runs[0])[METRIC], "fine-tuned": scores(runs[1])[METRIC]}
     assert expected["fine-tuned"] != expected["zero-shot"]  # so a swapped column would show
@@ -70,8 +71,9 @@ def scored_ids(folder: Path) -> set[str]:
     return {json.loads(line)["id"] for line in (folder / "predictions.jsonl").read_text().splitlines()}
 
 
-def test_runs_that_scored_other_images_are_flagged_saying_how(report_runs: ReportRuns, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_runs_that_scored_other_images_are_flagged_saying_how(
+    report_runs: ReportRuns, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with fake_plugins():
         on_val = zero_shot_run(report_runs.dataset, tmp_path / "on-val", split="val")
         other_split = zero_shot_run(report_runs.dataset, tmp_path / "other-seed", split_seed=7)
@@ -85,7 +87,8 @@ def test_runs_that_scored_other_images_are_flagged_saying_how(report_runs: Repor
     how = f"{len(test - val)} ids only in zero-shot, {len(val - test)} only in on-val"
     assert mismatches[0].describe() == f"different scored images: {how}"
     assert [m.describe() for m in compare_runs(load_runs([report_runs.zero_shot, other_split])).mismatches] == [
-        f"different scored images: {len(test - seven)} ids only in zero-shot, {len(seven - test)} only in other-seed"]
+        f"different scored images: {len(test - seven)} ids only in zero-shot, {len(seven - test)} only in other-seed"
+    ]
 
     out, err = compare(capsys, base, str(on_val), "--format", "csv")
     assert list(csv.reader(io.StringIO(out)))[0] == ["metric", "zero-shot", "on-val"]  # csv stays parseable
@@ -102,7 +105,8 @@ def test_runs_that_scored_other_images_are_flagged_saying_how(report_runs: Repor
 
 
 def test_runs_of_the_same_ids_and_references_are_comparable_whatever_flags_chose_them(
-        report_runs: ReportRuns, tmp_path: Path) -> None:
+    report_runs: ReportRuns, tmp_path: Path
+) -> None:
     """A run of the whole test split and one limited to exactly its size scored the same images."""
     size = len(scored_ids(report_runs.zero_shot))
     with fake_plugins():
@@ -112,7 +116,8 @@ def test_runs_of_the_same_ids_and_references_are_comparable_whatever_flags_chose
     with fake_plugins():
         fewer = zero_shot_run(report_runs.dataset, tmp_path / "fewer", limit=size - 2)
     assert [m.describe() for m in compare_runs(load_runs([report_runs.zero_shot, fewer])).mismatches] == [
-        "different scored images: 2 ids only in zero-shot, 0 only in fewer"]
+        "different scored images: 2 ids only in zero-shot, 0 only in fewer"
+    ]
 
 
 def test_other_references_and_dialects_are_flagged(report_runs: ReportRuns, tmp_path: Path) -> None:
@@ -128,11 +133,13 @@ def test_other_references_and_dialects_are_flagged(report_runs: ReportRuns, tmp_
         "different metric dialects: zero-shot=coco, hf-dialect=hf",  # the count comes from the predictions
         "different references: 1 ids scored against other references in hf-dialect than in zero-shot",
         f"different numbers of references per image (scores against more references run higher): zero-shot=1.0, "
-        f"hf-dialect={round(1 + 1 / len(records), 2)}"]
+        f"hf-dialect={round(1 + 1 / len(records), 2)}",
+    ]
 
 
-def test_a_run_without_test_metrics_is_noted_and_other_folders_are_refused(report_runs: ReportRuns, tmp_path: Path,
-                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_run_without_test_metrics_is_noted_and_other_folders_are_refused(
+    report_runs: ReportRuns, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pruned = tmp_path / "pruned"
     pruned.mkdir()
     shutil.copy(report_runs.trained / "history.jsonl", pruned)

@@ -28,10 +28,12 @@ def sources(page: Path) -> list[str]:
     return re.findall(r'<img src="([^"]+)"', page.read_text())
 
 
-def test_page_holds_the_table_curves_dataset_and_the_same_gallery_for_every_run(report_runs: ReportRuns,
-                                                                               tmp_path: Path) -> None:
-    page = write_report([report_runs.zero_shot, report_runs.trained], tmp_path / "report",
-                        ReportSettings(gallery_size=4, examples=2))
+def test_page_holds_the_table_curves_dataset_and_the_same_gallery_for_every_run(
+    report_runs: ReportRuns, tmp_path: Path
+) -> None:
+    page = write_report(
+        [report_runs.zero_shot, report_runs.trained], tmp_path / "report", ReportSettings(gallery_size=4, examples=2)
+    )
     html = page.read_text()
     out = page.parent
 
@@ -63,8 +65,10 @@ def test_page_holds_the_table_curves_dataset_and_the_same_gallery_for_every_run(
         for sample_id in shown:
             record = by_id[sample_id]
             assert f'<div class="id">{sample_id}</div>' in gallery
-            assert (f'{escape(record["caption"])} <span class="score">{METRIC} {record["scores"][METRIC]:.3f}</span>'
-                    in gallery)
+            assert (
+                f'{escape(record["caption"])} <span class="score">{METRIC} {record["scores"][METRIC]:.3f}</span>'
+                in gallery
+            )
 
 
 def test_gallery_and_extremes_pick_what_the_predictions_say(report_runs: ReportRuns, tmp_path: Path) -> None:
@@ -113,9 +117,23 @@ def test_missing_images_grounding_and_reruns(report_runs: ReportRuns, tmp_path: 
         write_report([moved], out, ReportSettings(metric="bleu-9"))
 
 
-def test_report_command_writes_the_page(report_runs: ReportRuns, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    main(["report", str(report_runs.zero_shot), str(report_runs.trained), "--out", str(tmp_path / "r"),
-          "--gallery-size", "2", "--examples", "1", "--metric", METRIC])
+def test_report_command_writes_the_page(
+    report_runs: ReportRuns, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(
+        [
+            "report",
+            str(report_runs.zero_shot),
+            str(report_runs.trained),
+            "--out",
+            str(tmp_path / "r"),
+            "--gallery-size",
+            "2",
+            "--examples",
+            "1",
+            "--metric",
+            METRIC,
+        ]
+    )
     assert f"report: {tmp_path / 'r' / 'index.html'}" in capsys.readouterr().out.replace("\n", "")
     assert (tmp_path / "r" / "index.html").read_text().count('class="card"') == 2 + 2 * 2

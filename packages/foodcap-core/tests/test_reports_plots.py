@@ -48,7 +48,8 @@ def test_metric_curves_and_score_bars(report_runs: ReportRuns, tmp_path: Path) -
     panel = figure.axes[0]
     assert panel.get_title() == "word-overlap" and panel.get_xlabel() == "epoch"
     assert list(panel.get_lines()[0].get_ydata()) == pytest.approx(
-        [row["val_metrics"]["word-overlap"] for row in history(report_runs.trained)])
+        [row["val_metrics"]["word-overlap"] for row in history(report_runs.trained)]
+    )
 
     comparison = compare_runs(runs)
     figure = plot_scores(comparison, tmp_path / "scores.png")
@@ -60,8 +61,9 @@ def test_metric_curves_and_score_bars(report_runs: ReportRuns, tmp_path: Path) -
     assert axis.get_ylabel() == "test score"
 
 
-def test_without_matplotlib_a_one_line_error_names_the_extra(report_runs: ReportRuns, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_matplotlib_a_one_line_error_names_the_extra(
+    report_runs: ReportRuns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[report\]'"):
         write_report([report_runs.trained], tmp_path / "r")

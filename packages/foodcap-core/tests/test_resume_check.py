@@ -67,25 +67,37 @@ def aliases(fake_plugin: type) -> Iterator[type[FakeCaptioner]]:
         reset_registry()
 
 
-def run_config(dataset: Path, out: Path, captioner: str = "fake", split: str = "test", metrics: list[str] | None = None,
-               resume: bool = False, **options: Any) -> RunConfig:
-    return RunConfig(captioner=captioner, options={"titles": list(COLOURS), **options}, out=out, resume=resume,
-                     data=DataConfig(dataset=str(dataset), split=split, batch_size=4, num_workers=0),
-                     evaluation=EvalConfig(metrics=metrics or []))
+def run_config(
+    dataset: Path,
+    out: Path,
+    captioner: str = "fake",
+    split: str = "test",
+    metrics: list[str] | None = None,
+    resume: bool = False,
+    **options: Any,
+) -> RunConfig:
+    return RunConfig(
+        captioner=captioner,
+        options={"titles": list(COLOURS), **options},
+        out=out,
+        resume=resume,
+        data=DataConfig(dataset=str(dataset), split=split, batch_size=4, num_workers=0),
+        evaluation=EvalConfig(metrics=metrics or []),
+    )
 
 
 def lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
-def test_resume_refuses_other_work_naming_each_difference(aliases: type[FakeCaptioner], kaggle_folder: Path,
-                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resume_refuses_other_work_naming_each_difference(
+    aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     run(run_config(kaggle_folder, out), get_registry(), QUIET)
     before = lines(out / "predictions.jsonl")
     aliases.generate_calls = 0
-    other = run_config(kaggle_folder, out, captioner="fake-big", split="val", resume=True,
-                       generation={"num_beams": 3})
+    other = run_config(kaggle_folder, out, captioner="fake-big", split="val", resume=True, generation={"num_beams": 3})
     with pytest.raises(FoodcapError) as caught:
         run(other, get_registry(), QUIET)
     assert str(caught.value).splitlines() == [
@@ -99,7 +111,8 @@ def test_resume_refuses_other_work_naming_each_difference(aliases: type[FakeCapt
 
 
 def test_rescoring_a_finished_run_keeps_every_record_and_loads_no_model(
-        aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     run(run_config(kaggle_folder, out, captioner="fake-big"), get_registry(), QUIET)
     record = json.loads((out / "run.json").read_text())
@@ -115,8 +128,11 @@ def test_rescoring_a_finished_run_keeps_every_record_and_loads_no_model(
         raise AssertionError("rescoring a finished run must not load the model")
 
     monkeypatch.setattr(aliases, "load", classmethod(load))
-    result = run(run_config(kaggle_folder, out, captioner="fake-big", resume=True,
-                            metrics=["first-letter", "broken"]), get_registry(), QUIET)
+    result = run(
+        run_config(kaggle_folder, out, captioner="fake-big", resume=True, metrics=["first-letter", "broken"]),
+        get_registry(),
+        QUIET,
+    )
     assert set(result.scores.corpus) == {"first-letter"}
     assert result.scores.failures == {"broken": "RuntimeError: the oracle crashed"}
     metrics = json.loads((out / "metrics.json").read_text())
@@ -130,12 +146,19 @@ def test_rescoring_a_finished_run_keeps_every_record_and_loads_no_model(
     assert result.scores.corpus["first-letter"] == pytest.approx(expected)
 
 
-def test_train_resume_refuses_another_captioner_before_loading(aliases: type[FakeCaptioner], kaggle_folder: Path,
-                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_resume_refuses_another_captioner_before_loading(
+    aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def config(captioner: str, resume: bool) -> TrainConfig:
-        return TrainConfig(captioner=captioner, options={"titles": list(COLOURS)}, out=tmp_path / "t", resume=resume,
-                           data=DataConfig(dataset=str(kaggle_folder), batch_size=8, num_workers=0),
-                           evaluation=EvalConfig(metrics=[]), train=TrainOptions(epochs=1, test_eval=False))
+        return TrainConfig(
+            captioner=captioner,
+            options={"titles": list(COLOURS)},
+            out=tmp_path / "t",
+            resume=resume,
+            data=DataConfig(dataset=str(kaggle_folder), batch_size=8, num_workers=0),
+            evaluation=EvalConfig(metrics=[]),
+            train=TrainOptions(epochs=1, test_eval=False),
+        )
 
     train(config("fake", False), get_registry(), QUIET)
     record = json.loads((tmp_path / "t" / "run.json").read_text())
@@ -150,14 +173,18 @@ def test_train_resume_refuses_another_captioner_before_loading(aliases: type[Fak
 
 
 def test_a_finished_run_from_before_started_json_is_checked_from_its_records(
-        aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path) -> None:
+    aliases: type[FakeCaptioner], kaggle_folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
     run(run_config(kaggle_folder, out), get_registry(), QUIET)
     (out / "started.json").unlink()  # as an older foodcap left it: run.json and metrics.json only
     before = lines(out / "predictions.jsonl")
     with pytest.raises(FoodcapError) as caught:
         run(run_config(kaggle_folder, out, captioner="fake-big", split="val", resume=True), get_registry(), QUIET)
-    assert str(caught.value).splitlines()[1:] == ["  captioner was 'fake', now 'fake-big'", "  split was 'test', now 'val'"]
+    assert str(caught.value).splitlines()[1:] == [
+        "  captioner was 'fake', now 'fake-big'",
+        "  split was 'test', now 'val'",
+    ]
     assert lines(out / "predictions.jsonl") == before
     rescored = run(run_config(kaggle_folder, out, resume=True, metrics=["first-letter"]), get_registry(), QUIET)
     assert rescored.count == len(before) and (out / "started.json").is_file()

@@ -32,8 +32,14 @@ def test_a_part_says_who_writes_it_and_how_it_ends(tmp_path: Path) -> None:
     run = tmp_path / "not" / "yet" / "there"  # the parts folder and its parents are made
     with PartWriter(run, "shard-1-of-2", {"rank": 0, "assigned": 3}) as part:
         status = json.loads((run / "parts" / "shard-1-of-2.json").read_text())
-        assert status == {"name": "shard-1-of-2", "host": socket.gethostname(), "pid": os.getpid(), "rank": 0,
-                          "assigned": 3, "status": "running"}
+        assert status == {
+            "name": "shard-1-of-2",
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "rank": 0,
+            "assigned": 3,
+            "status": "running",
+        }
         part.status("done", images=3)
     assert part_status(run, "shard-1-of-2") == {**status, "status": "done", "images": 3}
     assert part_status(run, "shard-0-of-2") == {"name": "shard-0-of-2", "status": "unknown"}  # never started
@@ -44,8 +50,10 @@ def test_a_second_writer_of_a_part_is_told_why_in_one_line(tmp_path: Path) -> No
     with PartWriter(tmp_path, "shard-0-of-2", {}):
         with pytest.raises(FoodcapError) as refused:
             PartWriter(tmp_path, "shard-0-of-2", {})
-    assert str(refused.value) == (f"shard-0-of-2 of {tmp_path} is being written by another process right now "
-                                  "(launched twice?); wait for it or stop it first")
+    assert str(refused.value) == (
+        f"shard-0-of-2 of {tmp_path} is being written by another process right now "
+        "(launched twice?); wait for it or stop it first"
+    )
 
 
 def test_only_the_torn_last_line_is_cut(tmp_path: Path) -> None:
@@ -81,8 +89,10 @@ def test_the_folder_lock_is_one_file_and_refusals_say_why(tmp_path: Path) -> Non
     assert [p.name for p in run.iterdir()] == [".foodcap.lock"]
     with pytest.raises(FoodcapError) as refused:
         FolderLock(run, shared=False)
-    assert str(refused.value) == (f"another foodcap process is working in {run} (a running launch or shard); "
-                                  "wait for it to finish or stop it first")
+    assert str(refused.value) == (
+        f"another foodcap process is working in {run} (a running launch or shard); "
+        "wait for it to finish or stop it first"
+    )
     lock.release()
 
 

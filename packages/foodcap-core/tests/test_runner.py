@@ -18,10 +18,13 @@ QUIET = Console(quiet=True)
 
 
 def config(folder: Path, out: Path, **data: object) -> RunConfig:
-    return RunConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out,
-                     data=DataConfig(**{"dataset": str(folder), "split": "all", "batch_size": 4, "num_workers": 0,
-                                        **data}),
-                     evaluation=EvalConfig(metrics=[]))
+    return RunConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=DataConfig(**{"dataset": str(folder), "split": "all", "batch_size": 4, "num_workers": 0, **data}),
+        evaluation=EvalConfig(metrics=[]),
+    )
 
 
 def test_run_writes_every_prediction_and_the_records(fake_plugin: type, kaggle_folder: Path, tmp_path: Path) -> None:
@@ -40,8 +43,9 @@ def test_run_writes_every_prediction_and_the_records(fake_plugin: type, kaggle_f
     assert (result.folder / "split.json").exists()
 
 
-def test_resume_does_not_redo_finished_images(fake_plugin: type, kaggle_folder: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resume_does_not_redo_finished_images(
+    fake_plugin: type, kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     real_generate = fake_plugin.generate
 

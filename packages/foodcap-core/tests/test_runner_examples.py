@@ -26,9 +26,13 @@ def test_use_examples_gets_the_train_split_unless_train_is_evaluated(
         pools.append([sample.id for sample in pool])
 
     monkeypatch.setattr(fake_plugin, "use_examples", record)
-    config = RunConfig(captioner="fake", options={"titles": list(COLOURS)}, out=tmp_path / "run",
-                       data=DataConfig(dataset=str(kaggle_folder), split=split, num_workers=0),
-                       evaluation=EvalConfig(metrics=[]))
+    config = RunConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=tmp_path / "run",
+        data=DataConfig(dataset=str(kaggle_folder), split=split, num_workers=0),
+        evaluation=EvalConfig(metrics=[]),
+    )
     run(config, get_registry(), Console(quiet=True))
     dataset = load_kaggle_dataset(str(kaggle_folder))
     manifest = split_manifest(dataset.samples)

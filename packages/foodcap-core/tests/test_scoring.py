@@ -91,8 +91,9 @@ def test_no_metric_installed_warns_only_when_none_was_asked_for(caplog: pytest.L
     assert caplog.records == []
 
 
-def test_scores_are_each_metrics_corpus_and_per_sample_values(caplog: pytest.LogCaptureFixture,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scores_are_each_metrics_corpus_and_per_sample_values(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     metrics = [ExactMatch(), Broken(), FirstWord()]
     clock = iter([10.0, 12.5, 20.0, 30.0, 31.0])  # start and end of each metric that finishes
     monkeypatch.setattr(scoring.time, "perf_counter", lambda: next(clock))
@@ -135,8 +136,12 @@ def test_a_folder_is_scored_in_split_order_with_its_control_and_double_work_coun
     split = [Sample(str(i), Path(f"/img/{i}.jpg"), (reference,)) for i, reference in enumerate(["a", "b", "c", "d"])]
 
     def line(sample_id: str, caption: str) -> dict[str, object]:
-        return {"id": sample_id, "image": f"/img/{sample_id}.jpg", "references": [split[int(sample_id)].title],
-                "caption": caption}
+        return {
+            "id": sample_id,
+            "image": f"/img/{sample_id}.jpg",
+            "references": [split[int(sample_id)].title],
+            "caption": caption,
+        }
 
     with PartWriter(tmp_path, "shard-1-of-2", {}) as part:
         part.append([line("3", "d"), line("1", "x"), {"id": "2", "image": "/img/2.jpg", "failure": "truncated image"}])
@@ -149,5 +154,8 @@ def test_a_folder_is_scored_in_split_order_with_its_control_and_double_work_coun
     assert scored.grounding == shuffled_control([ExactMatch()], ["c", "b", "d"], [["a"], ["b"], ["d"]], scored.scores)
     assert scored.grounding == {"exact": {"matched": 2 / 3, "shuffled": 0.0}}
     written = [json.loads(row) for row in (tmp_path / "predictions.jsonl").read_text().splitlines()]
-    assert [(row["id"], row["scores"]) for row in written] == [("0", {"exact": 0.0}), ("1", {"exact": 1.0}),
-                                                              ("3", {"exact": 1.0})]
+    assert [(row["id"], row["scores"]) for row in written] == [
+        ("0", {"exact": 0.0}),
+        ("1", {"exact": 1.0}),
+        ("3", {"exact": 1.0}),
+    ]

@@ -17,8 +17,10 @@ from foodcap.training.step_plan import (
 
 
 def plans(count: int, batch_size: int, world: int, seed: int = 5) -> list:  # type: ignore[type-arg]
-    return [shared_order_plan(count, batch_size, Launch(rank, world), torch.Generator().manual_seed(seed))
-            for rank in range(world)]
+    return [
+        shared_order_plan(count, batch_size, Launch(rank, world), torch.Generator().manual_seed(seed))
+        for rank in range(world)
+    ]
 
 
 @pytest.mark.parametrize("count, world", [(23, 2), (24, 3), (7, 4)])

@@ -26,11 +26,24 @@ STATE = optuna.trial.TrialState
 
 
 def config(dataset: Path, out: Path, trials: int = 3, **space: Any) -> SweepConfig:
-    space = {"trials": trials, "search": ["lr", "freeze", "batch_size"], "lr_range": (0.01, 0.1),
-             "freeze_policies": ["none", "encoder"], "batch_sizes": [8, 16], "prune_after_trials": 1, **space}
-    return SweepConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out, data=data(dataset),
-                       evaluation={"metrics": ["word-overlap"]}, train=TrainOptions(epochs=2, seed=3),
-                       sweep=SweepSpace(**space))
+    space = {
+        "trials": trials,
+        "search": ["lr", "freeze", "batch_size"],
+        "lr_range": (0.01, 0.1),
+        "freeze_policies": ["none", "encoder"],
+        "batch_sizes": [8, 16],
+        "prune_after_trials": 1,
+        **space,
+    }
+    return SweepConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=data(dataset),
+        evaluation={"metrics": ["word-overlap"]},
+        train=TrainOptions(epochs=2, seed=3),
+        sweep=SweepSpace(**space),
+    )
 
 
 def history(folder: Path) -> list[dict[str, Any]]:
@@ -41,8 +54,9 @@ def load_study(out: Path) -> Any:
     return optuna.load_study(study_name=sweep_study.STUDY_NAME, storage=f"sqlite:///{out / 'study.db'}")
 
 
-def test_three_trials_are_training_folders_and_best_points_at_the_lowest_val_loss(kaggle_folder: Path,
-                                                                                  tmp_path: Path) -> None:
+def test_three_trials_are_training_folders_and_best_points_at_the_lowest_val_loss(
+    kaggle_folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "sweep"
     with fake_plugins():
         result = sweep_study.run_sweep(config(kaggle_folder, out), get_registry(), QUIET)
@@ -70,8 +84,9 @@ def test_three_trials_are_training_folders_and_best_points_at_the_lowest_val_los
     assert comparison.labels == ["sweep/best", "000"] and comparison.mismatches == []
 
 
-def test_a_killed_sweep_resumes_without_redoing_finished_trials(kaggle_folder: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_sweep_resumes_without_redoing_finished_trials(
+    kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "sweep"
     report = sweep_study.ValLossReporter.__call__
 
@@ -101,8 +116,11 @@ def test_a_killed_sweep_resumes_without_redoing_finished_trials(kaggle_folder: P
         with pytest.raises(FoodcapError, match="pass --resume"):
             sweep_study.run_sweep(config(kaggle_folder, out), get_registry(), QUIET)
         with pytest.raises(FoodcapError, match="other settings: sweep.lr_range"):
-            sweep_study.run_sweep(config(kaggle_folder, out, lr_range=(0.01, 0.2)).model_copy(update={"resume": True}),
-                                  get_registry(), QUIET)
+            sweep_study.run_sweep(
+                config(kaggle_folder, out, lr_range=(0.01, 0.2)).model_copy(update={"resume": True}),
+                get_registry(),
+                QUIET,
+            )
         trainings.clear()
         sweep_study.run_sweep(config(kaggle_folder, out).model_copy(update={"resume": True}), get_registry(), QUIET)
 
@@ -121,8 +139,9 @@ def test_a_trial_left_running_by_a_dead_process_is_retired(kaggle_folder: Path, 
         study = sweep_study.open_study(optuna, config(kaggle_folder, out, trials=1))
         study.ask()  # what a SIGKILL mid-trial leaves behind: a RUNNING trial nobody will finish
         (out / "trials" / "000" / "checkpoints").mkdir(parents=True)
-        sweep_study.run_sweep(config(kaggle_folder, out, trials=1).model_copy(update={"resume": True}),
-                              get_registry(), QUIET)
+        sweep_study.run_sweep(
+            config(kaggle_folder, out, trials=1).model_copy(update={"resume": True}), get_registry(), QUIET
+        )
     assert [t.state for t in load_study(out).trials] == [STATE.FAIL, STATE.COMPLETE]
     assert sorted(p.name for p in (out / "trials").iterdir()) == ["001"]
 
@@ -142,19 +161,30 @@ def test_pruning_stops_a_trial_whose_val_loss_trails_the_median() -> None:
     assert worse.should_prune()
 
 
-def test_sweep_command_reads_the_space_from_the_config_file(kaggle_folder: Path, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_sweep_command_reads_the_space_from_the_config_file(
+    kaggle_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "sweep.toml").write_text(
         f'captioner = "fake"\n[options]\ntitles = {json.dumps(list(COLOURS))}\n'
         f'[data]\ndataset = "{kaggle_folder}"\nnum_workers = 0\n[evaluation]\nmetrics = ["word-overlap"]\n'
         '[train]\nepochs = 1\n[sweep]\ntrials = 1\nsearch = ["lr", "weight_decay"]\nlr_range = [0.02, 0.03]\n'
-        'weight_decay_range = [0.0, 0.0]\n')
+        "weight_decay_range = [0.0, 0.0]\n"
+    )
     with fake_plugins():
         main(["sweep", "--config", str(tmp_path / "sweep.toml"), "--out", str(tmp_path / "s")])
         printed = capsys.readouterr().out
         with pytest.raises(SystemExit) as exit_info:
-            main(["sweep", "--config", str(tmp_path / "sweep.toml"), "--out", str(tmp_path / "bad"),
-                  "--lr-range", "0.1,0.01"])
+            main(
+                [
+                    "sweep",
+                    "--config",
+                    str(tmp_path / "sweep.toml"),
+                    "--out",
+                    str(tmp_path / "bad"),
+                    "--lr-range",
+                    "0.1,0.01",
+                ]
+            )
     [trial] = load_study(tmp_path / "s").trials
     assert set(trial.params) == {"lr", "weight_decay"} and 0.02 <= trial.params["lr"] <= 0.03
     assert trial.params["weight_decay"] == 0.0
@@ -163,16 +193,18 @@ def test_sweep_command_reads_the_space_from_the_config_file(kaggle_folder: Path,
     assert "sweep.lr_range (--lr-range)" in capsys.readouterr().err
 
 
-def test_without_optuna_a_one_line_error_names_the_extra(kaggle_folder: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_optuna_a_one_line_error_names_the_extra(
+    kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "optuna", None)
     with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[sweep\]'"):
         sweep_study.run_sweep(config(kaggle_folder, tmp_path / "s"), get_registry(), QUIET)
     assert not (tmp_path / "s").exists()
 
 
-def test_storage_urls_and_joining_workers_fail_in_one_line(kaggle_folder: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_storage_urls_and_joining_workers_fail_in_one_line(
+    kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(FoodcapError, match="'nonsense' is not a database URL"):
         sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "a", storage="nonsense"))
     monkeypatch.setitem(sys.modules, "psycopg", None)  # the driver is not installed
@@ -191,5 +223,9 @@ def test_storage_urls_and_joining_workers_fail_in_one_line(kaggle_folder: Path, 
     with pytest.raises(FoodcapError, match="already exists in --storage; pass --resume or a new --study-name"):
         sweep_study.open_study(optuna, alone)
     with pytest.raises(FoodcapError, match="cannot resume: --storage has no study 'foodcap-sweep'"):
-        sweep_study.open_study(optuna, config(kaggle_folder, tmp_path / "w5", storage=f"sqlite:///{tmp_path / 'no.db'}")
-                               .model_copy(update={"resume": True}))
+        sweep_study.open_study(
+            optuna,
+            config(kaggle_folder, tmp_path / "w5", storage=f"sqlite:///{tmp_path / 'no.db'}").model_copy(
+                update={"resume": True}
+            ),
+        )

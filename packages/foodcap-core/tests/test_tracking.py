@@ -34,10 +34,10 @@ def wandb_records(path: Path) -> Iterator[Any]:
         if BLOCK - position % BLOCK < 7:  # a block's tail too short for a header is padding
             position += BLOCK - position % BLOCK
             continue
-        _, length, kind = struct.unpack("<IHB", raw[position:position + 7])
+        _, length, kind = struct.unpack("<IHB", raw[position : position + 7])
         if kind == 0 and length == 0:
             break
-        pending += raw[position + 7:position + 7 + length]
+        pending += raw[position + 7 : position + 7 + length]
         position += 7 + length
         if kind in (1, 4):  # a full record, or the last fragment of one
             record = wandb_internal_pb2.Record()
@@ -64,13 +64,19 @@ def finished_records(path: Path, timeout: float = 30.0) -> list[Any]:
 
 
 def config(folder: Path, out: Path, tracker: str = "wandb") -> TrainConfig:
-    return TrainConfig(captioner="fake", options={"titles": list(COLOURS)}, out=out, data=data(folder),
-                       evaluation={"metrics": ["word-overlap"]},
-                       train=TrainOptions(epochs=2, lr=0.05, seed=3, tracker=tracker))
+    return TrainConfig(
+        captioner="fake",
+        options={"titles": list(COLOURS)},
+        out=out,
+        data=data(folder),
+        evaluation={"metrics": ["word-overlap"]},
+        train=TrainOptions(epochs=2, lr=0.05, seed=3, tracker=tracker),
+    )
 
 
-def test_offline_wandb_run_holds_config_history_and_gallery(kaggle_folder: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_wandb_run_holds_config_history_and_gallery(
+    kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("wandb", reason="the wandb extra is not installed")
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb-dir"))
@@ -92,8 +98,11 @@ def test_offline_wandb_run_holds_config_history_and_gallery(kaggle_folder: Path,
     assert logged_config["captioner"] == "fake" and logged_config["train"]["lr"] == 0.05
     assert run.display_name == "t" and run.run_group == "tests"
 
-    rows = [{item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in r.history.item}
-            for r in records if r.WhichOneof("record_type") == "history"]
+    rows = [
+        {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in r.history.item}
+        for r in records
+        if r.WhichOneof("record_type") == "history"
+    ]
     epochs = [row for row in rows if "train_loss" in row]
     assert [row["_step"] for row in epochs] == [1, 2]
     for logged, local in zip(epochs, history):
@@ -114,23 +123,40 @@ def test_offline_wandb_run_holds_config_history_and_gallery(kaggle_folder: Path,
     assert [row[3] for row in table["data"]] == [p["caption"] for p in test]
     for row, prediction in zip(table["data"], test):
         assert entries[row[1]["path"]].read_bytes() == Path(prediction["image"]).read_bytes()
-    summaries = {item.key or "/".join(item.nested_key): item.value_json
-                 for r in records if r.WhichOneof("record_type") == "summary" for item in r.summary.update}
+    summaries = {
+        item.key or "/".join(item.nested_key): item.value_json
+        for r in records
+        if r.WhichOneof("record_type") == "summary"
+        for item in r.summary.update
+    }
     test_score = json.loads((result.folder / "metrics.json").read_text())["scores"]["word-overlap"]
     assert json.loads(summaries["test/word-overlap"]) == pytest.approx(test_score)
 
 
-def test_without_wandb_a_one_line_error_names_the_extra(kaggle_folder: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_wandb_a_one_line_error_names_the_extra(
+    kaggle_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "wandb", None)  # makes `import wandb` raise ImportError
     with fake_plugins():
         with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[wandb\]'"):
             train(config(kaggle_folder, tmp_path / "t"), get_registry(), QUIET)
         assert not (tmp_path / "t").exists()  # it failed before loading or writing anything
         with pytest.raises(SystemExit) as exit_info:
-            main(["train", "--captioner", "fake", "--dataset", str(kaggle_folder), "--tracker", "wandb",
-                  "--out", str(tmp_path / "cli"), "-o", "titles=['Pea Soup']"])
+            main(
+                [
+                    "train",
+                    "--captioner",
+                    "fake",
+                    "--dataset",
+                    str(kaggle_folder),
+                    "--tracker",
+                    "wandb",
+                    "--out",
+                    str(tmp_path / "cli"),
+                    "-o",
+                    "titles=['Pea Soup']",
+                ]
+            )
     assert exit_info.value.code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and "--tracker wandb needs wandb" in lines[0]

@@ -79,8 +79,12 @@ def time_per_image_loop(captioner: GemmaCaptioner, images: list[Image.Image]) ->
 
 def time_batched(captioner: GemmaCaptioner, images: list[Image.Image], batch_size: int, workers: int) -> Timing:
     loader = DataLoader(
-        images, batch_size=batch_size, collate_fn=captioner.preprocessor(), num_workers=workers,
-        pin_memory=captioner.device.type == "cuda", persistent_workers=False,
+        images,
+        batch_size=batch_size,
+        collate_fn=captioner.preprocessor(),
+        num_workers=workers,
+        pin_memory=captioner.device.type == "cuda",
+        persistent_workers=False,
     )
     synchronize(captioner.device)
     start = time.perf_counter()
@@ -95,8 +99,10 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     options = GemmaOptions(
-        random_weights=args.random_weights, device=args.device,
-        generation={"max_new_tokens": args.new_tokens}, min_new_tokens=args.new_tokens,
+        random_weights=args.random_weights,
+        device=args.device,
+        generation={"max_new_tokens": args.new_tokens},
+        min_new_tokens=args.new_tokens,
     )
     started = time.perf_counter()
     captioner = GemmaCaptioner.load(options)

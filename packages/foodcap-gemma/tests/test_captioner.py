@@ -53,8 +53,9 @@ def test_a_longer_prompt_with_a_system_turn_is_left_padded_and_matches_one_by_on
     captioner: GemmaCaptioner, images: list[Image.Image]
 ) -> None:
     options = GemmaOptions(model="x", prompt=PROMPTS[2], system_prompt="You name dishes.")
-    longer = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family, captioner.device,
-                            captioner.record)
+    longer = GemmaCaptioner(
+        options, captioner.model, captioner.processor, captioner.family, captioner.device, captioner.record
+    )
     assert "You name dishes." in longer.preprocessor().text
     assert longer.answers(longer.preprocessor()(images)) == one_by_one(longer, images)
     # Mixed with the default prompt in one batch, the shorter rows must be padded, on the left.
@@ -93,8 +94,9 @@ def test_greedy_even_when_the_checkpoint_samples(
 
 def test_generation_lengths_follow_the_options(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
     options = GemmaOptions(model="x", generation={"max_new_tokens": 5}, min_new_tokens=5)
-    forced = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family,
-                           captioner.device, captioner.record)
+    forced = GemmaCaptioner(
+        options, captioner.model, captioner.processor, captioner.family, captioner.device, captioner.record
+    )
     tokens = forced.answer_token_ids(forced.preprocessor()(images))
     assert tokens.shape == (len(images), 5)
     # min_new_tokens keeps the stop tokens out, so no row ends early
@@ -103,11 +105,14 @@ def test_generation_lengths_follow_the_options(captioner: GemmaCaptioner, images
 
 def test_prompt_option_reaches_the_model(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:
     options = GemmaOptions(model="x", prompt="Describe the plate.")
-    other = GemmaCaptioner(options, captioner.model, captioner.processor, captioner.family,
-                           captioner.device, captioner.record)
+    other = GemmaCaptioner(
+        options, captioner.model, captioner.processor, captioner.family, captioner.device, captioner.record
+    )
     text = other.preprocessor().text
     assert "Describe the plate." in text and text.endswith("<start_of_turn>model\n")
-    assert other.preprocessor()(images[:1])["input_ids"].shape != captioner.preprocessor()(images[:1])["input_ids"].shape
+    assert (
+        other.preprocessor()(images[:1])["input_ids"].shape != captioner.preprocessor()(images[:1])["input_ids"].shape
+    )
 
 
 def test_preprocessor_survives_pickling(captioner: GemmaCaptioner, images: list[Image.Image]) -> None:

@@ -135,4 +135,3 @@ def test_no_quantization_needs_nothing() -> None:
     import torch
 
     assert quantization_config("none", torch.float32, torch.device("cpu")) is None
-

@@ -123,8 +123,9 @@ def bare_loss(captioner: LlamaLoraCaptioner, batch: Batch) -> torch.Tensor:
     return network.language_model(inputs_embeds=embeds, attention_mask=mask, labels=labels, use_cache=False).loss
 
 
-def time_steps(captioner: LlamaLoraCaptioner, loss_of: Callable[[Batch], torch.Tensor], batches: list[Batch],
-               warmup: int) -> tuple[float, float | None]:
+def time_steps(
+    captioner: LlamaLoraCaptioner, loss_of: Callable[[Batch], torch.Tensor], batches: list[Batch], warmup: int
+) -> tuple[float, float | None]:
     """Images per second over the timed batches, and the peak GPU memory of the whole variant."""
     model = captioner.model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -166,13 +167,17 @@ def measure(config: Config, args: argparse.Namespace, gpu: bool, console: Consol
     return results
 
 
-def time_variants(captioner: LlamaLoraCaptioner, config: Config, args: argparse.Namespace,
-                  console: Console) -> list[Result]:
+def time_variants(
+    captioner: LlamaLoraCaptioner, config: Config, args: argparse.Namespace, console: Console
+) -> list[Result]:
     counts = parameter_counts(captioner)["total"]
     prefix = captioner.model.pooling.output_tokens(
-        (captioner.model.vision.config.image_size // captioner.model.vision.config.patch_size) ** 2 + 1)
-    console.print(f"{config.label}: {counts['trainable'] / 1e6:.2f}M trainable, {counts['frozen'] / 1e6:,.1f}M frozen, "
-                  f"{prefix} visual tokens, {args.title_tokens} title tokens")
+        (captioner.model.vision.config.image_size // captioner.model.vision.config.patch_size) ** 2 + 1
+    )
+    console.print(
+        f"{config.label}: {counts['trainable'] / 1e6:.2f}M trainable, {counts['frozen'] / 1e6:,.1f}M frozen, "
+        f"{prefix} visual tokens, {args.title_tokens} title tokens"
+    )
     batches = make_batches(captioner, args.warmup + args.steps, config.batch, args.title_tokens)
     variants: list[tuple[str, Callable[[Batch], torch.Tensor], list[Batch]]] = [
         ("bare", lambda b: bare_loss(captioner, b), batches),
@@ -184,7 +189,9 @@ def time_variants(captioner: LlamaLoraCaptioner, config: Config, args: argparse.
     for _ in range(args.rounds):
         for name, loss_of, inputs in variants:
             timings[name].append(time_steps(captioner, loss_of, inputs, args.warmup))
-    return [Result(name, statistics.median(rate for rate, _ in runs), _max_peak(runs)) for name, runs in timings.items()]
+    return [
+        Result(name, statistics.median(rate for rate, _ in runs), _max_peak(runs)) for name, runs in timings.items()
+    ]
 
 
 def _max_peak(runs: list[tuple[float, float | None]]) -> float | None:
@@ -211,8 +218,14 @@ def report(rows: list[tuple[Config, list[Result]]], gpu: bool) -> Table:
             if config.checkpointing and config.size == "3B" and result.variant == "foodcap" and result.peak_gib:
                 goal = f"< {SMALL_CARD_GIB:.0f} GiB: {'fits' if result.peak_gib < SMALL_CARD_GIB else 'does NOT fit'}"
             peak = f"{result.peak_gib:.1f}" if result.peak_gib is not None else "n/a"
-            table.add_row(config.label, result.variant, f"{result.images_per_second:,.1f}",
-                          f"{result.images_per_second / bare:.2f}x", peak, goal)
+            table.add_row(
+                config.label,
+                result.variant,
+                f"{result.images_per_second:,.1f}",
+                f"{result.images_per_second / bare:.2f}x",
+                peak,
+                goal,
+            )
     if not gpu:
         table.caption = f"CPU: peak GPU memory n/a; process max RSS {_max_rss_gib():.2f} GiB"
     return table

@@ -90,8 +90,14 @@ def dishes() -> Callable[[int, int], list[tuple[Image.Image, str]]]:
     return dish_set
 
 
-def train_steps(captioner: LlamaLoraCaptioner, pairs: list[tuple[Image.Image, str]], steps: int,
-                lr: float = 3e-3, batch_size: int = 8, seed: int = 0) -> None:
+def train_steps(
+    captioner: LlamaLoraCaptioner,
+    pairs: list[tuple[Image.Image, str]],
+    steps: int,
+    lr: float = 3e-3,
+    batch_size: int = 8,
+    seed: int = 0,
+) -> None:
     """A minimal loop over the public interface: AdamW on trainable parameters, ``captioner.loss``.
 
     Batches are the training collator's two halves (pixels, text_batch) with the images

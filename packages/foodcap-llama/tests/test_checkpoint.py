@@ -51,8 +51,12 @@ def test_checkpoint_config_records_bases_projector_prompt_and_lora(trained, tmp_
     config = json.loads((tmp_path / CONFIG_FILE).read_text())
     assert config["language_model"] == saved_bases["model"]
     assert config["vision_model"] == saved_bases["vision_model"]
-    assert config["lora"] == {"r": 16, "alpha": 32, "dropout": 0.1,
-                              "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+    assert config["lora"] == {
+        "r": 16,
+        "alpha": 32,
+        "dropout": 0.1,
+        "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    }
     widths = (trained.model.vision.config.hidden_size, trained.model.language_model.config.hidden_size)
     assert (config["vision_width"], config["text_width"], config["prefix_tokens"]) == (*widths, 4)
     adapter = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
@@ -77,8 +81,10 @@ def test_a_trained_vit_is_saved_and_restored(fresh_captioner, dishes, trainer, t
     for (name, a), (_, b) in zip(captioner.model.vision.named_parameters(), loaded.model.vision.named_parameters()):
         assert torch.equal(a, b), name
     fresh = LlamaLoraCaptioner.load_for_training(options())
-    assert not torch.equal(fresh.model.vision.embeddings.patch_embeddings.projection.weight,
-                           loaded.model.vision.embeddings.patch_embeddings.projection.weight)
+    assert not torch.equal(
+        fresh.model.vision.embeddings.patch_embeddings.projection.weight,
+        loaded.model.vision.embeddings.patch_embeddings.projection.weight,
+    )
 
 
 def test_random_weight_checkpoints_rebuild_their_bases_from_the_seed(dishes, trainer, tmp_path):
@@ -88,7 +94,9 @@ def test_random_weight_checkpoints_rebuild_their_bases_from_the_seed(dishes, tra
     trainer(captioner, dishes(8, seed=23), steps=2)
     captioner.save_checkpoint(tmp_path)
     # --random-weights is not needed again: the checkpoint records it.
-    loaded = LlamaLoraCaptioner.load(LlamaLoraOptions(checkpoint=tmp_path, model="meta-llama/Llama-3.2-3B", device="cpu"))
+    loaded = LlamaLoraCaptioner.load(
+        LlamaLoraOptions(checkpoint=tmp_path, model="meta-llama/Llama-3.2-3B", device="cpu")
+    )
     assert loaded.options.random_weights == "tiny"
     assert loaded.options.model == "meta-llama/Llama-3.2-1B"  # llama-lora-3b's default does not override
     pairs = dishes(3, seed=24)

@@ -35,8 +35,9 @@ def untied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"model": str(root / "llama"), "vision_model": str(root / "vit"), "device": "cpu", "dtype": "float32"}
 
 
-def test_a_model_split_by_max_memory_captions_like_one_device(untied: dict[str, str], tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_split_by_max_memory_captions_like_one_device(
+    untied: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # peft re-spreads a disk-offloaded base by rewriting its weight files under a path it makes relative
     # (it drops the leading "/"), so they land below the working directory: keep that inside tmp_path.
     monkeypatch.chdir(tmp_path)
@@ -48,8 +49,11 @@ def test_a_model_split_by_max_memory_captions_like_one_device(untied: dict[str, 
     trained.save_checkpoint(tmp_path / "checkpoint")
     images = [image for image, _ in dish_set(6, 0)]
     whole = LlamaLoraCaptioner.load(LlamaLoraOptions.model_validate({**untied, "checkpoint": tmp_path / "checkpoint"}))
-    spread = LlamaLoraCaptioner.load(LlamaLoraOptions.model_validate(
-        {**untied, "checkpoint": tmp_path / "checkpoint", "device_map": "auto", "max_memory": "cpu=1MB"}))
+    spread = LlamaLoraCaptioner.load(
+        LlamaLoraOptions.model_validate(
+            {**untied, "checkpoint": tmp_path / "checkpoint", "device_map": "auto", "max_memory": "cpu=1MB"}
+        )
+    )
     placement = spread.describe()["placement"]
     assert set(placement.values()) == {"cpu", "disk"}  # really split, and recorded for run.json
     assert placement["model.embed_tokens"] == "cpu" and placement["lm_head"] == "disk"

@@ -19,7 +19,9 @@ QUIET = Console(quiet=True)
 def test_train_with_lora_policy_then_run_from_the_best_checkpoint(tmp_path, captioner, cache_encoder):
     registry = get_registry()
     config = TrainConfig(
-        captioner=captioner, options={"random_weights": "tiny"}, out=tmp_path / "train",
+        captioner=captioner,
+        options={"random_weights": "tiny"},
+        out=tmp_path / "train",
         data=DataConfig(dataset="sample", batch_size=16, num_workers=0, limit=32),
         evaluation=EvalConfig(metrics=[]),
         train=TrainOptions(freeze="lora", epochs=1, lr=3e-3, cache_encoder=cache_encoder, test_eval=False),
@@ -34,9 +36,17 @@ def test_train_with_lora_policy_then_run_from_the_best_checkpoint(tmp_path, capt
     assert counts["adapter"]["trainable"] > 0 and counts["projector"]["trainable"] > 0
 
     # --random-weights is not repeated: the checkpoint knows its bases were random.
-    ran = run(RunConfig(captioner=captioner, options={"checkpoint": str(best)}, out=tmp_path / "run",
-                        data=DataConfig(dataset="sample", split="val", limit=8, num_workers=0),
-                        evaluation=EvalConfig(metrics=[])), registry, QUIET)
+    ran = run(
+        RunConfig(
+            captioner=captioner,
+            options={"checkpoint": str(best)},
+            out=tmp_path / "run",
+            data=DataConfig(dataset="sample", split="val", limit=8, num_workers=0),
+            evaluation=EvalConfig(metrics=[]),
+        ),
+        registry,
+        QUIET,
+    )
     predictions = [json.loads(line) for line in (ran.folder / "predictions.jsonl").read_text().splitlines()]
     assert len(predictions) == 8 and all(isinstance(p["caption"], str) for p in predictions)
     described = json.loads((ran.folder / "run.json").read_text())["captioner"]
@@ -45,9 +55,12 @@ def test_train_with_lora_policy_then_run_from_the_best_checkpoint(tmp_path, capt
 
 def test_training_starts_from_pretrained_bases_without_a_checkpoint(tmp_path, saved_bases):
     config = TrainConfig(
-        captioner="llama-lora-1b", options=dict(saved_bases), out=tmp_path / "train",
+        captioner="llama-lora-1b",
+        options=dict(saved_bases),
+        out=tmp_path / "train",
         data=DataConfig(dataset="sample", batch_size=16, num_workers=0, limit=16),
-        evaluation=EvalConfig(metrics=[]), train=TrainOptions(epochs=1, test_eval=False),  # lora by default
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(epochs=1, test_eval=False),  # lora by default
     )
     result = train(config, get_registry(), QUIET)
     assert json.loads((result.folder / "run.json").read_text())["freeze_policy"] == "lora"

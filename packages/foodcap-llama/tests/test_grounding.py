@@ -18,16 +18,19 @@ from foodcap_llama.options import LlamaLoraOptions
 
 
 def bleu_1(predictions: list[str], references: list[str]) -> float:
-    return float(corpus_bleu([[r.lower().split()] for r in references], [p.lower().split() for p in predictions],
-                             weights=(1.0,)))
+    return float(
+        corpus_bleu([[r.lower().split()] for r in references], [p.lower().split() for p in predictions], weights=(1.0,))
+    )
 
 
 def sample_pairs() -> dict[str, list]:
     dataset = load_kaggle_dataset("sample", workers=1)
     manifest = split_manifest(dataset.samples)
     by_id = {sample.id: sample for sample in dataset.samples}
-    return {split: [(open_rgb(by_id[i].image)[0], by_id[i].title) for i in manifest.ids(split)]
-            for split in ("train", "val")}
+    return {
+        split: [(open_rgb(by_id[i].image)[0], by_id[i].title) for i in manifest.ids(split)]
+        for split in ("train", "val")
+    }
 
 
 def test_trained_model_beats_its_shuffled_image_control_on_val_bleu_1(trainer):
@@ -38,8 +41,9 @@ def test_trained_model_beats_its_shuffled_image_control_on_val_bleu_1(trainer):
     scores = {}
     for name, data in (("grounded", train), ("control", shuffled)):
         torch.manual_seed(5)
-        captioner = LlamaLoraCaptioner.load(LlamaLoraOptions(random_weights="tiny", model="meta-llama/Llama-3.2-1B",
-                                                             device="cpu", dtype="float32"))
+        captioner = LlamaLoraCaptioner.load(
+            LlamaLoraOptions(random_weights="tiny", model="meta-llama/Llama-3.2-1B", device="cpu", dtype="float32")
+        )
         TrainAdapters().apply(captioner)
         trainer(captioner, data, steps=200, lr=3e-3, batch_size=16)
         captions = captioner.caption([image for image, _ in val])

@@ -43,8 +43,10 @@ def _gated(*args, **kwargs):
 
 
 def _wrapped_by_transformers(*args, **kwargs):
-    raise OSError(f"You are trying to access a gated repo.\nMake sure to have access to it at "
-                  f"https://huggingface.co/{LLAMA_1B}.\n403 Client Error.")
+    raise OSError(
+        f"You are trying to access a gated repo.\nMake sure to have access to it at "
+        f"https://huggingface.co/{LLAMA_1B}.\n403 Client Error."
+    )
 
 
 @pytest.mark.parametrize("failure", [_gated, _wrapped_by_transformers])

@@ -27,7 +27,7 @@ def test_labels_cover_only_title_and_eos(fresh_captioner, dishes):
         assert (labels[prompt:length] == ids[prompt:length]).all()
         assert ids[length - 1] == text.eos_id and labels[length - 1] == text.eos_id
         assert (labels[length:] == IGNORE_INDEX).all() and (mask[length:] == 0).all()
-        title = text.tokenizer.decode(ids[prompt:length - 1])
+        title = text.tokenizer.decode(ids[prompt : length - 1])
         assert title.strip() == ["Lemon Cake", "Blueberry Soup with a Long Garnish"][row]
 
 

@@ -111,8 +111,9 @@ def part_nltk(pairs: int, seed: int) -> dict:
     seconds["wordnet load"] = time.perf_counter() - started
     started = time.perf_counter()
     per_sample["meteor"] = [
-        meteor_score([word_tokenize(r, preserve_line=True) for r in refs], word_tokenize(p, preserve_line=True),
-                     wordnet=wordnet)
+        meteor_score(
+            [word_tokenize(r, preserve_line=True) for r in refs], word_tokenize(p, preserve_line=True), wordnet=wordnet
+        )
         for p, refs in zip(corpus.predictions, corpus.references)
     ]
     scores["meteor"] = sum(per_sample["meteor"]) / len(per_sample["meteor"])
@@ -123,7 +124,9 @@ def part_nltk(pairs: int, seed: int) -> dict:
 def _in_fresh_process(part: str, pairs: int, seed: int) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--part", part, "--pairs", str(pairs), "--seed", str(seed)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -151,15 +154,19 @@ def main() -> None:
     parser.add_argument("--part", choices=["foodcap-coco", "foodcap-hf", "pycocoevalcap", "nltk"])
     args = parser.parse_args()
     if args.part:
-        parts = {"foodcap-coco": lambda: part_foodcap(args.pairs, args.seed, "coco"),
-                 "foodcap-hf": lambda: part_foodcap(args.pairs, args.seed, "hf"),
-                 "pycocoevalcap": lambda: part_pycocoevalcap(args.pairs, args.seed),
-                 "nltk": lambda: part_nltk(args.pairs, args.seed)}
+        parts = {
+            "foodcap-coco": lambda: part_foodcap(args.pairs, args.seed, "coco"),
+            "foodcap-hf": lambda: part_foodcap(args.pairs, args.seed, "hf"),
+            "pycocoevalcap": lambda: part_pycocoevalcap(args.pairs, args.seed),
+            "nltk": lambda: part_nltk(args.pairs, args.seed),
+        }
         print(json.dumps(parts[args.part]()))
         return
 
-    print(f"{args.pairs} title-like pairs (seed {args.seed}), one reference each; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPU cores, Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{args.pairs} title-like pairs (seed {args.seed}), one reference each; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPU cores, Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}"
+    )
     print(_index_build_seconds())
     runs: dict[str, list[dict]] = {part: [] for part in ("foodcap-coco", "pycocoevalcap", "foodcap-hf", "nltk")}
     for _ in range(args.repeat):  # interleaved, so that a busy spell on the machine hits every contender
@@ -170,30 +177,50 @@ def main() -> None:
 
     print("\nTime in seconds (imports excluded and listed last)")
     print(f"{'':22s}{'foodcap coco':>14s}{'pycocoevalcap':>15s}{'foodcap hf':>13s}{'nltk+rouge-score':>18s}")
-    rows = [("bleu-1..4", ["bleu-1", "bleu-2", "bleu-3", "bleu-4"], ["tokenize (Java)", "bleu-1..4"],
-             ["bleu-1", "bleu-2", "bleu-3", "bleu-4"]),
-            ("rouge-l", ["rouge-l"], ["rouge-l"], ["rouge-l"]),
-            ("meteor", ["meteor"], ["meteor (Java 1.5)"], ["meteor"]),
-            ("  nltk WordNet load", [], [], ["wordnet load"]),
-            ("cider-d", ["cider-d"], ["cider-d"], [])]
+    rows = [
+        (
+            "bleu-1..4",
+            ["bleu-1", "bleu-2", "bleu-3", "bleu-4"],
+            ["tokenize (Java)", "bleu-1..4"],
+            ["bleu-1", "bleu-2", "bleu-3", "bleu-4"],
+        ),
+        ("rouge-l", ["rouge-l"], ["rouge-l"], ["rouge-l"]),
+        ("meteor", ["meteor"], ["meteor (Java 1.5)"], ["meteor"]),
+        ("  nltk WordNet load", [], [], ["wordnet load"]),
+        ("cider-d", ["cider-d"], ["cider-d"], []),
+    ]
     totals = [0.0, 0.0, 0.0, 0.0]
     for label, ours, theirs, plain in rows:
-        cells = [sum(coco["seconds"][k] for k in ours), sum(pyco["seconds"][k] for k in theirs),
-                 sum(hf["seconds"][k] for k in ours), sum(nltk["seconds"][k] for k in plain) if plain else None]
+        cells = [
+            sum(coco["seconds"][k] for k in ours),
+            sum(pyco["seconds"][k] for k in theirs),
+            sum(hf["seconds"][k] for k in ours),
+            sum(nltk["seconds"][k] for k in plain) if plain else None,
+        ]
         totals = [t + (c or 0.0) for t, c in zip(totals, cells)]
-        print(f"{label:22s}" + "".join(f"{c:>{w}.2f}" if c is not None else f"{'n/a':>{w}s}"
-                                        for c, w in zip(cells, (14, 15, 13, 18))))
-    print(f"{'full suite':22s}{totals[0]:>14.2f}{totals[1]:>15.2f}{totals[2]:>13.2f}{totals[3]:>18.2f}"
-          "   (nltk+rouge-score: no CIDEr)")
+        print(
+            f"{label:22s}"
+            + "".join(f"{c:>{w}.2f}" if c is not None else f"{'n/a':>{w}s}" for c, w in zip(cells, (14, 15, 13, 18)))
+        )
+    print(
+        f"{'full suite':22s}{totals[0]:>14.2f}{totals[1]:>15.2f}{totals[2]:>13.2f}{totals[3]:>18.2f}"
+        "   (nltk+rouge-score: no CIDEr)"
+    )
     print(f"{'imports':22s}{coco['import']:>14.2f}{pyco['import']:>15.2f}{hf['import']:>13.2f}{nltk['import']:>18.2f}")
-    print(f"speed-up: coco {totals[1] / totals[0]:.1f}x over pycocoevalcap; "
-          f"hf {totals[3] / (totals[2] - hf['seconds']['cider-d']):.1f}x over nltk+rouge-score (same metrics, no CIDEr)")
-    print(f"foodcap CPU seconds, main process + forked worker: coco {coco['cpu_main_process']:.2f} + "
-          f"{coco['cpu_workers']:.2f}, hf {hf['cpu_main_process']:.2f} + {hf['cpu_workers']:.2f}")
+    print(
+        f"speed-up: coco {totals[1] / totals[0]:.1f}x over pycocoevalcap; "
+        f"hf {totals[3] / (totals[2] - hf['seconds']['cider-d']):.1f}x over nltk+rouge-score (same metrics, no CIDEr)"
+    )
+    print(
+        f"foodcap CPU seconds, main process + forked worker: coco {coco['cpu_main_process']:.2f} + "
+        f"{coco['cpu_workers']:.2f}, hf {hf['cpu_main_process']:.2f} + {hf['cpu_workers']:.2f}"
+    )
 
     print("\nAgreement (corpus score, and the largest per-sample difference)")
-    print(f"{'':10s}{'foodcap coco':>14s}{'pycocoevalcap':>15s}{'max |diff|':>12s}{'foodcap hf':>13s}"
-          f"{'nltk/rouge':>12s}{'max |diff|':>12s}")
+    print(
+        f"{'':10s}{'foodcap coco':>14s}{'pycocoevalcap':>15s}{'max |diff|':>12s}{'foodcap hf':>13s}"
+        f"{'nltk/rouge':>12s}{'max |diff|':>12s}"
+    )
     failures = []
     for name in SUITE:
         line = f"{name:10s}{coco['scores'][name]:>14.6f}"

@@ -44,7 +44,9 @@ def _wordnet_missing() -> str | None:
 # An oracle a test needs: where it is missing the test is skipped, except in CI, where it fails the run
 # (scripts/test installs Java and WordNet, so a skip there would hide a broken set-up, not a choice).
 ORACLES: dict[str, Callable[[], str | None]] = {
-    "java": _java_missing, "pycocoevalcap": _pycocoevalcap_missing, "wordnet": _wordnet_missing,
+    "java": _java_missing,
+    "pycocoevalcap": _pycocoevalcap_missing,
+    "wordnet": _wordnet_missing,
     "sacrebleu": _sacrebleu_missing,
 }
 requires_java = pytest.mark.requires_java
@@ -98,8 +100,9 @@ def multi_reference_corpus() -> TitleCorpus:
 
 
 @pytest.fixture(scope="session", params=["single", "multi"])
-def corpus(request: pytest.FixtureRequest, single_reference_corpus: TitleCorpus,
-           multi_reference_corpus: TitleCorpus) -> TitleCorpus:
+def corpus(
+    request: pytest.FixtureRequest, single_reference_corpus: TitleCorpus, multi_reference_corpus: TitleCorpus
+) -> TitleCorpus:
     return single_reference_corpus if request.param == "single" else multi_reference_corpus
 
 

@@ -128,8 +128,9 @@ def compute_bleu(reference_corpus, translation_corpus, max_order=4, smooth=False
 def hf_bleu(predictions: Sequence[str], references: Sequence[Sequence[str]], max_order: int) -> float:
     """evaluate.load("bleu").compute(predictions, references, max_order=max_order)["bleu"]."""
     tokenizer = Tokenizer13a()
-    return compute_bleu([[tokenizer(r) for r in refs] for refs in references],
-                        [tokenizer(p) for p in predictions], max_order=max_order)
+    return compute_bleu(
+        [[tokenizer(r) for r in refs] for refs in references], [tokenizer(p) for p in predictions], max_order=max_order
+    )
 
 
 def hf_rouge_l(predictions: Sequence[str], references: Sequence[Sequence[str]]) -> list[float]:
@@ -140,13 +141,15 @@ def hf_rouge_l(predictions: Sequence[str], references: Sequence[Sequence[str]]) 
     return [scorer.score_multi(list(refs), pred)["rougeL"].fmeasure for pred, refs in zip(predictions, references)]
 
 
-def nltk_meteor(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[Sequence[str]]],
-                wordnet: object) -> list[float]:
+def nltk_meteor(
+    hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[Sequence[str]]], wordnet: object
+) -> list[float]:
     """nltk's meteor_score per sentence, on the given tokens."""
     from nltk.translate.meteor_score import meteor_score
 
-    return [meteor_score([list(r) for r in refs], list(hyp), wordnet=wordnet)
-            for hyp, refs in zip(hypotheses, references)]
+    return [
+        meteor_score([list(r) for r in refs], list(hyp), wordnet=wordnet) for hyp, refs in zip(hypotheses, references)
+    ]
 
 
 def mean(values: Sequence[float]) -> float:

@@ -24,8 +24,11 @@ def write_coco_captions(root: Path, references: list[list[str]]) -> Path:
     pixel = Image.new("RGB", (2, 2), (120, 60, 30))
     for index in range(len(references)):
         pixel.save(root / f"{index:06d}.png")
-    annotations = [{"id": 10 * index + k, "image_id": index, "caption": caption}
-                   for index, refs in enumerate(references) for k, caption in enumerate(refs)]
+    annotations = [
+        {"id": 10 * index + k, "image_id": index, "caption": caption}
+        for index, refs in enumerate(references)
+        for k, caption in enumerate(refs)
+    ]
     annotations = annotations[1::2] + annotations[::2]  # references of an image are not adjacent in the file
     images = [{"id": index, "file_name": f"{index:06d}.png"} for index in range(len(references))]
     path = root / "captions.json"

@@ -27,8 +27,10 @@ def test_bleu_equals_evaluate(metric: type, corpus: TitleCorpus) -> None:
 
 
 # Fewer words than the order (no n-grams to match), partial matches at every order, a short but exact one.
-SHORT = (["soup", "tomato soup with cheese", "a b c", "lemon cake"],
-         [["tomato soup"], ["tomato soup with basil"], ["a b c d e f"], ["cake", "lemon cake"]])
+SHORT = (
+    ["soup", "tomato soup with cheese", "a b c", "lemon cake"],
+    [["tomato soup"], ["tomato soup with basil"], ["a b c d e f"], ["cake", "lemon cake"]],
+)
 
 
 @pytest.mark.parametrize("metric", [Bleu1, Bleu2, Bleu3, Bleu4], ids=lambda m: m.name)
@@ -62,8 +64,11 @@ def test_meteor_equals_nltk_per_sentence(corpus: TitleCorpus, nltk_wordnet_reade
     def tokens(text: str) -> list[str]:
         return word_tokenize(text, preserve_line=True)
 
-    expected = nltk_meteor([tokens(p) for p in corpus.predictions],
-                           [[tokens(r) for r in refs] for refs in corpus.references], nltk_wordnet_reader)
+    expected = nltk_meteor(
+        [tokens(p) for p in corpus.predictions],
+        [[tokens(r) for r in refs] for refs in corpus.references],
+        nltk_wordnet_reader,
+    )
     result = Meteor(HF).compute(corpus.predictions, corpus.references)
     assert result.per_sample == expected
     assert result.score == pytest.approx(mean(expected), rel=1e-15)

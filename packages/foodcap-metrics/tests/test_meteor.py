@@ -18,8 +18,9 @@ pytestmark = requires_wordnet
 
 
 @requires_java
-def test_coco_meteor_equals_nltk_on_pycocoevalcap_tokens(corpus: TitleCorpus, pycocoevalcap_results: dict,
-                                                          nltk_wordnet_reader: object) -> None:
+def test_coco_meteor_equals_nltk_on_pycocoevalcap_tokens(
+    corpus: TitleCorpus, pycocoevalcap_results: dict, nltk_wordnet_reader: object
+) -> None:
     res, gts = pycocoevalcap_results[id(corpus)]["tokens"]
     hypotheses = [res[i][0].split() for i in range(len(res))]
     references = [[r.split() for r in gts[i]] for i in range(len(gts))]
@@ -31,10 +32,11 @@ def test_coco_meteor_equals_nltk_on_pycocoevalcap_tokens(corpus: TitleCorpus, py
 
 def test_nltk_published_examples() -> None:
     hypothesis = "It is a guide to action which ensures that the military always obeys the commands of the party"
-    references = ["It is a guide to action that ensures that the military will forever heed Party commands",
-                  "It is the guiding principle which guarantees the military forces always being under the command "
-                  "of the Party",
-                  "It is the practical guide for the army always to heed the directions of the party"]
+    references = [
+        "It is a guide to action that ensures that the military will forever heed Party commands",
+        "It is the guiding principle which guarantees the military forces always being under the command of the Party",
+        "It is the practical guide for the army always to heed the directions of the party",
+    ]
     for dialect in ("coco", "hf"):
         metric = Meteor(MetricOptions(dialect=dialect))
         assert round(metric.compute([hypothesis], [references[:1]]).score, 4) == 0.6944
@@ -68,8 +70,8 @@ def test_synonym_index_equals_nltk_wordnet(nltk_wordnet_reader: object, multi_re
 
     def nltk_synonyms(word: str) -> set[str]:
         names = chain.from_iterable(
-            (lemma.name() for lemma in synset.lemmas() if lemma.name().find("_") < 0)
-            for synset in reader.synsets(word))  # type: ignore[attr-defined]
+            (lemma.name() for lemma in synset.lemmas() if lemma.name().find("_") < 0) for synset in reader.synsets(word)
+        )  # type: ignore[attr-defined]
         return set(names) | {word}
 
     assert len(words) > 3000
@@ -88,8 +90,9 @@ def test_system_wordnet_is_staged_for_nltk_with_lexnames() -> None:
     assert (staged / "data.noun").stat().st_size == (wordnet.Path(source.location) / "data.noun").stat().st_size
 
 
-def test_missing_wordnet_offline_is_an_error_naming_both_remedies(monkeypatch: pytest.MonkeyPatch,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_wordnet_offline_is_an_error_naming_both_remedies(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import nltk
 
     monkeypatch.setattr(wordnet, "_from_nltk_data", lambda: None)
@@ -177,8 +180,11 @@ def test_wordnet_from_nltks_data_path_comes_first(tmp_path, monkeypatch: pytest.
         wordnet.synonym_index.cache_clear()
 
 
-def test_missing_wordnet_is_downloaded_once_into_the_cache(tmp_path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_wordnet_is_downloaded_once_into_the_cache(
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Where nltk can reach the network, WordNet is fetched into foodcap's cache and found there next time."""
     import zipfile
 
@@ -208,8 +214,9 @@ def test_missing_wordnet_is_downloaded_once_into_the_cache(tmp_path, monkeypatch
         found = wordnet.find_wordnet()
         assert downloads == [("wordnet", str(tmp_path / "cache" / "nltk_download"))]
         assert found.origin == "nltk" and found.location.startswith(str(tmp_path / "cache" / "nltk_download"))
-        assert capsys.readouterr().err == (f"WordNet was missing: downloaded it once into "
-                                           f"{tmp_path / 'cache' / 'nltk_download'} (for METEOR)\n")
+        assert capsys.readouterr().err == (
+            f"WordNet was missing: downloaded it once into {tmp_path / 'cache' / 'nltk_download'} (for METEOR)\n"
+        )
         wordnet.locate_wordnet.cache_clear()
         assert wordnet.find_wordnet().location == found.location and len(downloads) == 1  # once
         assert Meteor.missing_resources() == []

@@ -11,8 +11,10 @@ import pytest
 
 HERE = Path(__file__).parent
 # One test that needs Java and one that needs nothing but foodcap.
-SELECTED = ["test_coco_agreement.py::test_nlg_eval_published_example",
-            "test_coco_agreement.py::test_corpora_cover_the_hard_cases"]
+SELECTED = [
+    "test_coco_agreement.py::test_nlg_eval_published_example",
+    "test_coco_agreement.py::test_corpora_cover_the_hard_cases",
+]
 
 
 def pytest_without_java(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess[str]:
@@ -20,8 +22,14 @@ def pytest_without_java(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess
     env["PATH"] = str(tmp_path)  # an empty folder: no java on the PATH
     if ci:
         env["CI"] = "true"
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *SELECTED],
-                          cwd=HERE, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *SELECTED],
+        cwd=HERE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("ci", [False, True], ids=["developer", "ci"])

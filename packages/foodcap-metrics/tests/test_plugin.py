@@ -56,7 +56,7 @@ def test_meteor_1_5_runs_pycocoevalcaps_jar_wrapper_on_its_tokens(monkeypatch: p
 
     monkeypatch.setattr(jar, "Meteor", RecordingMeteor)
     predictions = ["Mom's Apple-Pie!", ""]
-    references = [["Grandma's \"Best\" Apple Pie", "Apple pie (classic)"], ["Lemon Tart"]]
+    references = [['Grandma\'s "Best" Apple Pie', "Apple pie (classic)"], ["Lemon Tart"]]
     result = meteor15.Meteor15().compute(predictions, references)
     assert (result.score, result.per_sample) == (0.25, [0.5, 0.0])
     res, gts = pycocoevalcap_scores(predictions, references)["tokens"]

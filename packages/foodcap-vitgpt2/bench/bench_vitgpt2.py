@@ -148,8 +148,10 @@ def bench_training(args: argparse.Namespace, device: torch.device) -> None:
         ("GPT-2 frozen", FreezeDecoder(), False),
         ("ViT frozen, cached features", FreezeEncoder(), True),
     ]
-    print(f"\n(b) training steps, {args.size} model, batch {args.train_batch_size}, "
-          f"{args.title_tokens} title tokens, {'bf16 autocast' if device.type == 'cuda' else 'fp32'}")
+    print(
+        f"\n(b) training steps, {args.size} model, batch {args.train_batch_size}, "
+        f"{args.title_tokens} title tokens, {'bf16 autocast' if device.type == 'cuda' else 'fp32'}"
+    )
     print(f"{'':32}{'trainable':>14}{'images/s':>12}{'peak GiB':>10}")
     for label, policy, cached in variants:
         trainable, rate, peak = time_training(args, device, policy, cached)
@@ -164,24 +166,31 @@ def main() -> None:
     parser.add_argument("--size", choices=["tiny", "full"], default="full" if cuda else "tiny")
     parser.add_argument("--device", default="cuda" if cuda else "cpu")
     parser.add_argument("--images", type=int, default=3072 if cuda else 256, help="images for the batched run")
-    parser.add_argument("--study-images", type=int, default=128 if cuda else 64,
-                        help="images for the (slow) per-image loop; its rate is per image anyway")
+    parser.add_argument(
+        "--study-images",
+        type=int,
+        default=128 if cuda else 64,
+        help="images for the (slow) per-image loop; its rate is per image anyway",
+    )
     parser.add_argument("--batch-size", type=int, default=256 if cuda else 32)
     parser.add_argument("--train-batch-size", type=int, default=64 if cuda else 16)
     parser.add_argument("--title-tokens", type=int, default=24)
     parser.add_argument("--train-steps", type=int, default=20 if cuda else 10)
     parser.add_argument("--warmup-steps", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3, help="timed training runs per variant; the best counts")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (1 is steadier on a shared machine)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (1 is steadier on a shared machine)"
+    )
     parser.add_argument("--skip", choices=["captioning", "training"], action="append", default=[])
     args = parser.parse_args()
     device = torch.device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print(
+        f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads"
+    )
     if "captioning" not in args.skip:
         bench_captioning(args, device)
     if "training" not in args.skip:

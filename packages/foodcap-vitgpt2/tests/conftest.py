@@ -43,20 +43,33 @@ def build_tiny_folder(folder: Path) -> Path:
     """
     tokenizer = train_offline_tokenizer(TITLES * 4, vocab_size=300)
     encoder = ViTConfig(
-        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=64, initializer_range=0.2,
+        image_size=32,
+        patch_size=8,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        initializer_range=0.2,
     )
     decoder = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=40, n_embd=32, n_layer=1, n_head=2,
-        add_cross_attention=True, initializer_range=0.2,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        n_positions=40,
+        n_embd=32,
+        n_layer=1,
+        n_head=2,
+        add_cross_attention=True,
+        initializer_range=0.2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
     torch.manual_seed(0)
     model = VisionEncoderDecoderModel(config=config)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    ViTImageProcessorPil(size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3).save_pretrained(folder)
+    ViTImageProcessorPil(size={"height": 32, "width": 32}, image_mean=[0.5] * 3, image_std=[0.5] * 3).save_pretrained(
+        folder
+    )
     return folder
 
 

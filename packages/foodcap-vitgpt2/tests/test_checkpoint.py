@@ -50,8 +50,10 @@ def test_plain_transformers_loads_a_checkpoint(load_tiny, food_images, tmp_path:
     assert tokenizer(TITLES[0]).input_ids == captioner.tokenizer(TITLES[0]).input_ids
     assert model.config.pad_token_id == tokenizer.eos_token_id
     torch.testing.assert_close(
-        _logits(model, pixel_values, batch["labels"]), _logits(captioner.model, pixel_values, batch["labels"]),
-        rtol=0, atol=0,
+        _logits(model, pixel_values, batch["labels"]),
+        _logits(captioner.model, pixel_values, batch["labels"]),
+        rtol=0,
+        atol=0,
     )
     # Nothing of the original weights was lost on the way, the unused ViT pooler included.
     original = VisionEncoderDecoderModel.from_pretrained(tiny_folder)
@@ -68,7 +70,8 @@ def test_checkpoint_option_rebuilds_the_captioner(load_tiny, food_images, tmp_pa
     torch.testing.assert_close(
         _logits(reloaded.model, batch["pixel_values"], batch["labels"]),
         _logits(captioner.model, batch["pixel_values"], batch["labels"]),
-        rtol=0, atol=0,
+        rtol=0,
+        atol=0,
     )
     assert reloaded.caption(food_images[:3]) == captioner.caption(food_images[:3])
 
@@ -79,9 +82,7 @@ def test_a_random_tiny_checkpoint_round_trips(food_images, tmp_path: Path) -> No
     with torch.no_grad():  # random weights are seeded: make the checkpoint differ from a fresh build
         captioner.model.decoder.lm_head.weight.mul_(3.0)
     captioner.save_checkpoint(tmp_path)
-    reloaded = ViTGPT2Captioner.load(
-        ViTGPT2Options(checkpoint=tmp_path, random_weights="tiny", device="cpu")
-    )
+    reloaded = ViTGPT2Captioner.load(ViTGPT2Options(checkpoint=tmp_path, random_weights="tiny", device="cpu"))
     for (name, a), (_, b) in zip(captioner.model.state_dict().items(), reloaded.model.state_dict().items()):
         assert torch.equal(a, b), name
     assert reloaded.caption(food_images[:2]) == captioner.caption(food_images[:2])

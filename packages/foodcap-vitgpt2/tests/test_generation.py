@@ -45,7 +45,9 @@ def test_preprocessor_pickles_and_follows_the_image_processor(load_tiny, food_im
 
 def test_defaults_follow_the_model_card_and_options_override(load_tiny) -> None:
     assert load_tiny().generation_settings() == {
-        "num_beams": 4, "max_new_tokens": 32, "no_repeat_ngram_size": 3,
+        "num_beams": 4,
+        "max_new_tokens": 32,
+        "no_repeat_ngram_size": 3,
     }
     # Long enough for every title training keeps (cut at max_title_tokens, EOS included).
     assert GENERATION_DEFAULTS["max_new_tokens"] >= ViTGPT2Options.model_fields["max_title_tokens"].default

@@ -117,9 +117,7 @@ def test_offline_hub_id_fails_fast_with_one_line(tmp_path: Path) -> None:
         "    print('FoodcapError:', error)\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home")}
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     lines = [line for line in result.stdout.splitlines() if line.startswith("FoodcapError:")]
     assert len(lines) == 1, result.stdout + result.stderr
     assert "foodcap-tests/not-cached" in lines[0]

@@ -82,7 +82,9 @@ def test_cached_encoder_states_give_the_same_loss(load_tiny, food_images) -> Non
     assert all(torch.equal(text[key], batch[key]) for key in text)
     cached_batch = {**cached, **text}
     with torch.no_grad():
-        torch.testing.assert_close(captioner.loss(captioner.model, cached_batch), captioner.loss(captioner.model, batch))
+        torch.testing.assert_close(
+            captioner.loss(captioner.model, cached_batch), captioner.loss(captioner.model, batch)
+        )
     # The cached states must be usable in a training step (inference tensors would not be).
     FreezeEncoder().apply(captioner)
     captioner.model.train()
@@ -100,8 +102,12 @@ def test_freeze_policies_leave_frozen_weights_bit_identical(load_tiny, food_imag
     counts = parameter_counts(captioner)
     for name, module in components.items():
         size = sum(p.numel() for p in module.parameters())
-        assert counts[name] == ({"trainable": 0, "frozen": size} if name in frozen else {"trainable": size, "frozen": 0})
-    assert counts["total"]["trainable"] + counts["total"]["frozen"] == sum(p.numel() for p in captioner.model.parameters())
+        assert counts[name] == (
+            {"trainable": 0, "frozen": size} if name in frozen else {"trainable": size, "frozen": 0}
+        )
+    assert counts["total"]["trainable"] + counts["total"]["frozen"] == sum(
+        p.numel() for p in captioner.model.parameters()
+    )
     cross_attention = captioner.model.decoder.transformer.h[0].crossattention
     assert all(p.requires_grad == ("decoder" not in frozen) for p in cross_attention.parameters())
 

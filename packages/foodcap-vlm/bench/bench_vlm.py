@@ -34,8 +34,12 @@ from foodcap_vlm.captioner import VlmCaptioner
 from foodcap_vlm.families import FAMILIES
 from foodcap_vlm.options import VlmOptions
 
-PRESET = {"gemma3": "gemma-3-4b", "qwen2_5_vl": "qwen2.5-vl-3b", "idefics3": "smolvlm-256m",
-          "paligemma": "paligemma2-3b"}
+PRESET = {
+    "gemma3": "gemma-3-4b",
+    "qwen2_5_vl": "qwen2.5-vl-3b",
+    "idefics3": "smolvlm-256m",
+    "paligemma": "paligemma2-3b",
+}
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,7 +79,7 @@ def caption_rates(captioner: VlmCaptioner, images: list[Image.Image], batch_size
         synchronize(captioner.device)
         start = time.perf_counter()
         for i in range(0, len(images), size):
-            captioner.generate(preprocess(images[i:i + size]))
+            captioner.generate(preprocess(images[i : i + size]))
         synchronize(captioner.device)
         rates.append(len(images) / (time.perf_counter() - start))
     return rates[0], rates[1]
@@ -84,10 +88,12 @@ def caption_rates(captioner: VlmCaptioner, images: list[Image.Image], batch_size
 def foodcap_training_rate(family: str, args: argparse.Namespace, folder: Path) -> float:
     weights = {"model": args.model} if args.model else {"random_weights": args.random_weights}
     config = TrainConfig(
-        captioner="vlm" if args.model else PRESET[family], options={**weights, "device": args.device},
-        out=folder, data=DataConfig(dataset="sample", batch_size=args.batch_size, num_workers=0,
-                                    limit=args.train_images),
-        evaluation=EvalConfig(metrics=[]), train=TrainOptions(epochs=args.train_epochs, lr=1e-3, test_eval=False),
+        captioner="vlm" if args.model else PRESET[family],
+        options={**weights, "device": args.device},
+        out=folder,
+        data=DataConfig(dataset="sample", batch_size=args.batch_size, num_workers=0, limit=args.train_images),
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(epochs=args.train_epochs, lr=1e-3, test_eval=False),
     )
     train(config, get_registry(), Console(quiet=True))
     history = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()]
@@ -96,9 +102,15 @@ def foodcap_training_rate(family: str, args: argparse.Namespace, folder: Path) -
 
 def bare_peft_rate(family: str, args: argparse.Namespace) -> float:
     """What a user writes with peft alone: same model, LoRA, collator, batches and optimizer."""
-    captioner = VlmCaptioner.load_for_training(VlmOptions(
-        model=args.model, random_weights=None if args.model else args.random_weights,
-        family=None if args.model else family, device=args.device, dtype="float32"))
+    captioner = VlmCaptioner.load_for_training(
+        VlmOptions(
+            model=args.model,
+            random_weights=None if args.model else args.random_weights,
+            family=None if args.model else family,
+            device=args.device,
+            dtype="float32",
+        )
+    )
     model = captioner.model
     model.requires_grad_(False)
     for name, parameter in model.named_parameters():
@@ -112,7 +124,7 @@ def bare_peft_rate(family: str, args: argparse.Namespace) -> float:
     for _ in range(args.train_epochs):
         start = time.perf_counter()
         for i in range(0, len(samples), args.batch_size):
-            chunk = samples[i:i + args.batch_size]
+            chunk = samples[i : i + args.batch_size]
             batch = collate([open_rgb(s.image)[0] for s in chunk], [s.title for s in chunk])
             batch = {key: value.to(captioner.device) for key, value in batch.items()}
             model(**batch).loss.backward()
@@ -128,31 +140,49 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     images = make_images(args.images)
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
-                          "cpu" if args.device == "auto" else args.device)
+    device = torch.device(
+        "cuda"
+        if args.device == "auto" and torch.cuda.is_available()
+        else "cpu"
+        if args.device == "auto"
+        else args.device
+    )
     machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"machine: {machine}; torch {torch.__version__}")
-    print(f"work: {args.images} images at 274x169, {args.new_tokens} new tokens forced per image, "
-          f"batch {args.batch_size}, random {args.random_weights} weights\n")
+    print(
+        f"work: {args.images} images at 274x169, {args.new_tokens} new tokens forced per image, "
+        f"batch {args.batch_size}, random {args.random_weights} weights\n"
+    )
     print("| family | parameters | image tokens | per-image (images/s) | batched (images/s) | speed-up |")
     print("|---|---:|---:|---:|---:|---:|")
     for family in [None] if args.model else args.families.split(","):
-        captioner = VlmCaptioner.load(VlmOptions(
-            model=args.model, random_weights=None if args.model else args.random_weights, family=family,
-            device=args.device, generation={"max_new_tokens": args.new_tokens}, min_new_tokens=args.new_tokens))
+        captioner = VlmCaptioner.load(
+            VlmOptions(
+                model=args.model,
+                random_weights=None if args.model else args.random_weights,
+                family=family,
+                device=args.device,
+                generation={"max_new_tokens": args.new_tokens},
+                min_new_tokens=args.new_tokens,
+            )
+        )
         parameters = sum(p.numel() for p in captioner.model.parameters())
         batch = captioner.preprocessor()(images[:1])
         image_tokens = int((batch["input_ids"] == captioner.base_model.config.image_token_id).sum())
         single, batched = caption_rates(captioner, images, args.batch_size)
-        print(f"| {captioner.family.label} | {parameters / 1e6:.2f}M | {image_tokens} | {single:.1f} | "
-              f"{batched:.1f} | {batched / single:.1f}x |")
+        print(
+            f"| {captioner.family.label} | {parameters / 1e6:.2f}M | {image_tokens} | {single:.1f} | "
+            f"{batched:.1f} | {batched / single:.1f}x |"
+        )
     if args.train_family:
         with tempfile.TemporaryDirectory() as folder:
             ours = foodcap_training_rate(args.train_family, args, Path(folder) / "train")
         bare = bare_peft_rate(args.train_family, args)
         label = args.model or FAMILIES[args.train_family].label
-        print(f"\nLoRA training, {label}, {args.train_images} images x "
-              f"{args.train_epochs} epochs, batch {args.batch_size} (last epoch):")
+        print(
+            f"\nLoRA training, {label}, {args.train_images} images x "
+            f"{args.train_epochs} epochs, batch {args.batch_size} (last epoch):"
+        )
         print("| loop | images/s | of bare |")
         print("|---|---:|---:|")
         print(f"| bare peft loop | {bare:.1f} | 100% |")

@@ -28,9 +28,18 @@ def one_torch_thread() -> Iterator[None]:
 
 
 def tiny_captioner(family: str, **options: object) -> VlmCaptioner:
-    return VlmCaptioner.load(VlmOptions.model_validate(
-        {"random_weights": "tiny", "family": family, "device": "cpu", "dtype": "float32",
-         "generation": {"max_new_tokens": 8}, **options}))
+    return VlmCaptioner.load(
+        VlmOptions.model_validate(
+            {
+                "random_weights": "tiny",
+                "family": family,
+                "device": "cpu",
+                "dtype": "float32",
+                "generation": {"max_new_tokens": 8},
+                **options,
+            }
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,9 @@ def test_a_saved_tiny_model_loads_through_from_pretrained_and_captions_like_the_
     folder = save_random(FAMILIES[family].random_builder, "tiny", tmp_path / family)
     assert sorted(p.suffix for p in folder.iterdir() if p.name.startswith("model")) == [".safetensors"]
     loaded = VlmCaptioner.load(VlmOptions(model=str(folder), device="cpu", generation={"max_new_tokens": 6}))
-    built = VlmCaptioner.load(VlmOptions(random_weights="tiny", family=family, device="cpu",
-                                         generation={"max_new_tokens": 6}))
+    built = VlmCaptioner.load(
+        VlmOptions(random_weights="tiny", family=family, device="cpu", generation={"max_new_tokens": 6})
+    )
     assert loaded.family.model_type == family  # read from the folder's config
     assert loaded.caption(images[:3]) == built.caption(images[:3])
 
@@ -52,8 +53,9 @@ def test_a_missing_folder_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_system_prompt_on_a_family_without_one_is_refused() -> None:
-    captioner = VlmCaptioner.load(VlmOptions(random_weights="tiny", family="paligemma", device="cpu",
-                                             system_prompt="You name dishes."))
+    captioner = VlmCaptioner.load(
+        VlmOptions(random_weights="tiny", family="paligemma", device="cpu", system_prompt="You name dishes.")
+    )
     with pytest.raises(FoodcapError, match="no system turn"):
         captioner.preprocessor()
 
@@ -63,8 +65,11 @@ def test_device_map_spreads_a_model_and_captions_like_one_device(tmp_path: Path,
     rest goes to disk, loaded per forward pass); the same hooks move weights between GPUs."""
     folder = save_random(FAMILIES["paligemma"].random_builder, "tiny", tmp_path / "paligemma")
     whole = VlmCaptioner.load(VlmOptions(model=str(folder), device="cpu", generation={"max_new_tokens": 6}))
-    spread = VlmCaptioner.load(VlmOptions(model=str(folder), device="cpu", device_map="auto", max_memory="cpu=600KB",
-                                          generation={"max_new_tokens": 6}))
+    spread = VlmCaptioner.load(
+        VlmOptions(
+            model=str(folder), device="cpu", device_map="auto", max_memory="cpu=600KB", generation={"max_new_tokens": 6}
+        )
+    )
     placement = spread.describe()["placement"]
     assert set(placement.values()) == {"cpu", "disk"}  # split, and recorded for run.json
     assert "placement" not in whole.describe()

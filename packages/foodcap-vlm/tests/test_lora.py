@@ -22,8 +22,11 @@ Pairs = list[tuple[Image.Image, str]]
 
 def fresh(seed: int = 0) -> VlmCaptioner:
     torch.manual_seed(seed)
-    captioner = VlmCaptioner.load_for_training(VlmOptions(
-        random_weights="tiny", family=FAMILY, device="cpu", dtype="float32", generation={"max_new_tokens": 12}))
+    captioner = VlmCaptioner.load_for_training(
+        VlmOptions(
+            random_weights="tiny", family=FAMILY, device="cpu", dtype="float32", generation={"max_new_tokens": 12}
+        )
+    )
     TrainAdapters().apply(captioner)
     return captioner
 
@@ -34,8 +37,10 @@ def pairs(samples: list[Sample]) -> Pairs:
 
 def batches(captioner: VlmCaptioner, data: Pairs, size: int = 16) -> list[dict[str, torch.Tensor]]:
     collate = captioner.training_collator()
-    return [collate([image for image, _ in data[i:i + size]], [title for _, title in data[i:i + size]])
-            for i in range(0, len(data), size)]
+    return [
+        collate([image for image, _ in data[i : i + size]], [title for _, title in data[i : i + size]])
+        for i in range(0, len(data), size)
+    ]
 
 
 def train(captioner: VlmCaptioner, data: Pairs, epochs: int, lr: float = 1e-2) -> None:
@@ -112,7 +117,9 @@ def test_lora_leaves_frozen_weights_bit_identical_and_round_trips_through_plain_
     with torch.no_grad():
         assert torch.allclose(restored(**batch).logits, captioner.model(**batch).logits, atol=1e-5)
     # And foodcap's own loading path, from --checkpoint alone.
-    loaded = VlmCaptioner.load(VlmOptions(checkpoint=tmp_path / "best", device="cpu", generation={"max_new_tokens": 12}))
+    loaded = VlmCaptioner.load(
+        VlmOptions(checkpoint=tmp_path / "best", device="cpu", generation={"max_new_tokens": 12})
+    )
     assert loaded.caption(val) == expected
 
 
@@ -138,4 +145,4 @@ def test_labels_cover_the_title_and_end_of_answer_only(splits: dict[str, list[Sa
     assert int(labelled[-1]) == tokenizer.convert_tokens_to_ids(FAMILIES[FAMILY].end_of_answer)
     # the labelled tokens are the last real tokens of the row
     assert int(batch["attention_mask"][0].sum()) == batch["labels"].shape[1]
-    assert torch.equal(batch["input_ids"][0][-len(labelled):], labelled)
+    assert torch.equal(batch["input_ids"][0][-len(labelled) :], labelled)

@@ -50,8 +50,12 @@ def test_rows_of_different_lengths_are_left_padded_and_match_one_by_one(
     """
     examples = [Example(sample.id, sample.title, None) for sample in splits["train"][:3]]
     options = captioner.options
-    prompts = [render_prompt(captioner.processor, captioner.family, options.prompt, options.system_prompt,
-                             examples[:shots], "titles") for shots in (0, 3, 1, 0)]
+    prompts = [
+        render_prompt(
+            captioner.processor, captioner.family, options.prompt, options.system_prompt, examples[:shots], "titles"
+        )
+        for shots in (0, 3, 1, 0)
+    ]
     batches = captioner.preprocessor()
     batch = batches.encode(prompts, images[:4])
     assert (batch["attention_mask"] == 0).any(), "the rows differ in length, so some must be padded"

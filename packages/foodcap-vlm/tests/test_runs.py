@@ -23,7 +23,9 @@ QUIET = Console(quiet=True)
 
 def run_config(out: Path, split: str = "test", **options: object) -> RunConfig:
     return RunConfig(
-        captioner="smolvlm-256m", options={"random_weights": "tiny", **options}, out=out,
+        captioner="smolvlm-256m",
+        options={"random_weights": "tiny", **options},
+        out=out,
         data=DataConfig(dataset="sample", split=split, limit=4, batch_size=4, num_workers=0),
         evaluation=EvalConfig(metrics=[]),
     )
@@ -55,9 +57,12 @@ def test_few_shot_on_a_split_holding_the_examples_is_refused(tmp_path: Path, spl
 def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_path: Path) -> None:
     registry = get_registry()
     config = TrainConfig(
-        captioner="qwen2.5-vl-3b", options={"random_weights": "tiny"}, out=tmp_path / "train",
+        captioner="qwen2.5-vl-3b",
+        options={"random_weights": "tiny"},
+        out=tmp_path / "train",
         data=DataConfig(dataset="sample", batch_size=8, num_workers=0, limit=16),
-        evaluation=EvalConfig(metrics=[]), train=TrainOptions(epochs=1, lr=1e-3, test_eval=False),
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(epochs=1, lr=1e-3, test_eval=False),
     )
     result = train(config, registry, QUIET)
     record = json.loads((result.folder / "run.json").read_text())
@@ -71,22 +76,38 @@ def test_train_with_the_default_lora_policy_then_run_from_the_checkpoint(tmp_pat
     base, _ = build_random(FAMILIES["qwen2_5_vl"].random_builder, "tiny")
     assert isinstance(PeftModel.from_pretrained(base, str(best)), PeftModel)
 
-    ran = run(RunConfig(captioner="qwen2.5-vl-3b", options={"checkpoint": str(best)}, out=tmp_path / "run",
-                        data=DataConfig(dataset="sample", split="val", limit=4, num_workers=0),
-                        evaluation=EvalConfig(metrics=[])), registry, QUIET)
+    ran = run(
+        RunConfig(
+            captioner="qwen2.5-vl-3b",
+            options={"checkpoint": str(best)},
+            out=tmp_path / "run",
+            data=DataConfig(dataset="sample", split="val", limit=4, num_workers=0),
+            evaluation=EvalConfig(metrics=[]),
+        ),
+        registry,
+        QUIET,
+    )
     assert ran.count == 4
     described = json.loads((ran.folder / "run.json").read_text())["captioner"]
     assert described["family"] == "qwen2_5_vl"
     assert described["precision"] == {"dtype": "float32", "reason": "the CPU computes in float32"}
-    assert described["generation"] == {"max_new_tokens": 32, "num_beams": 1, "do_sample": False,
-                                       "eos_token_id": described["generation"]["eos_token_id"], "pad_token_id": 0}
+    assert described["generation"] == {
+        "max_new_tokens": 32,
+        "num_beams": 1,
+        "do_sample": False,
+        "eos_token_id": described["generation"]["eos_token_id"],
+        "pad_token_id": 0,
+    }
 
 
 def test_training_with_shots_is_refused(tmp_path: Path) -> None:
     config = TrainConfig(
-        captioner="smolvlm-256m", options={"random_weights": "tiny", "shots": 2}, out=tmp_path / "train",
+        captioner="smolvlm-256m",
+        options={"random_weights": "tiny", "shots": 2},
+        out=tmp_path / "train",
         data=DataConfig(dataset="sample", batch_size=8, num_workers=0, limit=8),
-        evaluation=EvalConfig(metrics=[]), train=TrainOptions(epochs=1, test_eval=False),
+        evaluation=EvalConfig(metrics=[]),
+        train=TrainOptions(epochs=1, test_eval=False),
     )
     with pytest.raises(FoodcapError, match="few-shot"):
         train(config, get_registry(), QUIET)
@@ -98,8 +119,10 @@ def test_a_run_scored_by_a_judge_loaded_from_a_folder(tmp_path: Path) -> None:
 
     folder = save_random(FAMILIES["gemma3"].random_builder, "tiny", tmp_path / "judge")
     config = run_config(tmp_path / "run")
-    config.evaluation = EvalConfig(metrics=["judge"], metric_options={
-        "judge": {"model": str(folder), "mode": "image", "device": "cpu", "batch_size": 3}})
+    config.evaluation = EvalConfig(
+        metrics=["judge"],
+        metric_options={"judge": {"model": str(folder), "mode": "image", "device": "cpu", "batch_size": 3}},
+    )
     result = run(config, get_registry(), QUIET)
     scores = [json.loads(line)["scores"]["judge"] for line in (result.folder / "predictions.jsonl").open()]
     assert len(scores) == 4 and all(0 < score < 1 for score in scores)

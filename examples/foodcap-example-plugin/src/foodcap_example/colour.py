@@ -12,8 +12,14 @@ from pydantic import Field
 from foodcap import Batch, Captioner, CaptionerOptions, Metric, MetricScore, check_corpus
 
 COLOURS = {
-    "red": (200, 40, 40), "orange": (230, 140, 30), "yellow": (230, 210, 60), "green": (60, 160, 60),
-    "brown": (130, 80, 40), "white": (235, 235, 230), "purple": (120, 50, 140), "black": (20, 20, 20),
+    "red": (200, 40, 40),
+    "orange": (230, 140, 30),
+    "yellow": (230, 210, 60),
+    "green": (60, 160, 60),
+    "brown": (130, 80, 40),
+    "white": (235, 235, 230),
+    "purple": (120, 50, 140),
+    "black": (20, 20, 20),
 }
 
 
@@ -25,7 +31,10 @@ class MeanColour:
     """The preprocessor: mean RGB of each image. Runs in DataLoader workers, so it is a plain class."""
 
     def __call__(self, images: list[Image]) -> Batch:
-        means = [torch.tensor(np.asarray(image.resize((32, 32))), dtype=torch.float32).reshape(-1, 3).mean(0) for image in images]
+        means = [
+            torch.tensor(np.asarray(image.resize((32, 32))), dtype=torch.float32).reshape(-1, 3).mean(0)
+            for image in images
+        ]
         return {"mean_rgb": torch.stack(means)}
 
 
@@ -56,8 +65,6 @@ class ExactMatch(Metric):
     def compute(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> MetricScore:
         check_corpus(predictions, references)
         per_sample = [
-            float(any(p.strip().lower() == r.strip().lower() for r in refs))
-            for p, refs in zip(predictions, references)
+            float(any(p.strip().lower() == r.strip().lower() for r in refs)) for p, refs in zip(predictions, references)
         ]
         return MetricScore(sum(per_sample) / len(per_sample), per_sample)
-

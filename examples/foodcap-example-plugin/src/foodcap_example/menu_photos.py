@@ -36,5 +36,6 @@ class MenuPhotos(DatasetKind):
                     yield SkippedRow(MALFORMED)
                     continue
                 others = [name for name in (row.get("also_called") or "").split("|") if name.strip()]
-                yield DatasetRecord(id=row.get("photo") or "", image=row.get("photo") or None,
-                                    captions=[row.get("dish"), *others])
+                yield DatasetRecord(
+                    id=row.get("photo") or "", image=row.get("photo") or None, captions=[row.get("dish"), *others]
+                )

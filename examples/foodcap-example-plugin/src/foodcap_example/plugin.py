@@ -10,17 +10,26 @@ from foodcap import hookimpl
 
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
-    register("foodcap_example.colour:DominantColourCaptioner", name="dominant-colour",
-             description="Names the image's average colour (an example plugin, no model weights).")
+    register(
+        "foodcap_example.colour:DominantColourCaptioner",
+        name="dominant-colour",
+        description="Names the image's average colour (an example plugin, no model weights).",
+    )
 
 
 @hookimpl
 def register_metrics(register: Callable[..., None]) -> None:
-    register("foodcap_example.colour:ExactMatch", name="exact-match",
-             description="Share of captions equal to a reference, ignoring case and surrounding spaces.")
+    register(
+        "foodcap_example.colour:ExactMatch",
+        name="exact-match",
+        description="Share of captions equal to a reference, ignoring case and surrounding spaces.",
+    )
 
 
 @hookimpl
 def register_datasets(register: Callable[..., None]) -> None:
-    register("foodcap_example.menu_photos:MenuPhotos", name="menu-photos",
-             description="A restaurant's menu photos: menu.csv (photo, dish, other names) beside the images.")
+    register(
+        "foodcap_example.menu_photos:MenuPhotos",
+        name="menu-photos",
+        description="A restaurant's menu photos: menu.csv (photo, dish, other names) beside the images.",
+    )

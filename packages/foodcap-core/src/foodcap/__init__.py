@@ -15,8 +15,9 @@ from .version import __version__
 
 # name -> module that defines it, imported when the name is first used.
 _LAZY = {
-    **dict.fromkeys(("Batch", "Captioner", "ImagePreprocessor", "TrainableCaptioner", "TrainingCollator"),
-                    ".captioner"),
+    **dict.fromkeys(
+        ("Batch", "Captioner", "ImagePreprocessor", "TrainableCaptioner", "TrainingCollator"), ".captioner"
+    ),
     **dict.fromkeys(("CaptionerOptions", "GenerationOptions"), ".captioner_options"),
     **dict.fromkeys(("FreezeComponents", "FreezePolicy", "parameter_counts"), ".freeze"),
     **dict.fromkeys(("Metric", "MetricOptions", "MetricScore", "check_corpus"), ".metric"),
@@ -24,8 +25,26 @@ _LAZY = {
     **dict.fromkeys(("DatasetKind", "DatasetOptions"), ".dataset.kinds"),
     **dict.fromkeys(("DatasetRecord", "SkippedRow"), ".dataset.records"),
     **dict.fromkeys(("RecipeDataset", "Sample"), ".dataset.recipe_dataset"),
-    **dict.fromkeys(("captioner_settings", "check", "compare", "load_captioner", "load_dataset", "merge", "report",
-                     "run", "score", "sweep", "train", "RunSummary", "SweepSummary", "TrainSummary", "Scores"), ".api"),
+    **dict.fromkeys(
+        (
+            "captioner_settings",
+            "check",
+            "compare",
+            "load_captioner",
+            "load_dataset",
+            "merge",
+            "report",
+            "run",
+            "score",
+            "sweep",
+            "train",
+            "RunSummary",
+            "SweepSummary",
+            "TrainSummary",
+            "Scores",
+        ),
+        ".api",
+    ),
 }
 
 __all__ = [

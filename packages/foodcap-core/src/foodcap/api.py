@@ -127,8 +127,9 @@ def _quiet_model_libraries() -> None:
     transformers_logging.disable_progress_bar()
 
 
-def config_from_settings(model: type[C], captioner: str | None, settings: Mapping[str, Any],
-                         config: C | None = None) -> C:
+def config_from_settings(
+    model: type[C], captioner: str | None, settings: Mapping[str, Any], config: C | None = None
+) -> C:
     """A config from keyword settings routed to their section by name, laid over ``config`` if given."""
     sections: dict[str, type[BaseModel]] = {"data": DataConfig, "evaluation": EvalConfig}
     train_section = model.model_fields.get("train")
@@ -162,8 +163,7 @@ def _chosen(model: type[C], captioner: str | None, settings: Mapping[str, Any], 
     return config_from_settings(model, captioner, settings, config)
 
 
-def load_captioner(name: str, *, progress: bool = True, registry: Registry | None = None,
-                   **options: Any) -> Captioner:
+def load_captioner(name: str, *, progress: bool = True, registry: Registry | None = None, **options: Any) -> Captioner:
     """A loaded captioner; ``caption(images)`` takes PIL images or image files.
 
     ``options`` are the captioner's options: ``checkpoint``, ``model``, ``device``, ``random_weights``,
@@ -182,30 +182,44 @@ def captioner_settings(name: str, *, registry: Registry | None = None, **options
     return _registry(registry).captioner_options(name, values)
 
 
-def load_dataset(location: str | Path, *, kind: str | None = None, registry: Registry | None = None,
-                 **options: Any) -> RecipeDataset:
+def load_dataset(
+    location: str | Path, *, kind: str | None = None, registry: Registry | None = None, **options: Any
+) -> RecipeDataset:
     """Read and clean a dataset of any installed kind (detected, or ``kind``); ``.report`` says what was skipped."""
     from .dataset.selection import open_dataset
 
     return open_dataset(str(location), _registry(registry), kind, options)
 
 
-def run(captioner: str | None = None, *, config: RunConfig | None = None, progress: bool = True,
-        console: Console | None = None, registry: Registry | None = None, **settings: Any) -> RunSummary:
+def run(
+    captioner: str | None = None,
+    *,
+    config: RunConfig | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+    registry: Registry | None = None,
+    **settings: Any,
+) -> RunSummary:
     """Caption a split and score it, writing the run folder (``out``): ``foodcap run`` in Python."""
     return _run_config(_chosen(RunConfig, captioner, settings, config), _console(progress, console), registry)
 
 
-def _run_config(config: RunConfig, console: Console, registry: Registry | None = None,
-               flags: Mapping[str, str] | None = None) -> RunSummary:
+def _run_config(
+    config: RunConfig, console: Console, registry: Registry | None = None, flags: Mapping[str, str] | None = None
+) -> RunSummary:
     """``run`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
     from .runs.runner import run as run_split
 
     return _summary(run_split(config, _registry(registry), console, dict(flags or {})))
 
 
-def merge(folder: str | Path, *, metrics: Sequence[str] | None = None,
-          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> RunSummary:
+def merge(
+    folder: str | Path,
+    *,
+    metrics: Sequence[str] | None = None,
+    metric_options: Mapping[str, Mapping[str, Any]] | None = None,
+    registry: Registry | None = None,
+) -> RunSummary:
     """Merge the parts of a sharded run (``run(..., shard="I/N")`` jobs) and score it: ``foodcap merge``.
 
     A finished run is scored again: ``metrics``, with ``metric_options`` laid over the ones it recorded.
@@ -213,29 +227,45 @@ def merge(folder: str | Path, *, metrics: Sequence[str] | None = None,
     from .runs.runner import merge_run
 
     options = {name: dict(values) for name, values in (metric_options or {}).items()}
-    return _summary(merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None,
-                              options))
+    return _summary(
+        merge_run(Path(folder), _registry(registry), list(metrics) if metrics is not None else None, options)
+    )
 
 
 def _summary(result: RunResult) -> RunSummary:
     if not result.merged:
         return RunSummary(result.folder, {}, {}, 0, {}, dict(result.failures), merged=False)
     record = _read_record(result.folder)
-    return RunSummary(result.folder, dict(result.scores.corpus), dict(result.scores.per_sample), result.count,
-                      dict(record.get("timings", {})), dict(result.failures),
-                      dict(record.get("cleaning_report", {})), metric_failures=dict(result.scores.failures))
+    return RunSummary(
+        result.folder,
+        dict(result.scores.corpus),
+        dict(result.scores.per_sample),
+        result.count,
+        dict(record.get("timings", {})),
+        dict(result.failures),
+        dict(record.get("cleaning_report", {})),
+        metric_failures=dict(result.scores.failures),
+    )
 
 
-def train(captioner: str | None = None, *, config: TrainConfig | None = None, progress: bool = True,
-          console: Console | None = None, registry: Registry | None = None, **settings: Any) -> TrainSummary:
+def train(
+    captioner: str | None = None,
+    *,
+    config: TrainConfig | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+    registry: Registry | None = None,
+    **settings: Any,
+) -> TrainSummary:
     """Fine-tune a captioner (``freeze``, ``epochs``, ``lr``...), writing ``out``: ``foodcap train`` in Python."""
     from .training import TrainConfig as TrainConfigModel
 
     return _train_config(_chosen(TrainConfigModel, captioner, settings, config), _console(progress, console), registry)
 
 
-def _train_config(config: TrainConfig, console: Console, registry: Registry | None = None,
-                 flags: Mapping[str, str] | None = None) -> TrainSummary:
+def _train_config(
+    config: TrainConfig, console: Console, registry: Registry | None = None, flags: Mapping[str, str] | None = None
+) -> TrainSummary:
     """``train`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
     from .training import train as train_captioner
 
@@ -244,8 +274,15 @@ def _train_config(config: TrainConfig, console: Console, registry: Registry | No
     return TrainSummary(result.folder, result.history, dict(tested.corpus) if tested else None, result.test_count)
 
 
-def sweep(captioner: str | None = None, *, config: SweepConfig | None = None, progress: bool = True,
-          console: Console | None = None, registry: Registry | None = None, **settings: Any) -> SweepSummary:
+def sweep(
+    captioner: str | None = None,
+    *,
+    config: SweepConfig | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+    registry: Registry | None = None,
+    **settings: Any,
+) -> SweepSummary:
     """Search hyperparameters with optuna (``trials``, ``search``, ``lr_range``...), every trial a training
     folder under ``out``: ``foodcap sweep`` in Python. Needs ``foodcap-core[sweep]``."""
     from .sweeps import SweepConfig as SweepConfigModel
@@ -253,8 +290,9 @@ def sweep(captioner: str | None = None, *, config: SweepConfig | None = None, pr
     return _sweep_config(_chosen(SweepConfigModel, captioner, settings, config), _console(progress, console), registry)
 
 
-def _sweep_config(config: SweepConfig, console: Console, registry: Registry | None = None,
-                 flags: Mapping[str, str] | None = None) -> SweepSummary:
+def _sweep_config(
+    config: SweepConfig, console: Console, registry: Registry | None = None, flags: Mapping[str, str] | None = None
+) -> SweepSummary:
     """``sweep`` from a finished config; ``flags`` (the CLI's) name the options given on the command line."""
     from .sweeps.study import run_sweep  # optuna is an optional extra: imported only when sweeping
 
@@ -262,9 +300,16 @@ def _sweep_config(config: SweepConfig, console: Console, registry: Registry | No
     return SweepSummary(result.folder, result.trials, result.best_trial)
 
 
-def compare(folders: Sequence[str | Path], *, strict: bool = False, paired: TestType | None = None,
-            bootstrap_samples: int = 1000, randomization_trials: int = 10000, seed: int = 12345,
-            registry: Registry | None = None) -> Comparison:
+def compare(
+    folders: Sequence[str | Path],
+    *,
+    strict: bool = False,
+    paired: TestType | None = None,
+    bootstrap_samples: int = 1000,
+    randomization_trials: int = 10000,
+    seed: int = 12345,
+    registry: Registry | None = None,
+) -> Comparison:
     """The results table of run folders (a column per run, the first is the baseline): ``foodcap compare``.
 
     Runs scored on other ids, references, splits or dialects are listed in ``mismatches``; with
@@ -283,21 +328,32 @@ def compare(folders: Sequence[str | Path], *, strict: bool = False, paired: Test
     return comparison
 
 
-def report(folders: Sequence[str | Path], out: str | Path, *, gallery_size: int = 8, examples: int = 3,
-           metric: str | None = None, paired: TestType | None = "bs", bootstrap_samples: int = 1000,
-           randomization_trials: int = 10000, seed: int = 12345) -> Path:
+def report(
+    folders: Sequence[str | Path],
+    out: str | Path,
+    *,
+    gallery_size: int = 8,
+    examples: int = 3,
+    metric: str | None = None,
+    paired: TestType | None = "bs",
+    bootstrap_samples: int = 1000,
+    randomization_trials: int = 10000,
+    seed: int = 12345,
+) -> Path:
     """Write an HTML report of run folders into ``out`` and return its index.html: ``foodcap report``.
     The results table carries ``compare``'s intervals and p-values unless ``paired=None``.
     Needs ``foodcap-core[report]``."""
     from .reports import ReportSettings, write_report
 
-    settings = ReportSettings(gallery_size, examples, metric,
-                              _paired_settings(paired, bootstrap_samples, randomization_trials, seed))
+    settings = ReportSettings(
+        gallery_size, examples, metric, _paired_settings(paired, bootstrap_samples, randomization_trials, seed)
+    )
     return write_report([Path(folder) for folder in folders], Path(out), settings)
 
 
-def _paired_settings(paired: TestType | None, bootstrap_samples: int, randomization_trials: int,
-                     seed: int) -> PairedSettings | None:
+def _paired_settings(
+    paired: TestType | None, bootstrap_samples: int, randomization_trials: int, seed: int
+) -> PairedSettings | None:
     if paired is None:
         return None
     from .significance import PairedSettings
@@ -316,9 +372,16 @@ def check(*, registry: Registry | None = None) -> list[Check]:
     return machine_checks(_registry(registry))
 
 
-def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str], *,
-          metrics: Sequence[str] | None = None, dialect: Dialect = "coco", images: Sequence[str | Path] | None = None,
-          metric_options: Mapping[str, Mapping[str, Any]] | None = None, registry: Registry | None = None) -> Scores:
+def score(
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str] | str],
+    *,
+    metrics: Sequence[str] | None = None,
+    dialect: Dialect = "coco",
+    images: Sequence[str | Path] | None = None,
+    metric_options: Mapping[str, Mapping[str, Any]] | None = None,
+    registry: Registry | None = None,
+) -> Scores:
     """Score captions against one or several references each (``references[i]`` may be a string).
 
     ``metrics`` default to the installed part of bleu-1, bleu-2, rouge-l, meteor, cider-d. Metrics that
@@ -335,11 +398,14 @@ def score(predictions: Sequence[str], references: Sequence[Sequence[str] | str],
         check_corpus(list(predictions), lists)
     except ValueError as error:
         raise FoodcapError(f"cannot score: {error}") from error
-    chosen = resolve_metrics(_registry(registry), list(metrics) if metrics is not None else None, dialect,
-                             metric_options)
+    chosen = resolve_metrics(
+        _registry(registry), list(metrics) if metrics is not None else None, dialect, metric_options
+    )
     looking = [metric.name for metric in chosen if metric.needs_images]
     if looking and images is None:
-        raise FoodcapError(f"cannot score: {', '.join(looking)} look(s) at the images; pass images=[one file per caption]")
+        raise FoodcapError(
+            f"cannot score: {', '.join(looking)} look(s) at the images; pass images=[one file per caption]"
+        )
     if images is not None and len(images) != len(lists):
         raise FoodcapError(f"cannot score: got {len(lists)} predictions but {len(images)} images")
     files = [Path(image) for image in images] if images is not None else None

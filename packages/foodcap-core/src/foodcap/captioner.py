@@ -14,8 +14,15 @@ from .captioner_options import CaptionerOptions, GenerationOptions
 from .dataset.image_files import UnreadableImage, open_rgb
 from .errors import FoodcapError
 
-__all__ = ["Batch", "Captioner", "CaptionerOptions", "GenerationOptions", "ImagePreprocessor",
-           "TrainableCaptioner", "TrainingCollator"]
+__all__ = [
+    "Batch",
+    "Captioner",
+    "CaptionerOptions",
+    "GenerationOptions",
+    "ImagePreprocessor",
+    "TrainableCaptioner",
+    "TrainingCollator",
+]
 
 if TYPE_CHECKING:
     from .dataset import Sample
@@ -83,7 +90,7 @@ class Captioner(ABC):
         preprocess = self.preprocessor()
         captions: list[str] = []
         for start in range(0, len(images), batch_size):
-            batch = [_as_rgb(image) for image in images[start:start + batch_size]]
+            batch = [_as_rgb(image) for image in images[start : start + batch_size]]
             captions.extend(self.generate(preprocess(batch)))
         return captions
 

@@ -41,7 +41,9 @@ class CaptionerOptions(BaseModel):
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     device_map: Literal["auto", "balanced", "balanced_low_0", "sequential"] | None = Field(
-        None, description="Spread one model over the visible GPUs (accelerate's big-model placement).")
+        None, description="Spread one model over the visible GPUs (accelerate's big-model placement)."
+    )
     max_memory: str | None = Field(
-        None, description="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=64GiB.")
+        None, description="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=64GiB."
+    )
     generation: GenerationOptions = Field(default_factory=GenerationOptions)

@@ -24,8 +24,12 @@ def write_checkpoint_record(folder: Path, captioner: str) -> None:
 def recorded_captioner(folder: Path) -> str | None:
     """The captioner that saved ``folder``: its ``foodcap.json``, or for a checkpoint saved before that file
     existed, the record of the training folder that holds it (``best/``, ``checkpoints/epoch-NNN``)."""
-    for record, key in ((folder / RECORD, "captioner"), (folder.parent / STARTED, "captioner"),
-                        (folder.parent / RUN, "config"), (folder.parent.parent / STARTED, "captioner")):
+    for record, key in (
+        (folder / RECORD, "captioner"),
+        (folder.parent / STARTED, "captioner"),
+        (folder.parent / RUN, "config"),
+        (folder.parent.parent / STARTED, "captioner"),
+    ):
         value = _read(record).get(key)
         name = value.get("captioner") if isinstance(value, dict) else value
         if isinstance(name, str) and name:

@@ -47,10 +47,13 @@ class DataConfig(_Section):
     caption_column: str | None = Field(
         None, description="Caption column (imagefolder, hf; default: caption, captions, text, title...)."
     )
-    image_root: Path | None = Field(None, description="Folder a COCO JSON's image paths start from (default: its folder).")
+    image_root: Path | None = Field(
+        None, description="Folder a COCO JSON's image paths start from (default: its folder)."
+    )
     allow_outside_root: bool = Field(
-        False, description="Read images whose paths lead outside the dataset's folder (../x.jpg, absolute paths, "
-                           "symlinks); by default they are skipped and counted."
+        False,
+        description="Read images whose paths lead outside the dataset's folder (../x.jpg, absolute paths, "
+        "symlinks); by default they are skipped and counted.",
     )
     own_split: bool = Field(True, description="Use the dataset's own train/val/test split when it has one.")
     split: Split = Field("test", description="Which split to caption.")
@@ -58,14 +61,20 @@ class DataConfig(_Section):
         (0.8, 0.1, 0.1), description="Train/val/test fractions, comma-separated."
     )
     split_seed: int = Field(0, description="Seed of the deterministic split.")
-    limit: int | None = Field(None, ge=1, description="Use only the first N images of each split: run captions N; "
-                                                     "train also trains, validates and tests on N.")
+    limit: int | None = Field(
+        None,
+        ge=1,
+        description="Use only the first N images of each split: run captions N; "
+        "train also trains, validates and tests on N.",
+    )
     batch_size: int = Field(16, ge=1, description="Images per batch.")
     num_workers: int = Field(
         default_factory=default_workers, ge=0, description="DataLoader worker processes (0 = in-process)."
     )
     prefetch_mb: int = Field(
-        DEFAULT_PREFETCH_MB, ge=1, description="Most host memory (MiB) decoded batches may hold while they wait for the model."
+        DEFAULT_PREFETCH_MB,
+        ge=1,
+        description="Most host memory (MiB) decoded batches may hold while they wait for the model.",
     )
 
     @field_validator("split_ratios")
@@ -78,8 +87,9 @@ class DataConfig(_Section):
 
 class EvalConfig(_Section):
     metrics: list[str] | None = Field(
-        None, description="Comma-separated metric names, or none to caption without scoring (default: those of "
-        "bleu-1,bleu-2,rouge-l,meteor,cider-d that are installed and have their resources)."
+        None,
+        description="Comma-separated metric names, or none to caption without scoring (default: those of "
+        "bleu-1,bleu-2,rouge-l,meteor,cider-d that are installed and have their resources).",
     )
     metric_dialect: Dialect = Field("coco", description="coco (pycocoevalcap) or hf (HF evaluate).")
     metric_options: dict[str, dict[str, Any]] = Field(
@@ -101,17 +111,24 @@ class EvalConfig(_Section):
 class RunConfig(_Section):
     """Everything `foodcap run` needs. `options` holds the captioner's own options."""
 
-    captioner: str = Field(..., description="Registered captioner name (see `foodcap plugins`).",
-                           json_schema_extra={"required_unless": "--checkpoint names it"})
+    captioner: str = Field(
+        ...,
+        description="Registered captioner name (see `foodcap plugins`).",
+        json_schema_extra={"required_unless": "--checkpoint names it"},
+    )
     options: dict[str, Any] = Field(default_factory=dict)
     data: DataConfig = Field(default_factory=DataConfig)
     evaluation: EvalConfig = Field(default_factory=EvalConfig)
     out: Path | None = Field(None, description="Run folder (default: runs/<captioner>-<timestamp>).")
-    resume: bool = Field(False, description="Continue an interrupted run in --out (one that does not exist yet "
-                                            "starts afresh, saying so).")
+    resume: bool = Field(
+        False,
+        description="Continue an interrupted run in --out (one that does not exist yet starts afresh, saying so).",
+    )
     shard: str | None = Field(
-        None, description="Caption only slice I of N (e.g. 0/4) as one job of an array; `foodcap merge` "
-                          "scores the run once every shard is done.")
+        None,
+        description="Caption only slice I of N (e.g. 0/4) as one job of an array; `foodcap merge` "
+        "scores the run once every shard is done.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -125,8 +142,10 @@ class RunConfig(_Section):
             return values
         name = recorded_captioner(Path(str(checkpoint)).expanduser())
         if name is None:
-            raise ValueError(f"name the captioner with --captioner: {checkpoint} does not record which captioner "
-                             f"saved it (no {RECORD})")
+            raise ValueError(
+                f"name the captioner with --captioner: {checkpoint} does not record which captioner "
+                f"saved it (no {RECORD})"
+            )
         return {**values, "captioner": name}
 
     @field_validator("shard")

@@ -86,8 +86,5 @@ def parameter_counts(captioner: TrainableCaptioner) -> dict[str, dict[str, int]]
     for parameter in captioner.model.parameters():  # de-duplicates tied weights
         row = counts.setdefault(owner.get(id(parameter), "other"), {"trainable": 0, "frozen": 0})
         row["trainable" if parameter.requires_grad else "frozen"] += parameter.numel()
-    counts["total"] = {
-        key: sum(row[key] for row in counts.values()) for key in ("trainable", "frozen")
-    }
+    counts["total"] = {key: sum(row[key] for row in counts.values()) for key in ("trainable", "frozen")}
     return counts
-

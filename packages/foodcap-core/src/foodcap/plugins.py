@@ -62,9 +62,12 @@ def load_plugins() -> None:
             pm.register(entry_point.load(), name=entry_point.name)
         except Exception as error:  # noqa: BLE001 - isolation is the point
             logger.warning(
-                "plugin %r from %s %s failed to load (%s: %s); check that it is compatible "
-                "with foodcap-core",
-                entry_point.name, source.distribution, source.version, type(error).__name__, error,
+                "plugin %r from %s %s failed to load (%s: %s); check that it is compatible with foodcap-core",
+                entry_point.name,
+                source.distribution,
+                source.version,
+                type(error).__name__,
+                error,
             )
             continue
         _sources[entry_point.name] = source

@@ -85,8 +85,12 @@ def extra_check(extra: str, optional: bool = False) -> Check:
 def java_check() -> Check:
     java = shutil.which("java")
     if java is None:
-        return Check("Java", False, "not found on PATH: apt-get install default-jre-headless (meteor-1.5 needs it)",
-                     optional=True)
+        return Check(
+            "Java",
+            False,
+            "not found on PATH: apt-get install default-jre-headless (meteor-1.5 needs it)",
+            optional=True,
+        )
     return Check("Java", True, java, optional=True)
 
 
@@ -116,8 +120,11 @@ def default_metrics_check(registry: Registry) -> Check:
 def captioners_check(registry: Registry) -> Check:
     if registry.captioners:
         return Check("captioners", True, ", ".join(registry.captioners))
-    return Check("captioners", False, "none is installed: pip install foodcap-vitgpt2 (or foodcap-llama, "
-                                      "foodcap-gemma, foodcap-vlm)")
+    return Check(
+        "captioners",
+        False,
+        "none is installed: pip install foodcap-vitgpt2 (or foodcap-llama, foodcap-gemma, foodcap-vlm)",
+    )
 
 
 # --- input and output ----------------------------------------------------------------------------
@@ -161,8 +168,11 @@ def output_check(out: Path, needed_bytes: int) -> Check:
         return Check("output folder", False, f"{existing} is not writable; choose another --out")
     free = shutil.disk_usage(existing).free
     if free < needed_bytes:
-        return Check("output folder", False, f"only {free / 2**20:.0f} MiB free under {existing}; "
-                                             f"this needs at least {needed_bytes / 2**20:.0f} MiB")
+        return Check(
+            "output folder",
+            False,
+            f"only {free / 2**20:.0f} MiB free under {existing}; this needs at least {needed_bytes / 2**20:.0f} MiB",
+        )
     return Check("output folder", True, f"{target} ({free / 2**30:.1f} GiB free)")
 
 
@@ -184,8 +194,9 @@ def captioner_checks(config: RunConfig, registry: Registry, flags: Mapping[str, 
         from .backend.precision import refuse_float16
 
         captioner = registry.captioner(config.captioner).obj
-        checks.append(_attempt("dtype", lambda: refuse_float16(captioner.float16_risk(options), "--dtype float16"),
-                               "float16"))
+        checks.append(
+            _attempt("dtype", lambda: refuse_float16(captioner.float16_risk(options), "--dtype float16"), "float16")
+        )
     return checks
 
 
@@ -196,8 +207,12 @@ def checkpoint_check(folder: Path, captioner: str) -> Check:
         return Check("checkpoint", False, f"{folder} does not exist or is not a folder (--checkpoint)")
     saved_by = recorded_captioner(folder)
     if saved_by is not None and saved_by != captioner:
-        return Check("checkpoint", False, f"{folder} is a checkpoint of captioner {saved_by!r}, not {captioner!r}: "
-                                          f"pass --captioner {saved_by} (or leave --captioner out)")
+        return Check(
+            "checkpoint",
+            False,
+            f"{folder} is a checkpoint of captioner {saved_by!r}, not {captioner!r}: "
+            f"pass --captioner {saved_by} (or leave --captioner out)",
+        )
     problems = checkpoint_problems(folder)
     return Check("checkpoint", not problems, "; ".join(problems) or str(folder))
 
@@ -222,15 +237,22 @@ def train_checks(config: TrainConfig, registry: Registry, flags: Mapping[str, st
         *captioner_checks(config, registry, flags),
         *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
-        output_check(config.out or default_train_folder(config.captioner),
-                     RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES),
+        output_check(
+            config.out or default_train_folder(config.captioner),
+            RUN_FREE_BYTES if config.options.get("random_weights") == "tiny" else TRAIN_FREE_BYTES,
+        ),
     ]
     if config.train.freeze is not None:
         checks.append(freeze_policy_check(registry, config.train.freeze))
     chosen = chosen_metric_names(registry, config.evaluation.metrics)
     if config.train.best_metric != "val_loss" and config.train.best_metric not in chosen:
-        checks.append(Check("best metric", False,
-                            f"--best-metric {config.train.best_metric!r} is neither val_loss nor a chosen metric"))
+        checks.append(
+            Check(
+                "best metric",
+                False,
+                f"--best-metric {config.train.best_metric!r} is neither val_loss nor a chosen metric",
+            )
+        )
     if config.train.tracker != "none":
         checks.append(extra_check(config.train.tracker))
     return checks
@@ -252,8 +274,14 @@ def torch_checks(registry: Registry | None = None) -> list[Check]:
     for index in range(torch.cuda.device_count()):
         device = torch.device("cuda", index)
         major, minor = torch.cuda.get_device_capability(device)
-        checks.append(Check(f"cuda:{index}", True, f"{torch.cuda.get_device_name(device)}, compute capability "
-                                                   f"{major}.{minor}: {auto_dtype_summary(device, risks)}"))
+        checks.append(
+            Check(
+                f"cuda:{index}",
+                True,
+                f"{torch.cuda.get_device_name(device)}, compute capability "
+                f"{major}.{minor}: {auto_dtype_summary(device, risks)}",
+            )
+        )
     return checks
 
 
@@ -288,7 +316,9 @@ def machine_checks(registry: Registry) -> list[Check]:
         *plugin_checks(registry),
         captioners_check(registry),
         default_metrics_check(registry),
-        *metric_checks(registry, EvalConfig(metrics=sorted(registry.metrics)), optional=True),  # a run names what it needs
+        *metric_checks(
+            registry, EvalConfig(metrics=sorted(registry.metrics)), optional=True
+        ),  # a run names what it needs
         java_check(),
         *(extra_check(extra, optional=True) for extra in EXTRAS),
     ]

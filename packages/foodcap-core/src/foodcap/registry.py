@@ -77,8 +77,12 @@ class Registry:
     datasets: dict[str, Entry[type[DatasetKind]]] = field(default_factory=dict)
 
     def entries(self) -> list[Entry[Any]]:
-        return [*self.captioners.values(), *self.metrics.values(), *self.freeze_policies.values(),
-                *self.datasets.values()]
+        return [
+            *self.captioners.values(),
+            *self.metrics.values(),
+            *self.freeze_policies.values(),
+            *self.datasets.values(),
+        ]
 
     def captioner(self, name: str) -> Entry[type[Captioner]]:
         return _lookup(self.captioners, name, "captioner")
@@ -111,8 +115,10 @@ KNOWN_PROVIDERS = {
     "gemma-3-27b": "foodcap-gemma",
     **dict.fromkeys(("cnn-rnn", "cnn-rnn-baseline", "cnn-rnn-vgg19", "cnn-rnn-lstm"), "foodcap-cnnrnn"),
     "judge": "foodcap-vlm",
-    **{name: "foodcap-metrics" for name in
-       ("bleu-1", "bleu-2", "bleu-3", "bleu-4", "rouge-l", "meteor", "meteor-1.5", "cider-d")},
+    **{
+        name: "foodcap-metrics"
+        for name in ("bleu-1", "bleu-2", "bleu-3", "bleu-4", "rouge-l", "meteor", "meteor-1.5", "cider-d")
+    },
 }
 
 
@@ -164,15 +170,19 @@ def _collect() -> Registry:
 
 
 def _registrar(table: dict[str, Entry[Any]], kind: Kind, source: PluginSource) -> Callable[..., None]:
-    def register(obj: Any, name: str | None = None, defaults: Mapping[str, Any] | None = None,
-                 description: str | None = None) -> None:
+    def register(
+        obj: Any, name: str | None = None, defaults: Mapping[str, Any] | None = None, description: str | None = None
+    ) -> None:
         if isinstance(obj, str) and name is None:
             raise ValueError(f"registering {obj!r} by import path needs a name")
         entry_name = name or obj.name
         if entry_name in table:
             logger.warning(
                 "%s %r from %s replaces the one from %s",
-                kind, entry_name, source.distribution, table[entry_name].source.distribution,
+                kind,
+                entry_name,
+                source.distribution,
+                table[entry_name].source.distribution,
             )
         table[entry_name] = Entry(entry_name, kind, obj, source, dict(defaults or {}), description)
 
@@ -184,9 +194,12 @@ def _call_isolated(plugin_name: str, source: PluginSource, hook: Callable[..., o
         hook(**arguments)
     except Exception as error:  # noqa: BLE001 - one broken plugin must not break the rest
         logger.warning(
-            "plugin %r from %s %s failed to register (%s: %s); check that it is compatible "
-            "with foodcap-core",
-            plugin_name, source.distribution, source.version, type(error).__name__, error,
+            "plugin %r from %s %s failed to register (%s: %s); check that it is compatible with foodcap-core",
+            plugin_name,
+            source.distribution,
+            source.version,
+            type(error).__name__,
+            error,
         )
 
 

@@ -18,5 +18,9 @@ SIZES = {
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
     for name, model in SIZES.items():
-        register("foodcap_gemma.captioner:GemmaCaptioner", name=name, defaults={"model": model},
-                 description=f"Gemma 3 ({model}): asks for the recipe title, batched; few-shot, LoRA.")
+        register(
+            "foodcap_gemma.captioner:GemmaCaptioner",
+            name=name,
+            defaults={"model": model},
+            description=f"Gemma 3 ({model}): asks for the recipe title, batched; few-shot, LoRA.",
+        )

@@ -31,8 +31,9 @@ class BaseModels:
     weights: list[WeightsFile] = field(default_factory=list)  # the files read, for run.json (none: random)
 
 
-def load_base_models(language_model: str, vision_model: str, dtype: torch.dtype,
-                     placement: dict[str, Any] | None = None) -> BaseModels:
+def load_base_models(
+    language_model: str, vision_model: str, dtype: torch.dtype, placement: dict[str, Any] | None = None
+) -> BaseModels:
     """Load both halves from hub ids or local folders (safetensors where the repository has them, else
     torch's weights-only unpickler; no remote code).
 
@@ -40,12 +41,14 @@ def load_base_models(language_model: str, vision_model: str, dtype: torch.dtype,
     """
     with hub_errors(language_model, "language model"):
         tokenizer = AutoTokenizer.from_pretrained(language_model)
-    language, language_weights = load_pretrained_weights(AutoModelForCausalLM.from_pretrained, language_model,
-                                                 "language model", dtype=dtype, **(placement or {}))
+    language, language_weights = load_pretrained_weights(
+        AutoModelForCausalLM.from_pretrained, language_model, "language model", dtype=dtype, **(placement or {})
+    )
     with hub_errors(vision_model, "vision model"):
         image_processor = AutoImageProcessor.from_pretrained(vision_model)
     # The in21k checkpoint's pooler feeds a classifier head; the prefix uses the token sequence.
-    vision, vision_weights = load_pretrained_weights(ViTModel.from_pretrained, vision_model, "vision model",
-                                             add_pooling_layer=False, dtype=dtype)
+    vision, vision_weights = load_pretrained_weights(
+        ViTModel.from_pretrained, vision_model, "vision model", add_pooling_layer=False, dtype=dtype
+    )
     weights = [found for found in (language_weights, vision_weights) if found is not None]
     return BaseModels(tokenizer, image_processor, vision.eval(), language.eval(), weights)

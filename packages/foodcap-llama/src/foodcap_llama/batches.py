@@ -58,9 +58,7 @@ class TitleText:
 
     def __call__(self, titles: list[str]) -> Batch:
         """``input_ids``, ``attention_mask`` and ``labels`` for a batch of titles."""
-        encoded = self.tokenizer(
-            [self.separator + title for title in titles], add_special_tokens=False
-        )["input_ids"]
+        encoded = self.tokenizer([self.separator + title for title in titles], add_special_tokens=False)["input_ids"]
         rows = [ids[: self.max_title_tokens] + [self.eos_id] for ids in encoded]
         length = len(self.prompt_ids) + max(len(row) for row in rows)
         input_ids = torch.full((len(rows), length), self.pad_id, dtype=torch.long)

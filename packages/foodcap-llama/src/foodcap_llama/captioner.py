@@ -58,9 +58,17 @@ class LlamaLoraCaptioner(TrainableCaptioner):
     default_freeze_policy = "lora"
     supports_device_map = True  # the language model spreads; ViT and projector sit on its first device
 
-    def __init__(self, options: LlamaLoraOptions, network: VisualPrefixLM, text: TitleText,
-                 pixels: PixelBatch, record: CheckpointConfig, device: torch.device,
-                 precision: Precision | None = None, weights: Sequence[WeightsFile] = ()) -> None:
+    def __init__(
+        self,
+        options: LlamaLoraOptions,
+        network: VisualPrefixLM,
+        text: TitleText,
+        pixels: PixelBatch,
+        record: CheckpointConfig,
+        device: torch.device,
+        precision: Precision | None = None,
+        weights: Sequence[WeightsFile] = (),
+    ) -> None:
         super().__init__(options)
         self.options: LlamaLoraOptions = options
         self.network = network
@@ -121,8 +129,7 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         if options.gradient_checkpointing:
             network.enable_gradient_checkpointing()
         text = TitleText(bases.tokenizer, options.prompt, options.max_title_tokens)
-        return cls(options, network, text, PixelBatch(bases.image_processor), record, device, precision,
-                   bases.weights)
+        return cls(options, network, text, PixelBatch(bases.image_processor), record, device, precision, bases.weights)
 
     # -- Captioner --------------------------------------------------------------------------------
     @property
@@ -136,8 +143,10 @@ class LlamaLoraCaptioner(TrainableCaptioner):
     def generation(self) -> GenerationConfig:
         """Greedy (or beam, with -o generation) to Llama's end of text: foodcap's decoding, nothing from the hub."""
         return clean_generation_config(
-            self.options.generation.merged_over(GENERATION_DEFAULTS), eos_token_id=self.text.eos_id,
-            pad_token_id=self.text.pad_id, bos_token_id=self.text.tokenizer.bos_token_id,
+            self.options.generation.merged_over(GENERATION_DEFAULTS),
+            eos_token_id=self.text.eos_id,
+            pad_token_id=self.text.pad_id,
+            bos_token_id=self.text.tokenizer.bos_token_id,
         )
 
     def generate(self, inputs: Batch) -> list[str]:
@@ -165,8 +174,11 @@ class LlamaLoraCaptioner(TrainableCaptioner):
         }
 
     def _adapter_parameters(self) -> dict[str, nn.Parameter]:
-        return {name: parameter for name, parameter in self.network.language_model.named_parameters()
-                if LoraModel.prefix in name}
+        return {
+            name: parameter
+            for name, parameter in self.network.language_model.named_parameters()
+            if LoraModel.prefix in name
+        }
 
     def training_collator(self) -> TitleCollator:
         return TitleCollator(self.pixels, self.text)
@@ -200,8 +212,11 @@ class LlamaLoraCaptioner(TrainableCaptioner):
 
     def describe(self) -> dict[str, Any]:
         placement = describe_placement(self.network.language_model.get_base_model())
-        described = {**super().describe(), "architecture": self.record.model_dump(mode="json"),
-                     "generation": generation_record(self.generation)}
+        described = {
+            **super().describe(),
+            "architecture": self.record.model_dump(mode="json"),
+            "generation": generation_record(self.generation),
+        }
         if placement:
             described["placement"] = placement
         if self.precision is not None:
@@ -221,46 +236,66 @@ def _with_checkpoint_settings(options: LlamaLoraOptions, saved: CheckpointConfig
     if language is None or language in DEFAULT_LANGUAGE_MODELS.values():
         language = saved.language_model
     vision = saved.vision_model if options.vision_model == DEFAULT_VISION_MODEL else options.vision_model
-    return options.model_copy(update={
-        "model": language, "vision_model": vision, "random_weights": saved.random_weights,
-        "prompt": saved.prompt, "prefix_tokens": saved.prefix_tokens,
-        "max_title_tokens": saved.max_title_tokens, "lora": saved.lora,
-    })
+    return options.model_copy(
+        update={
+            "model": language,
+            "vision_model": vision,
+            "random_weights": saved.random_weights,
+            "prompt": saved.prompt,
+            "prefix_tokens": saved.prefix_tokens,
+            "max_title_tokens": saved.max_title_tokens,
+            "lora": saved.lora,
+        }
+    )
 
 
-def _assemble(options: LlamaLoraOptions, bases: BaseModels,
-              saved: CheckpointConfig | None) -> tuple[VisualPrefixLM, CheckpointConfig]:
+def _assemble(
+    options: LlamaLoraOptions, bases: BaseModels, saved: CheckpointConfig | None
+) -> tuple[VisualPrefixLM, CheckpointConfig]:
     """Wrap the bases: adapter and projector from the checkpoint, or new ones to train."""
     vision_width = int(bases.vision.config.hidden_size)
     patches = (int(bases.vision.config.image_size) // int(bases.vision.config.patch_size)) ** 2
     if options.prefix_tokens is not None and options.prefix_tokens > patches:
-        raise FoodcapError(f"prefix_tokens={options.prefix_tokens} exceeds the {patches} patches of the "
-                           f"vision model; pick a square number up to {patches}")
+        raise FoodcapError(
+            f"prefix_tokens={options.prefix_tokens} exceeds the {patches} patches of the "
+            f"vision model; pick a square number up to {patches}"
+        )
     text_width = int(cast(nn.Embedding, bases.language_model.get_input_embeddings()).weight.shape[1])
     bases.language_model.generation_config = GenerationConfig()  # captioner-owned decoding (generate())
     projector = VisualProjector(vision_width, text_width)  # float32: it trains, even over bf16 bases
     language_model: PeftModel
     if saved is not None:
         directory = cast(Path, options.checkpoint)
-        language_model = attach_adapter(bases.language_model, directory, str(options.model),
-                                        placement_kwargs(options))
+        language_model = attach_adapter(bases.language_model, directory, str(options.model), placement_kwargs(options))
         load_weights(projector, directory / PROJECTOR_FILE)
         if saved.vision_trained:
             load_weights(bases.vision, directory / VISION_FILE)
     else:
         lora = options.lora
-        config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                            target_modules=list(lora.target_modules), task_type="CAUSAL_LM")
+        config = LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(lora.target_modules),
+            task_type="CAUSAL_LM",
+        )
         try:
             language_model = cast(PeftModel, get_peft_model(bases.language_model, config))
         except ValueError as error:
             raise FoodcapError(f"cannot add LoRA to {options.model!r}: {str(error).splitlines()[0]}") from error
-    network = VisualPrefixLM(bases.vision, PatchPooling(options.prefix_tokens), projector, language_model,
-                             bases.tokenizer.bos_token_id)
+    network = VisualPrefixLM(
+        bases.vision, PatchPooling(options.prefix_tokens), projector, language_model, bases.tokenizer.bos_token_id
+    )
     record = CheckpointConfig(
-        language_model=str(options.model), vision_model=options.vision_model,
-        random_weights=options.random_weights, prompt=options.prompt, prefix_tokens=options.prefix_tokens,
-        max_title_tokens=options.max_title_tokens, lora=options.lora, vision_width=vision_width,
-        text_width=text_width, vision_trained=saved.vision_trained if saved else False,
+        language_model=str(options.model),
+        vision_model=options.vision_model,
+        random_weights=options.random_weights,
+        prompt=options.prompt,
+        prefix_tokens=options.prefix_tokens,
+        max_title_tokens=options.max_title_tokens,
+        lora=options.lora,
+        vision_width=vision_width,
+        text_width=text_width,
+        vision_trained=saved.vision_trained if saved else False,
     )
     return network, record

@@ -58,15 +58,17 @@ def read_checkpoint_config(directory: Path) -> CheckpointConfig:
     return checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "llama-lora")
 
 
-def attach_adapter(language_model: nn.Module, directory: Path, base_name: str,
-                   placement: dict[str, Any] | None = None) -> PeftModel:
+def attach_adapter(
+    language_model: nn.Module, directory: Path, base_name: str, placement: dict[str, Any] | None = None
+) -> PeftModel:
     """The saved LoRA adapter on ``language_model``, trainable so training can resume from it.
 
     A language model spread over devices is re-spread with the adapter by the same ``placement``.
     """
     try:
-        return PeftModel.from_pretrained(language_model, str(directory / ADAPTER_DIR), is_trainable=True,
-                                         **(placement or {}))
+        return PeftModel.from_pretrained(
+            language_model, str(directory / ADAPTER_DIR), is_trainable=True, **(placement or {})
+        )
     except (RuntimeError, ValueError, OSError) as error:
         raise FoodcapError(
             f"the LoRA adapter in {directory} does not fit language model {base_name!r} ({_detail(error)})"

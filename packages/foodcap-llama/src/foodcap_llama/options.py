@@ -25,7 +25,8 @@ class LlamaLoraOptions(CaptionerOptions):
     vision_model: str = Field(DEFAULT_VISION_MODEL, description="ViT checkpoint (hub id or folder).")
     prompt: str = Field(DEFAULT_PROMPT, description="Text between the visual prefix and the title.")
     prefix_tokens: int | None = Field(
-        None, ge=1,
+        None,
+        ge=1,
         description="Average-pool the ViT patch grid to this many visual tokens (a square number); "
         "None keeps every ViT token (197 for ViT-base).",
     )

@@ -15,5 +15,9 @@ from .options import DEFAULT_LANGUAGE_MODELS
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
     for name, language_model in DEFAULT_LANGUAGE_MODELS.items():
-        register("foodcap_llama.captioner:LlamaLoraCaptioner", name=name, defaults={"model": language_model},
-                 description=f"ViT + {language_model} with a visual prefix and LoRA (ClipCap/LLaVA style).")
+        register(
+            "foodcap_llama.captioner:LlamaLoraCaptioner",
+            name=name,
+            defaults={"model": language_model},
+            description=f"ViT + {language_model} with a visual prefix and LoRA (ClipCap/LLaVA style).",
+        )

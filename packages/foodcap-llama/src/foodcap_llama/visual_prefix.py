@@ -49,9 +49,7 @@ class VisualProjector(nn.Module):
 
     def __init__(self, vision_width: int, text_width: int) -> None:
         super().__init__()
-        self.layers = nn.Sequential(
-            nn.Linear(vision_width, text_width), nn.GELU(), nn.Linear(text_width, text_width)
-        )
+        self.layers = nn.Sequential(nn.Linear(vision_width, text_width), nn.GELU(), nn.Linear(text_width, text_width))
 
     @property
     def dtype(self) -> torch.dtype:
@@ -158,7 +156,9 @@ class VisualPrefixLM(nn.Module):
         features = self.encode_images(pixel_values)
         ids = prompt_ids.to(features.device).expand(features.shape[0], -1)
         embeds, mask = self._embed(features, ids, torch.ones_like(ids))
-        generated = self.language_model.generate(inputs_embeds=embeds, attention_mask=mask, generation_config=generation)
+        generated = self.language_model.generate(
+            inputs_embeds=embeds, attention_mask=mask, generation_config=generation
+        )
         return cast(torch.Tensor, generated)
 
     def enable_gradient_checkpointing(self) -> None:

@@ -73,7 +73,6 @@ class CorpusMetric(Metric):
         """Corpus and per-sample scores (may be shared through a cache; never mutate them)."""
 
 
-
 class Tokenized:
     """One tokenization of a corpus: each prediction's tokens and each prediction's references' tokens."""
 

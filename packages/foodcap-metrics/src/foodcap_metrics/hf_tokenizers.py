@@ -67,17 +67,38 @@ def _sentence_splitter() -> Callable[[str], list[str]] | None:
 # it is skipped, which changes nothing but time. Keyed by pattern, so a pattern this table does not
 # know (another nltk version) simply always runs.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
-    "([«“‘„]|[`]+)": tuple("«“‘„`"), '^\\"': ('"',), "(``)": ("`",), '([ \\(\\[{<])(\\"|\\\'{2})': ('"', "'"),
+    "([«“‘„]|[`]+)": tuple("«“‘„`"),
+    '^\\"': ('"',),
+    "(``)": ("`",),
+    "([ \\(\\[{<])(\\\"|\\'{2})": ('"', "'"),
     "(?i)(?<!\\w)(\\')(?!(?:re|ve|ll|m|t|s|d|n)\\b)(?=\\w)": ("'",),
-    '([^\\.])(\\.)([\\]\\)}>"\\\'»”’ ]*+)\\s*$': (".",), "([:,])([^\\d])": (":", ","), "([:,])$": (":", ","),
-    "\\.{2,}": (".",), "[;@#$%&]": tuple(";@#$%&"), "[\\u2012-\\u2015]": tuple("\u2012\u2013\u2014\u2015"),
-    '([^\\.])(\\.)([\\]\\)}>"\\\']*)\\s*$': (".",), "[?!]": ("?", "!"), "([^'])' ": ("'",), "[*]": ("*",),
-    "[\\]\\[\\(\\)\\{\\}\\<\\>]": tuple("[](){}<>"), "--": ("--",), "([»”’])": tuple("»”’"), "''": ("''",),
-    '"': ('"',), "([^' ])('[sS]|'[mM]|'[dD]|') ": ("'",), "([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ": ("'",),
-    "(?i)\\b(can)(?#X)(not)\\b": ("cannot",), "(?i)\\b(d)(?#X)('ye)\\b": ("'",), "(?i)\\b(gim)(?#X)(me)\\b": ("gimme",),
-    "(?i)\\b(gon)(?#X)(na)\\b": ("gonna",), "(?i)\\b(got)(?#X)(ta)\\b": ("gotta",), "(?i)\\b(lem)(?#X)(me)\\b": ("lemme",),
-    "(?i)\\b(more)(?#X)('n)\\b": ("'",), "(?i)\\b(wan)(?#X)(na)(?=\\s)": ("wanna",),
-    "(?i) ('t)(?#X)(is)\\b": ("'",), "(?i) ('t)(?#X)(was)\\b": ("'",),
+    "([^\\.])(\\.)([\\]\\)}>\"\\'»”’ ]*+)\\s*$": (".",),
+    "([:,])([^\\d])": (":", ","),
+    "([:,])$": (":", ","),
+    "\\.{2,}": (".",),
+    "[;@#$%&]": tuple(";@#$%&"),
+    "[\\u2012-\\u2015]": tuple("\u2012\u2013\u2014\u2015"),
+    "([^\\.])(\\.)([\\]\\)}>\"\\']*)\\s*$": (".",),
+    "[?!]": ("?", "!"),
+    "([^'])' ": ("'",),
+    "[*]": ("*",),
+    "[\\]\\[\\(\\)\\{\\}\\<\\>]": tuple("[](){}<>"),
+    "--": ("--",),
+    "([»”’])": tuple("»”’"),
+    "''": ("''",),
+    '"': ('"',),
+    "([^' ])('[sS]|'[mM]|'[dD]|') ": ("'",),
+    "([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ": ("'",),
+    "(?i)\\b(can)(?#X)(not)\\b": ("cannot",),
+    "(?i)\\b(d)(?#X)('ye)\\b": ("'",),
+    "(?i)\\b(gim)(?#X)(me)\\b": ("gimme",),
+    "(?i)\\b(gon)(?#X)(na)\\b": ("gonna",),
+    "(?i)\\b(got)(?#X)(ta)\\b": ("gotta",),
+    "(?i)\\b(lem)(?#X)(me)\\b": ("lemme",),
+    "(?i)\\b(more)(?#X)('n)\\b": ("'",),
+    "(?i)\\b(wan)(?#X)(na)(?=\\s)": ("wanna",),
+    "(?i) ('t)(?#X)(is)\\b": ("'",),
+    "(?i) ('t)(?#X)(was)\\b": ("'",),
 }
 _CASELESS = "(?i)"
 
@@ -94,8 +115,10 @@ def _treebank_steps() -> tuple[list[Step], list[Step]]:
         source = pattern.pattern
         return pattern.sub, replacement, _TRIGGERS.get(source), source.startswith(_CASELESS)
 
-    before = [step(p, r) for p, r in (*Treebank.STARTING_QUOTES, *Treebank.PUNCTUATION,
-                                       Treebank.PARENS_BRACKETS, Treebank.DOUBLE_DASHES)]
+    before = [
+        step(p, r)
+        for p, r in (*Treebank.STARTING_QUOTES, *Treebank.PUNCTUATION, Treebank.PARENS_BRACKETS, Treebank.DOUBLE_DASHES)
+    ]
     after = [step(p, r) for p, r in Treebank.ENDING_QUOTES]
     after += [step(p, r" \1 \2 ") for p in (*Treebank.CONTRACTIONS2, *Treebank.CONTRACTIONS3)]
     return before, after
@@ -145,7 +168,8 @@ def meteor_tokens(captions: Sequence[str]) -> list[list[str]]:
             logger.warning(
                 "%d caption(s) contain a sentence end mid-caption; without nltk's punkt_tab data they are "
                 "tokenized as one sentence, which may differ slightly from HF evaluate "
-                "(install it with `python -m nltk.downloader punkt_tab`)", inner,
+                "(install it with `python -m nltk.downloader punkt_tab`)",
+                inner,
             )
     cache: dict[str, list[str]] = {}
     return [cache[c] if c in cache else cache.setdefault(c, word_tokenize(c)) for c in captions]

@@ -8,7 +8,7 @@ _ASTRAL = regex.compile(r"[\U00010000-\U0010FFFF]")
 _SURROGATE_PAIR = regex.compile(r"[\uD800-\uDBFF][\uDC00-\uDFFF]")
 _LONE_SURROGATE = regex.compile(r"[\uD800-\uDFFF]")
 _WORD_CHAR = regex.compile(r"[\p{L}\p{M}\p{Nd}_--[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]]", regex.V1)
-_CAPITAL_SIGMA = "\u03A3"
+_CAPITAL_SIGMA = "\u03a3"
 
 
 def _pair(match: regex.Match[str]) -> str:
@@ -37,8 +37,10 @@ def _joins_word(text: str, at: int) -> bool:
     if _WORD_CHAR.match(text, at):
         return True
     return (
-        text[at] in ".,:'\u2019-" and 0 < at < len(text) - 1
-        and _WORD_CHAR.match(text, at - 1) is not None and _WORD_CHAR.match(text, at + 1) is not None
+        text[at] in ".,:'\u2019-"
+        and 0 < at < len(text) - 1
+        and _WORD_CHAR.match(text, at - 1) is not None
+        and _WORD_CHAR.match(text, at + 1) is not None
     )
 
 
@@ -59,6 +61,6 @@ def java_lower(text: str) -> str:
     if _CAPITAL_SIGMA not in text:
         return text.lower()
     return "".join(
-        ("\u03C2" if _is_final_sigma(text, i) else "\u03C3") if c == _CAPITAL_SIGMA else c.lower()
+        ("\u03c2" if _is_final_sigma(text, i) else "\u03c3") if c == _CAPITAL_SIGMA else c.lower()
         for i, c in enumerate(text)
     )

@@ -122,9 +122,7 @@ class MeteorScorer:
         return max(self.sentence(hypothesis, reference) for reference in references)
 
 
-def meteor_scores(
-    scorer: MeteorScorer, hypotheses: list[list[str]], references: list[list[list[str]]]
-) -> list[float]:
+def meteor_scores(scorer: MeteorScorer, hypotheses: list[list[str]], references: list[list[list[str]]]) -> list[float]:
     """Per-sample METEOR; a large corpus is split over forked worker processes."""
     scorer.prepare(hypotheses)
 
@@ -151,7 +149,9 @@ class Meteor(CorpusMetric):
     """METEOR (nltk's algorithm, WordNet 3.0 synonyms) per sample, averaged."""
 
     name = "meteor"
-    description = "METEOR: unigram alignment by exact word, stem and WordNet synonym, with a fragmentation penalty (nltk)"
+    description = (
+        "METEOR: unigram alignment by exact word, stem and WordNet synonym, with a fragmentation penalty (nltk)"
+    )
 
     @classmethod
     def missing_resources(cls) -> list[str]:

@@ -68,21 +68,23 @@ WORD = f"{LETTER}(?:{LETTER}|{DIGIT})*(?:[.!?]{LETTER}(?:{LETTER}|{DIGIT})*)*"
 SWORD = r"[A-Za-z\u00AD]*[A-MO-Za-mo-z]\u00AD*"
 REDAUX = f"{APOS}(?:[msdMSD]|" + ci("re|ve|ll") + ")"
 SREDAUX = f"[nN]{APOSETCETERA}[tT]"
-APOWORD = "|".join((
-    f"{APOS}[nN]{APOS}?",
-    f"[lLdDjJ]{APOS}",
-    ci("dunkin") + APOS,
-    ci("somethin") + APOS,
-    ci("ol") + APOS,
-    APOS + ci("em"),
-    f"[A-HJ-XZn]{APOSETCETERA}" + r"\p{L}{2}\p{L}*",
-    APOS + "[2-9]0" + ci("s"),
-    APOS + ci("till?"),
-    r"\p{L}\p{L}*[aeiouyAEIOUY]" + APOSETCETERA + r"[aeiouA-Z]\p{L}*",
-    APOS + ci("cause"),
-    ci(r"cont'd\.?|nor'easter|c'mon|e'er|s'mores|ev'ry|li'l|nat'l"),
-    ci("o") + APOSETCETERA + ci("o"),
-))
+APOWORD = "|".join(
+    (
+        f"{APOS}[nN]{APOS}?",
+        f"[lLdDjJ]{APOS}",
+        ci("dunkin") + APOS,
+        ci("somethin") + APOS,
+        ci("ol") + APOS,
+        APOS + ci("em"),
+        f"[A-HJ-XZn]{APOSETCETERA}" + r"\p{L}{2}\p{L}*",
+        APOS + "[2-9]0" + ci("s"),
+        APOS + ci("till?"),
+        r"\p{L}\p{L}*[aeiouyAEIOUY]" + APOSETCETERA + r"[aeiouA-Z]\p{L}*",
+        APOS + ci("cause"),
+        ci(r"cont'd\.?|nor'easter|c'mon|e'er|s'mores|ev'ry|li'l|nat'l"),
+        ci("o") + APOSETCETERA + ci("o"),
+    )
+)
 NUM = f"{DIGIT}+|{DIGIT}*(?:[.:,\\u00AD\\u066B\\u066C]{DIGIT}+)+"
 NUMBER = f"[-+]?(?:{NUM})"
 DATE = f"{DIGIT}{{1,2}}[-/]{DIGIT}{{1,2}}[-/]{DIGIT}{{2,4}}"
@@ -117,29 +119,61 @@ EMAIL = (
 TWITTER = f"@[a-zA-Z_][a-zA-Z_0-9]*|#(?:{LETTER})+"
 _SGML_NAME = r"[A-Za-z][A-Za-z0-9_:.\-]*"
 SGML = (
-    r"<(?:[!?][A-Za-z\-][^>\r\n]*|" + _SGML_NAME + "(?:[ ]+(?:" + _SGML_NAME + "|" + _SGML_NAME
-    + r"[ ]*=[ ]*(?:'[^'\r\n]*'|\"[^\"\r\n]*\"|" + _SGML_NAME + r")))*[ ]*/?|/" + _SGML_NAME + ")[ ]*>"
+    r"<(?:[!?][A-Za-z\-][^>\r\n]*|"
+    + _SGML_NAME
+    + "(?:[ ]+(?:"
+    + _SGML_NAME
+    + "|"
+    + _SGML_NAME
+    + r"[ ]*=[ ]*(?:'[^'\r\n]*'|\"[^\"\r\n]*\"|"
+    + _SGML_NAME
+    + r")))*[ ]*/?|/"
+    + _SGML_NAME
+    + ")[ ]*>"
 )
 
 # --- abbreviations ---------------------------------------------------------------------------------------
-_ABSTATE = "|".join((
-    ci("ala|ariz"), "A" + ci("rk"), ci("calif|colo|conn|dak|del|fla|ga"), "I" + ci("ll"), ci("ind|kans?|ky|la"),
-    "M" + ci("ass"), ci("md|mich|minn"), "M" + ci("iss"), ci("mo|mont|neb|nev|okla"), "O" + ci("re"),
-    ci("pa|penn|tenn|tex|va|vt"), "W" + ci("ash"), ci("wisc?|wyo"),
-))
-ABBREV1 = "(?:" + "|".join((
-    ci("jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"),  # months
-    ci("mon|tue|tues|wed|thu|thurs|fri"),  # days
-    _ABSTATE,
-    ci("inc|cos?|corp|pp?tys?|ltd|plc|bancorp|dept|bhd|assn|univ|intl|sys"),  # companies
-    ci("tel|est|ext|sq"),
-    ci(r"jr|sr|bros|(?:ed|ph)\.d|blvd|rd|esq"),
-    ci("etc|al|seq"),
-)) + r")\."
+_ABSTATE = "|".join(
+    (
+        ci("ala|ariz"),
+        "A" + ci("rk"),
+        ci("calif|colo|conn|dak|del|fla|ga"),
+        "I" + ci("ll"),
+        ci("ind|kans?|ky|la"),
+        "M" + ci("ass"),
+        ci("md|mich|minn"),
+        "M" + ci("iss"),
+        ci("mo|mont|neb|nev|okla"),
+        "O" + ci("re"),
+        ci("pa|penn|tenn|tex|va|vt"),
+        "W" + ci("ash"),
+        ci("wisc?|wyo"),
+    )
+)
+ABBREV1 = (
+    "(?:"
+    + "|".join(
+        (
+            ci("jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"),  # months
+            ci("mon|tue|tues|wed|thu|thurs|fri"),  # days
+            _ABSTATE,
+            ci("inc|cos?|corp|pp?tys?|ltd|plc|bancorp|dept|bhd|assn|univ|intl|sys"),  # companies
+            ci("tel|est|ext|sq"),
+            ci(r"jr|sr|bros|(?:ed|ph)\.d|blvd|rd|esq"),
+            ci("etc|al|seq"),
+        )
+    )
+    + r")\."
+)
 _ABTITLE = (
-    ci("mr|mrs|ms") + "|M" + ci("iss") + "|"
-    + ci("drs?|profs?|sens?|reps?|attys?|lt|col|gen|messrs|govs?|adm|rev|maj|sgt|cpl|pvt|mt|capt|ste?|ave"
-         "|pres|lieut|hon|brig|co?mdr|pfc|spc|supts?|det|ft")
+    ci("mr|mrs|ms")
+    + "|M"
+    + ci("iss")
+    + "|"
+    + ci(
+        "drs?|profs?|sens?|reps?|attys?|lt|col|gen|messrs|govs?|adm|rev|maj|sgt|cpl|pvt|mt|capt|ste?|ave"
+        "|pres|lieut|hon|brig|co?mdr|pfc|spc|supts?|det|ft"
+    )
 )
 ABBREV4 = "|".join((_ABTITLE, ci(r"vs|alex|wm|jos|cie|a\.k\.a|cf|treas"), ACRO, ci("invt|elec|natl|m[ft]g")))
 ABBREV3 = ci("ca|figs?|prop|nos?|sect?s?|arts?|paras?|bldg|pp|op|pt|rs") + r"\."
@@ -150,7 +184,9 @@ ACRONYM_FOLLOWER = "|".join(
         "About According Additionally After An A As At But Did During Earlier He Her Here How However If In It"
         " Last Many More Mr. Ms. Now Once One Other Our She Since So Some Such That The Their Then There These"
         " They This We When While What Who Why Yet You"
-    ).replace(".", r"\.").split()
+    )
+    .replace(".", r"\.")
+    .split()
 )
 
 PHONE = (
@@ -160,14 +196,16 @@ PHONE = (
 DOLSIGN = r"[A-Z]*\$|#"
 DOLSIGN2 = r"[\u00A2\u00A3\u00A4\u00A5\u0080\u20A0\u20AC\u060B\u0E3F\u20A4\uFFE0\uFFE1\uFFE5\uFFE6]"
 _AMP = "(?:&|&" + ci("amp") + ";)"
-TBSPEC = "|".join((
-    "-" + ci("rrb|lrb|rcb|lcb|rsb|lsb") + "-",
-    ci(r"c\.d\.s|pro-|anti-"),
-    ci("s") + _AMP + ci("p-500"),
-    ci("s") + _AMP + ci("ls"),
-    ci("cap") + APOS + ci("n"),
-    ci("c") + APOS + ci("est"),
-))
+TBSPEC = "|".join(
+    (
+        "-" + ci("rrb|lrb|rcb|lcb|rsb|lsb") + "-",
+        ci(r"c\.d\.s|pro-|anti-"),
+        ci("s") + _AMP + ci("p-500"),
+        ci("s") + _AMP + ci("ls"),
+        ci("cap") + APOS + ci("n"),
+        ci("c") + APOS + ci("est"),
+    )
+)
 TBSPEC2 = APOS + "[0-9][0-9]"
 SMILEY = r"[<>]?[:;=][-o*']?[()DPdpO\\{@|\[\]]"
 ASIAN_SMILEY = r"[-\^x=~<>']_[-\^x=~<>']|\([-\^x=~<>'][_.]?[-\^x=~<>']\)|\([\^x=~<>']-[\^x=~<>'`]\)"
@@ -188,7 +226,7 @@ MISCSYMBOL = (
 
 # --- token normalizations (ptb3Escaping defaults) ----------------------------------------------------------
 def remove_soft_hyphens(text: str) -> str:
-    return text.replace("\u00AD", "") or "-"
+    return text.replace("\u00ad", "") or "-"
 
 
 def latex_quotes(text: str, probably_left: bool) -> str:
@@ -213,11 +251,11 @@ def normalize_amp(text: str) -> str:
 
 
 def normalize_currency(text: str) -> str:
-    text = text.replace("\u00A2", "cents").replace("\u00A3", "#")
+    text = text.replace("\u00a2", "cents").replace("\u00a3", "#")
     return regex.sub(r"[\u0080\u00A4\u20A0\u20AC]", "$", text)
 
 
-_FRACTIONS = {"\u00BC": "1/4", "\u00BD": "1/2", "\u00BE": "3/4", "\u2153": "1/3", "\u2154": "2/3"}
+_FRACTIONS = {"\u00bc": "1/4", "\u00bd": "1/2", "\u00be": "3/4", "\u2153": "1/3", "\u2154": "2/3"}
 
 
 def normalize_fraction(text: str) -> str:
@@ -229,7 +267,7 @@ def parens_to_ptb(text: str) -> str:
 
 
 def spaces_to_nbsp(text: str) -> str:
-    return text.replace(" ", "\u00A0")
+    return text.replace(" ", "\u00a0")
 
 
 # --- rules ------------------------------------------------------------------------------------------------
@@ -278,7 +316,7 @@ class Rule:
 
 
 _APOS_CHARS = "'\u0092\u2019&"
-_APOSETC_CHARS = _APOS_CHARS + "`\u0091\u2018\u201B"
+_APOSETC_CHARS = _APOS_CHARS + "`\u0091\u2018\u201b"
 
 RULES: tuple[Rule, ...] = (
     Rule("prog-lang", ci("c") + "[+][+]|" + ci("c|f") + "#", emit(), needs="+#"),
@@ -308,12 +346,18 @@ RULES: tuple[Rule, ...] = (
     Rule("thing3", THING3, emit(), needs="/"),
     Rule("dolsign", DOLSIGN, emit(), needs="$#"),
     Rule("dolsign2", DOLSIGN2, emit(normalize_currency)),
-    Rule("acronym-sentence-end", rf"(?:{ACRO})\.", acronym_at_sentence_end,
-         f"{SPACENLS}(?:{ACRONYM_FOLLOWER}|{SGML}){SPACENL}", needs="."),
+    Rule(
+        "acronym-sentence-end",
+        rf"(?:{ACRO})\.",
+        acronym_at_sentence_end,
+        f"{SPACENLS}(?:{ACRONYM_FOLLOWER}|{SGML}){SPACENL}",
+        needs=".",
+    ),
     Rule("abbrev3", ABBREV3, emit(), rf"{SPACENL}?{DIGIT}", needs="."),
     Rule("pty-ltd", ci("pt[eyEY]|co") + r"\.", emit(), SPACE + ci("ltd|lim"), needs="."),
-    Rule("abbrev1-sentence-end", ABBREV1, emit_then_reread_period, rf"{SPACENL}(?:{SPACENL}|{UPPER}|{SGML})",
-         needs="."),
+    Rule(
+        "abbrev1-sentence-end", ABBREV1, emit_then_reread_period, rf"{SPACENL}(?:{SPACENL}|{UPPER}|{SGML})", needs="."
+    ),
     Rule("abbrev1", ABBREV1, emit(), r"(?s:..)", needs="."),
     Rule("abbrev1-at-end", ABBREV1, emit_then_reread_period, needs="."),
     Rule("abbrev2", rf"(?:{ABBREV4})\.", emit(), needs="."),

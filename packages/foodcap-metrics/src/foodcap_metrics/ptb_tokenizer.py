@@ -29,7 +29,7 @@ PUNCTUATIONS = frozenset(
 _LINE_BREAKS = regex.compile(r"\r\n|[\n\r\u2028\u2029\u000B\u000C]")
 # Chunks split where no token can run on: URLs and e-mail addresses swallow the other spaces.
 _CHUNK = regex.compile(r"[^ \t]+")
-_SPACE_CHARS = frozenset("\u00A0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u3000")
+_SPACE_CHARS = frozenset("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u3000")
 _TRAILING_SPACE = regex.compile(r"[\u00A0\u2000-\u200A\u3000]+$")
 _CONTEXT_CHARS = 40
 # Pure-letter chunks are single words except these, which the lexer splits ("can not", "gon na").

@@ -66,8 +66,7 @@ def rouge_l(corpus: Corpus, dialect: str) -> MetricScore:
     else:
         tokens = rouge_score_tokens(corpus)
         scores = [
-            max(_rouge_score_f(ref, pred) for ref in refs)
-            for pred, refs in zip(tokens.predictions, tokens.references)
+            max(_rouge_score_f(ref, pred) for ref in refs) for pred, refs in zip(tokens.predictions, tokens.references)
         ]
     return MetricScore(float(np.mean(np.array(scores))), scores)
 

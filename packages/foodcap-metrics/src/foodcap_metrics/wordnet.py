@@ -43,10 +43,18 @@ if TYPE_CHECKING:
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # nltk.corpus.reader.wordnet.WordNetCorpusReader.MORPHOLOGICAL_SUBSTITUTIONS, in nltk's order.
 MORPHOLOGICAL_SUBSTITUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "n": (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
-          ("shes", "sh"), ("men", "man"), ("ies", "y")),
-    "v": (("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
-          ("ing", "")),
+    "n": (
+        ("s", ""),
+        ("ses", "s"),
+        ("ves", "f"),
+        ("xes", "x"),
+        ("zes", "z"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("men", "man"),
+        ("ies", "y"),
+    ),
+    "v": (("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")),
     "a": (("er", ""), ("est", ""), ("er", "e"), ("est", "e")),
     "r": (),
 }
@@ -138,11 +146,14 @@ def _system_dirs() -> Iterator[Path]:
 def _from_system() -> WordNetSource | None:
     for folder in _system_dirs():
         if all((folder / name).is_file() for name in _WORDNET_FILES):
+
             def read(name: str, folder: Path = folder) -> bytes:
                 return (folder / name).read_bytes()
 
-            stats = "".join(f"{name}:{(folder / name).stat().st_size}:{(folder / name).stat().st_mtime_ns};"
-                            for name in _WORDNET_FILES)
+            stats = "".join(
+                f"{name}:{(folder / name).stat().st_size}:{(folder / name).stat().st_mtime_ns};"
+                for name in _WORDNET_FILES
+            )
             return WordNetSource("system", str(folder), read, hashlib.sha256(stats.encode()).hexdigest()[:16])
     return None
 
@@ -167,8 +178,9 @@ def _download() -> WordNetSource | None:
     socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT)
     try:
         target.mkdir(parents=True, exist_ok=True)
-        fetched = nltk.download("wordnet", download_dir=str(target), quiet=True, raise_on_error=False,
-                                print_error_to=io.StringIO())
+        fetched = nltk.download(
+            "wordnet", download_dir=str(target), quiet=True, raise_on_error=False, print_error_to=io.StringIO()
+        )
     except OSError:
         fetched = False
     finally:
@@ -238,6 +250,7 @@ def nltk_wordnet() -> WordNetCorpusReader:
 # --- the synonym index ---------------------------------------------------------------------------------
 _SYNTACTIC_MARKER = re.compile(r"(.*?)(\([^()]*\))?$")  # nltk's: "galore(ip)" is the lemma "galore"
 
+
 def _data_lemma_names(data: bytes) -> dict[int, list[str]]:
     """Synset offset -> lemma names, as nltk parses a data.* file (syntactic markers dropped)."""
     names: dict[int, list[str]] = {}
@@ -269,10 +282,12 @@ def _build_index(source: WordNetSource, path: Path) -> None:
     os.close(handle)
     try:
         connection = sqlite3.connect(temporary)
-        connection.execute("CREATE TABLE lemma (form TEXT, pos TEXT, names TEXT, PRIMARY KEY (form, pos))"
-                           " WITHOUT ROWID")
-        connection.execute("CREATE TABLE exception (form TEXT, pos TEXT, bases TEXT, PRIMARY KEY (form, pos))"
-                           " WITHOUT ROWID")
+        connection.execute(
+            "CREATE TABLE lemma (form TEXT, pos TEXT, names TEXT, PRIMARY KEY (form, pos)) WITHOUT ROWID"
+        )
+        connection.execute(
+            "CREATE TABLE exception (form TEXT, pos TEXT, bases TEXT, PRIMARY KEY (form, pos)) WITHOUT ROWID"
+        )
         for pos, suffix in POS_FILES.items():
             names = _data_lemma_names(source.read(f"data.{suffix}"))
             rows = []

@@ -95,9 +95,7 @@ def random_image_processor(size: RandomWeights) -> BaseImageProcessor:
     # Without torchvision, even importing ViTImageProcessor warns and falls back to PIL; pick PIL ourselves.
     class_name = "ViTImageProcessor" if is_torchvision_available() else "ViTImageProcessorPil"
     processor_class = getattr(transformers, class_name)
-    return processor_class(
-        size={"height": side, "width": side}, image_mean=[0.5] * 3, image_std=[0.5] * 3
-    )
+    return processor_class(size={"height": side, "width": side}, image_mean=[0.5] * 3, image_std=[0.5] * 3)
 
 
 def fill_special_token_ids(model: VisionEncoderDecoderModel, tokenizer: PreTrainedTokenizerBase) -> None:

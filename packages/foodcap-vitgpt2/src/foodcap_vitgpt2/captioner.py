@@ -70,9 +70,7 @@ logging.getLogger("transformers.generation.utils").addFilter(_NoPaddingToMask())
 class ViTGPT2Options(CaptionerOptions):
     """vit-gpt2 options: the shared ones plus how long a training title may be."""
 
-    max_title_tokens: int = Field(
-        32, ge=2, description="Training titles are cut to this many tokens, EOS included."
-    )
+    max_title_tokens: int = Field(32, ge=2, description="Training titles are cut to this many tokens, EOS included.")
 
 
 class ViTGPT2Captioner(TrainableCaptioner):
@@ -140,7 +138,9 @@ class ViTGPT2Captioner(TrainableCaptioner):
         """The model card's decoding (or the user's -o generation), never the rest of a hub generation_config."""
         config = self._model.config
         return clean_generation_config(
-            self.generation_settings(), eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id,
+            self.generation_settings(),
+            eos_token_id=config.eos_token_id,
+            pad_token_id=config.pad_token_id,
             decoder_start_token_id=config.decoder_start_token_id,
         )
 
@@ -157,8 +157,11 @@ class ViTGPT2Captioner(TrainableCaptioner):
         return [caption.strip() for caption in captions]
 
     def describe(self) -> dict[str, Any]:
-        described = {**super().describe(), "precision": self.precision.record(),
-                     "generation": generation_record(self.generation)}
+        described = {
+            **super().describe(),
+            "precision": self.precision.record(),
+            "generation": generation_record(self.generation),
+        }
         if self.weights is not None:
             described["weights"] = self.weights.record()
         return described
@@ -177,9 +180,7 @@ class ViTGPT2Captioner(TrainableCaptioner):
         if self._unused_pooler is not None:  # put back, so plain from_pretrained finds every weight
             pooler = self._unused_pooler.state_dict()
             weights.update({f"encoder.pooler.{name}": value for name, value in pooler.items()})
-        save_checkpoint_folder(
-            Path(directory), self._model, weights, self.tokenizer, self.image_processor, record
-        )
+        save_checkpoint_folder(Path(directory), self._model, weights, self.tokenizer, self.image_processor, record)
 
     def loss(self, model: torch.nn.Module, batch: Batch) -> torch.Tensor:
         """Cross-entropy over title tokens; a cached-encoder batch skips the ViT."""

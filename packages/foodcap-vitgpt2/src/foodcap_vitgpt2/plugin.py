@@ -12,5 +12,9 @@ DEFAULT_MODEL = "nlpconnect/vit-gpt2-image-captioning"
 
 @hookimpl
 def register_captioners(register: Callable[..., None]) -> None:
-    register("foodcap_vitgpt2.captioner:ViTGPT2Captioner", name="vit-gpt2", defaults={"model": DEFAULT_MODEL},
-             description="ViT encoder + GPT-2 decoder (VisionEncoderDecoder), zero-shot or fine-tuned.")
+    register(
+        "foodcap_vitgpt2.captioner:ViTGPT2Captioner",
+        name="vit-gpt2",
+        defaults={"model": DEFAULT_MODEL},
+        description="ViT encoder + GPT-2 decoder (VisionEncoderDecoder), zero-shot or fine-tuned.",
+    )

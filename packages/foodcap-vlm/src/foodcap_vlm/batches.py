@@ -19,8 +19,13 @@ IGNORE_INDEX = -100
 """Label value that cross-entropy skips: the prompt, the images and padding."""
 
 
-def encode_prompts(processor: Any, family: Family, texts: Sequence[str], images: Sequence[list[Image]],
-                   padding_side: Literal["left", "right"]) -> Batch:
+def encode_prompts(
+    processor: Any,
+    family: Family,
+    texts: Sequence[str],
+    images: Sequence[list[Image]],
+    padding_side: Literal["left", "right"],
+) -> Batch:
     """Rendered prompts and their images as model inputs, padded on ``padding_side``."""
     arguments: dict[str, Any] = {"padding": True, "padding_side": padding_side, "return_tensors": "pt"}
     if family.chat_template:
@@ -37,8 +42,9 @@ def encode_prompts(processor: Any, family: Family, texts: Sequence[str], images:
 def on_device(batch: Batch, vision_tower: nn.Module, device: torch.device) -> Batch:
     """Inputs on ``device``, pixels in the vision tower's dtype (it stays unquantized under 4/8-bit loading)."""
     pixel_dtype = next(vision_tower.parameters()).dtype
-    return {key: value.to(device, pixel_dtype if value.is_floating_point() else value.dtype)
-            for key, value in batch.items()}
+    return {
+        key: value.to(device, pixel_dtype if value.is_floating_point() else value.dtype) for key, value in batch.items()
+    }
 
 
 @dataclass
@@ -49,7 +55,9 @@ class PromptEncoder:
     family: Family
     prompt: Prompt
 
-    def encode(self, texts: Sequence[str], images: Sequence[list[Image]], padding_side: Literal["left", "right"]) -> Batch:
+    def encode(
+        self, texts: Sequence[str], images: Sequence[list[Image]], padding_side: Literal["left", "right"]
+    ) -> Batch:
         return encode_prompts(self.processor, self.family, texts, images, padding_side)
 
 
@@ -92,10 +100,16 @@ class TitleCollator:
         tokenizer = self.encoder.processor.tokenizer
         family = self.encoder.family
         end = tokenizer.convert_tokens_to_ids(family.end_of_answer)
-        answers = [ids[: self.max_title_tokens] + [end] for ids in tokenizer(
-            [family.answer_prefix + title for title in titles], add_special_tokens=False)["input_ids"]]
-        prompts = [self.encoder.encode([self.encoder.prompt.text], [self.encoder.prompt.images_for(image)], "right")
-                   for image in images]
+        answers = [
+            ids[: self.max_title_tokens] + [end]
+            for ids in tokenizer([family.answer_prefix + title for title in titles], add_special_tokens=False)[
+                "input_ids"
+            ]
+        ]
+        prompts = [
+            self.encoder.encode([self.encoder.prompt.text], [self.encoder.prompt.images_for(image)], "right")
+            for image in images
+        ]
         length = max(int(p["input_ids"].shape[1]) + len(a) for p, a in zip(prompts, answers))
         per_token = [key for key, value in prompts[0].items() if value.shape == prompts[0]["input_ids"].shape]
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end

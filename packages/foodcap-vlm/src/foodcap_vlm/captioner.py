@@ -58,9 +58,17 @@ class VlmCaptioner(TrainableCaptioner):
     family_required: ClassVar[str | None] = None  # a model_type that subclasses insist on
     supports_device_map: ClassVar[bool] = True  # --device-map spreads the model (see loading.py)
 
-    def __init__(self, options: VlmOptions, model: PreTrainedModel | PeftModel, processor: Any, family: Family,
-                 device: torch.device, record: CheckpointConfig, precision: Precision | None = None,
-                 weights: WeightsFile | None = None) -> None:
+    def __init__(
+        self,
+        options: VlmOptions,
+        model: PreTrainedModel | PeftModel,
+        processor: Any,
+        family: Family,
+        device: torch.device,
+        record: CheckpointConfig,
+        precision: Precision | None = None,
+        weights: WeightsFile | None = None,
+    ) -> None:
         super().__init__(options)
         self.options: VlmOptions = options
         self.network = model.eval()
@@ -84,8 +92,10 @@ class VlmCaptioner(TrainableCaptioner):
         """Like ``load``, plus a new LoRA adapter when there is no checkpoint to continue from."""
         options = cls._checked(options)
         if options.shots:
-            raise FoodcapError("few-shot prompting (shots) is for foodcap run; training learns from titles "
-                               "without examples, so drop -o shots")
+            raise FoodcapError(
+                "few-shot prompting (shots) is for foodcap run; training learns from titles "
+                "without examples, so drop -o shots"
+            )
         return cls._build(options, training=True)
 
     @classmethod
@@ -125,14 +135,19 @@ class VlmCaptioner(TrainableCaptioner):
             device = embeddings if embeddings.type != "meta" else device
         network: PreTrainedModel | PeftModel = model
         if saved is not None:
-            network = attach_adapter(model, cast(Path, options.checkpoint), trainable=training,
-                                     placement=placement_kwargs(options))
+            network = attach_adapter(
+                model, cast(Path, options.checkpoint), trainable=training, placement=placement_kwargs(options)
+            )
         elif training:
             network = get_peft_model(model, lora_config(family, options.lora))
         record = CheckpointConfig(
-            model=options.model, random_weights=options.random_weights, family=family.model_type,
-            prompt=cast(str, options.prompt), system_prompt=options.system_prompt,
-            max_title_tokens=options.max_title_tokens, lora=options.lora,
+            model=options.model,
+            random_weights=options.random_weights,
+            family=family.model_type,
+            prompt=cast(str, options.prompt),
+            system_prompt=options.system_prompt,
+            max_title_tokens=options.max_title_tokens,
+            lora=options.lora,
         )
         captioner = cls(options, network, processor, family, device, record, precision, weights)
         decode_with(captioner.base_model, captioner.generation)  # nothing from the hub's generation_config
@@ -157,10 +172,18 @@ class VlmCaptioner(TrainableCaptioner):
 
     def prompt(self) -> Prompt:
         if self.examples is None:
-            raise FoodcapError(f"shots={self.options.shots} needs examples from the train split first: call "
-                               "use_examples(train_samples) (foodcap run does)")
-        return render_prompt(self.processor, self.family, self.question, self.options.system_prompt,
-                             self.examples, self.options.shot_format)
+            raise FoodcapError(
+                f"shots={self.options.shots} needs examples from the train split first: call "
+                "use_examples(train_samples) (foodcap run does)"
+            )
+        return render_prompt(
+            self.processor,
+            self.family,
+            self.question,
+            self.options.system_prompt,
+            self.examples,
+            self.options.shot_format,
+        )
 
     @property
     def question(self) -> str:
@@ -193,7 +216,7 @@ class VlmCaptioner(TrainableCaptioner):
         finally:
             self.network.train(training)
         # With left padding every prompt ends in the same column, so the answers start right after it.
-        return cast(torch.Tensor, output[:, batch["input_ids"].shape[1]:].cpu())
+        return cast(torch.Tensor, output[:, batch["input_ids"].shape[1] :].cpu())
 
     @property
     def generation(self) -> GenerationConfig:
@@ -202,8 +225,9 @@ class VlmCaptioner(TrainableCaptioner):
         if self.options.min_new_tokens is not None:
             settings["min_new_tokens"] = self.options.min_new_tokens
         pad = self.processor.tokenizer.pad_token_id
-        return clean_generation_config(settings, eos_token_id=self.stop_token_ids,
-                                       pad_token_id=pad if pad is not None else self.stop_token_ids[0])
+        return clean_generation_config(
+            settings, eos_token_id=self.stop_token_ids, pad_token_id=pad if pad is not None else self.stop_token_ids[0]
+        )
 
     # -- TrainableCaptioner -----------------------------------------------------------------------
     @property
@@ -248,9 +272,12 @@ class VlmCaptioner(TrainableCaptioner):
         write_checkpoint(Path(directory), self.record, cast(PeftModel, self.network))
 
     def describe(self) -> dict[str, Any]:
-        described = {**super().describe(), "family": self.family.model_type,
-                     "dtype": str(self.base_model.dtype).removeprefix("torch."),
-                     "generation": generation_record(self.generation)}
+        described = {
+            **super().describe(),
+            "family": self.family.model_type,
+            "dtype": str(self.base_model.dtype).removeprefix("torch."),
+            "generation": generation_record(self.generation),
+        }
         if self.precision is not None:
             described["precision"] = self.precision.record()
         if self.weights is not None:
@@ -268,11 +295,17 @@ def _with_checkpoint_settings(options: VlmOptions, saved: CheckpointConfig) -> V
     """The checkpoint decides the base model and prompt; ``--model FOLDER`` may relocate the base
     (a local copy), while a preset's default hub id never overrides the checkpoint's own."""
     relocated = options.model is not None and Path(options.model).expanduser().is_dir()
-    return options.model_copy(update={
-        "model": options.model if relocated else saved.model, "random_weights": saved.random_weights,
-        "family": saved.family, "prompt": saved.prompt, "system_prompt": saved.system_prompt,
-        "max_title_tokens": saved.max_title_tokens, "lora": saved.lora,
-    })
+    return options.model_copy(
+        update={
+            "model": options.model if relocated else saved.model,
+            "random_weights": saved.random_weights,
+            "family": saved.family,
+            "prompt": saved.prompt,
+            "system_prompt": saved.system_prompt,
+            "max_title_tokens": saved.max_title_tokens,
+            "lora": saved.lora,
+        }
+    )
 
 
 def _stop_token_ids(model: PreTrainedModel, tokenizer: Any, family: Family) -> list[int]:

@@ -44,7 +44,9 @@ def lora_config(family: Family, settings: LoraSettings) -> LoraConfig:
     same names); the projector is saved whole alongside, in case the freeze policy trains it."""
     names = "|".join(re.escape(name) for name in settings.target_modules)
     return LoraConfig(
-        r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+        r=settings.r,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
         target_modules=rf"{re.escape(family.language_model)}\..*\.({names})",
         modules_to_save=[family.projector.rsplit(".", 1)[-1]],
     )
@@ -60,8 +62,9 @@ def read_checkpoint_config(directory: Path) -> CheckpointConfig:
     return checkpoint_config(directory, CONFIG_FILE, CheckpointConfig, "foodcap-vlm")
 
 
-def attach_adapter(model: nn.Module, directory: Path, trainable: bool,
-                   placement: dict[str, Any] | None = None) -> PeftModel:
+def attach_adapter(
+    model: nn.Module, directory: Path, trainable: bool, placement: dict[str, Any] | None = None
+) -> PeftModel:
     """The saved adapter on ``model``; trainable so that training can resume from it.
 
     A model spread over devices (``--device-map``) is re-spread with the adapter by the same ``placement``.

@@ -49,18 +49,24 @@ FAMILIES: dict[str, Family] = {
     family.model_type: family
     for family in (
         Family(
-            model_type="gemma3", label="Gemma 3",
-            vision_tower="model.vision_tower", projector="model.multi_modal_projector",
-            language_model="model.language_model", end_of_answer="<end_of_turn>",
+            model_type="gemma3",
+            label="Gemma 3",
+            vision_tower="model.vision_tower",
+            projector="model.multi_modal_projector",
+            language_model="model.language_model",
+            end_of_answer="<end_of_turn>",
             image_options={"do_pan_and_scan": False},
             keep_unquantized=("vision_tower", "multi_modal_projector", "lm_head"),
             random_builder="foodcap_vlm.random_weights.gemma3:build_random_gemma",
             float16_risk="Gemma 3 produces NaN or empty output in float16 (transformers issue #36822)",
         ),
         Family(
-            model_type="qwen2_5_vl", label="Qwen2.5-VL",
-            vision_tower="model.visual", projector="model.visual.merger",
-            language_model="model.language_model", end_of_answer="<|im_end|>",
+            model_type="qwen2_5_vl",
+            label="Qwen2.5-VL",
+            vision_tower="model.visual",
+            projector="model.visual.merger",
+            language_model="model.language_model",
+            end_of_answer="<|im_end|>",
             # Dynamic resolution: tokens grow with the photo (a 274x169 Kaggle photo: 60); capped at
             # 448x448 pixels (256 tokens, Gemma 3's budget) so a large photo cannot blow up a batch.
             image_options={"max_pixels": 448 * 448},
@@ -69,9 +75,13 @@ FAMILIES: dict[str, Family] = {
             float16_risk="Qwen2.5-VL's activations overflow float16 (reported in vLLM issue #13817)",
         ),
         Family(
-            model_type="idefics3", label="SmolVLM (Idefics3)",
-            vision_tower="model.vision_model", projector="model.connector",
-            language_model="model.text_model", end_of_answer="<end_of_utterance>", answer_prefix=" ",
+            model_type="idefics3",
+            label="SmolVLM (Idefics3)",
+            vision_tower="model.vision_model",
+            projector="model.connector",
+            language_model="model.text_model",
+            end_of_answer="<end_of_utterance>",
+            answer_prefix=" ",
             # One global view per image instead of up to 4x4 tiles plus the global one: a food photo
             # needs no OCR-grade detail, and tiles multiply the image tokens by up to 17.
             image_options={"do_image_splitting": False},
@@ -79,14 +89,21 @@ FAMILIES: dict[str, Family] = {
             random_builder="foodcap_vlm.random_weights.idefics3:build_random_smolvlm",
         ),
         Family(
-            model_type="paligemma", label="PaliGemma 2",
-            vision_tower="model.vision_tower", projector="model.multi_modal_projector",
-            language_model="model.language_model", end_of_answer="<eos>",
-            chat_template=False, system_prompt=False, attention="eager", images_per_prompt=1, answer_token_type=1,
+            model_type="paligemma",
+            label="PaliGemma 2",
+            vision_tower="model.vision_tower",
+            projector="model.multi_modal_projector",
+            language_model="model.language_model",
+            end_of_answer="<eos>",
+            chat_template=False,
+            system_prompt=False,
+            attention="eager",
+            images_per_prompt=1,
+            answer_token_type=1,
             keep_unquantized=("vision_tower", "multi_modal_projector", "lm_head"),
             random_builder="foodcap_vlm.random_weights.paligemma:build_random_paligemma",
             float16_risk="PaliGemma 2's Gemma 2 decoder is at risk of float16 overflow, like Gemma 3's "
-                         "(transformers issue #36822)",
+            "(transformers issue #36822)",
             # Not conversational: it was trained on task prefixes, and "caption en" is its captioning task.
             default_prompt="caption en",
         ),
@@ -97,8 +114,8 @@ FAMILIES: dict[str, Family] = {
 # model_types that look close to a known family but are refused, with the reason.
 REFUSED: dict[str, str] = {
     "smolvlm": "SmolVLM2 checkpoints (smolvlm) are not supported: their processor needs num2words and a "
-               "torchvision video processor, and foodcap has not checked their prompts; use a SmolVLM (idefics3) "
-               "checkpoint such as HuggingFaceTB/SmolVLM-256M-Instruct",
+    "torchvision video processor, and foodcap has not checked their prompts; use a SmolVLM (idefics3) "
+    "checkpoint such as HuggingFaceTB/SmolVLM-256M-Instruct",
 }
 
 

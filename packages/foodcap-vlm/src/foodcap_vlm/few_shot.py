@@ -23,13 +23,13 @@ def choose_examples(pool: Sequence[Sample], shots: int, seed: int, shot_format: 
     if shots > len(pool):
         raise FoodcapError(f"shots={shots} asks for more examples than the train split's {len(pool)} images")
     chosen = random.Random(seed).sample(list(pool), shots)
-    return [Example(sample.id, sample.title, _image(sample) if shot_format == "images" else None)
-            for sample in chosen]
+    return [Example(sample.id, sample.title, _image(sample) if shot_format == "images" else None) for sample in chosen]
 
 
 def _image(sample: Sample) -> Image:
     try:
         return open_rgb(sample.image)[0]
     except UnreadableImage as error:
-        raise FoodcapError(f"few-shot example {sample.id} has an unreadable image ({error}); "
-                           "pick others with -o shot_seed=N") from error
+        raise FoodcapError(
+            f"few-shot example {sample.id} has an unreadable image ({error}); pick others with -o shot_seed=N"
+        ) from error

@@ -31,28 +31,40 @@ def resolve_family(options: VlmOptions, expected: str | None = None) -> tuple[Fa
         if options.quantization != "none":
             raise FoodcapError("quantization applies to downloaded weights, not to --random-weights")
         if options.family is None:
-            raise FoodcapError("--random-weights needs a family: -o family=gemma3|qwen2_5_vl|idefics3|paligemma, "
-                               "or a preset such as qwen2.5-vl-3b")
+            raise FoodcapError(
+                "--random-weights needs a family: -o family=gemma3|qwen2_5_vl|idefics3|paligemma, "
+                "or a preset such as qwen2.5-vl-3b"
+            )
         return FAMILIES[options.family], None
     if options.model is None:
-        raise FoodcapError("the vlm captioner needs a model: -o model=HUB_ID or a folder (or a preset such as "
-                           "qwen2.5-vl-3b, or --random-weights tiny -o family=...)")
+        raise FoodcapError(
+            "the vlm captioner needs a model: -o model=HUB_ID or a folder (or a preset such as "
+            "qwen2.5-vl-3b, or --random-weights tiny -o family=...)"
+        )
     _check_local_folder(options.model)
     with hub_errors(options.model):
         config = AutoConfig.from_pretrained(options.model, token=_token())
     family = family_of(config.model_type, options.model)
     if expected is not None and family.model_type != expected:
-        raise FoodcapError(f"{options.model!r} is a {config.model_type} model; this captioner needs a "
-                           f"{FAMILIES[expected].label} image-text model ({expected})")
+        raise FoodcapError(
+            f"{options.model!r} is a {config.model_type} model; this captioner needs a "
+            f"{FAMILIES[expected].label} image-text model ({expected})"
+        )
     return family, config
 
 
-def load_model(options: VlmOptions, family: Family, config: PretrainedConfig | None, device: torch.device,
-               dtype: torch.dtype) -> tuple[PreTrainedModel, Any, WeightsFile | None]:
+def load_model(
+    options: VlmOptions, family: Family, config: PretrainedConfig | None, device: torch.device, dtype: torch.dtype
+) -> tuple[PreTrainedModel, Any, WeightsFile | None]:
     """The model, its processor and the weights file read (None for random weights)."""
     if config is None:
-        model, processor = build_random(family.random_builder, options.random_weights or "tiny", device=device,
-                                        dtype=dtype, attention=attention_of(options, family))
+        model, processor = build_random(
+            family.random_builder,
+            options.random_weights or "tiny",
+            device=device,
+            dtype=dtype,
+            attention=attention_of(options, family),
+        )
         if options.device_map:
             model = cast(PreTrainedModel, dispatch(model, options))
         return model, processor, None
@@ -60,8 +72,9 @@ def load_model(options: VlmOptions, family: Family, config: PretrainedConfig | N
     return load_pretrained(options.model, options, family, config, device, dtype)
 
 
-def load_pretrained(source: str, options: VlmOptions, family: Family, config: PretrainedConfig,
-                    device: torch.device, dtype: torch.dtype) -> tuple[PreTrainedModel, Any, WeightsFile | None]:
+def load_pretrained(
+    source: str, options: VlmOptions, family: Family, config: PretrainedConfig, device: torch.device, dtype: torch.dtype
+) -> tuple[PreTrainedModel, Any, WeightsFile | None]:
     """Processor (checked) and weights from the hub or a folder, with every failure as one clear line."""
     token = _token()
     # Weights go straight to the device, or spread over several with --device-map (no full copy in
@@ -74,8 +87,15 @@ def load_pretrained(source: str, options: VlmOptions, family: Family, config: Pr
     with hub_errors(source, "processor"):
         processor = load_processor(source, token, family, settings)
     check_processor(processor, family, config, settings)  # before the weights: a mismatch costs no download
-    model, weights = load_pretrained_weights(AutoModelForImageTextToText.from_pretrained, source, token=token, config=config,
-                                  dtype=dtype, attn_implementation=attention_of(options, family), **placement)
+    model, weights = load_pretrained_weights(
+        AutoModelForImageTextToText.from_pretrained,
+        source,
+        token=token,
+        config=config,
+        dtype=dtype,
+        attn_implementation=attention_of(options, family),
+        **placement,
+    )
     return model, processor, weights
 
 

@@ -19,17 +19,21 @@ class VlmOptions(CaptionerOptions):
         None, description="Model family for --random-weights (presets set it; a loaded model's config decides)."
     )
     prompt: str | None = Field(
-        None, min_length=1, description="The question asked about each image; default: the family's task prefix "
+        None,
+        min_length=1,
+        description="The question asked about each image; default: the family's task prefix "
         "(PaliGemma 2: 'caption en'), else a request for the recipe title.",
     )
     train_model: str | None = Field(
-        None, description="Hub id or folder that foodcap train starts from, when not model (the paligemma2-3b "
+        None,
+        description="Hub id or folder that foodcap train starts from, when not model (the paligemma2-3b "
         "preset: the pt checkpoint, made for fine-tuning; mix is tuned for use as it is).",
     )
     system_prompt: str | None = Field(None, description="A system turn before the question (families that have one).")
     shots: int = Field(0, ge=0, le=16, description="Example (image, title) pairs from the train split in each prompt.")
     shot_format: Literal["images", "titles"] = Field(
-        "images", description="images: example photos with their titles as earlier turns; titles: only the titles, "
+        "images",
+        description="images: example photos with their titles as earlier turns; titles: only the titles, "
         "as a list in the question (for small context windows).",
     )
     shot_seed: int = Field(0, description="Seed that picks the examples from the train split.")
@@ -41,7 +45,8 @@ class VlmOptions(CaptionerOptions):
     # A lighter dropout than the study's 0.1: VLM fine-tunes start from a model that already captions.
     lora: LoraSettings = Field(default_factory=lambda: LoraSettings(dropout=0.05))
     quantization: Quantization = Field(
-        "none", description="Load weights in 4 or 8 bits (needs foodcap-vlm[quant] and a CUDA GPU); 4bit + "
+        "none",
+        description="Load weights in 4 or 8 bits (needs foodcap-vlm[quant] and a CUDA GPU); 4bit + "
         "--freeze lora is QLoRA.",
     )
     attention: Literal["auto", "sdpa", "eager"] = Field(

@@ -51,8 +51,12 @@ def question_for(family: Family, prompt: str | None) -> str:
 
 
 def render_prompt(
-    processor: Any, family: Family, question: str, system: str | None = None,
-    examples: Sequence[Example] = (), shot_format: ShotFormat = "images",
+    processor: Any,
+    family: Family,
+    question: str,
+    system: str | None = None,
+    examples: Sequence[Example] = (),
+    shot_format: ShotFormat = "images",
 ) -> Prompt:
     """The family's prompt text for ``question``, with ``examples`` as earlier turns or a title list."""
     if system is not None and not family.system_prompt:

@@ -14,7 +14,6 @@ from foodcap import FoodcapError
 Quantization = Literal["none", "4bit", "8bit"]
 
 
-
 def quantization_config(
     mode: Quantization, compute_dtype: torch.dtype, device: torch.device, keep: Sequence[str] = ("lm_head",)
 ) -> BitsAndBytesConfig | None:
@@ -27,8 +26,7 @@ def quantization_config(
         return None
     if importlib.util.find_spec("bitsandbytes") is None:
         raise FoodcapError(
-            f"{mode} quantization needs bitsandbytes, which is not installed: "
-            "pip install 'foodcap-vlm[quant]'"
+            f"{mode} quantization needs bitsandbytes, which is not installed: pip install 'foodcap-vlm[quant]'"
         )
     if device.type != "cuda":
         raise FoodcapError(f"{mode} quantization runs on CUDA GPUs only; use --device cuda or drop it")

@@ -28,8 +28,18 @@ from typing import TYPE_CHECKING
 from ..lazy_names import lazy_names
 
 _LAZY = {
-    **dict.fromkeys(("resolve_device", "resolve_dtype", "placement_kwargs", "dispatch", "describe_placement",
-                     "mixed_precision", "native_bf16"), ".placement"),
+    **dict.fromkeys(
+        (
+            "resolve_device",
+            "resolve_dtype",
+            "placement_kwargs",
+            "dispatch",
+            "describe_placement",
+            "mixed_precision",
+            "native_bf16",
+        ),
+        ".placement",
+    ),
     **dict.fromkeys(("hub_errors", "looks_like_path"), ".hub"),
     **dict.fromkeys(("read_checkpoint_config", "checkpoint_problems", "safetensors_problem"), ".checkpoint_files"),
     "train_offline_tokenizer": ".offline_tokenizer",

@@ -39,8 +39,9 @@ def safetensors_problem(path: Path) -> str | None:
     if not isinstance(header, dict):
         return f"{path} is corrupted: its header is not a table of tensors"
     try:
-        end = max((int(entry["data_offsets"][1]) for name, entry in header.items() if name != "__metadata__"),
-                  default=0)
+        end = max(
+            (int(entry["data_offsets"][1]) for name, entry in header.items() if name != "__metadata__"), default=0
+        )
     except (KeyError, TypeError, ValueError, IndexError):
         return f"{path} is corrupted: a tensor entry has no valid data_offsets"
     expected = 8 + header_length + end

@@ -22,8 +22,7 @@ def train_offline_tokenizer(
 
     Byte-level means every string is encodable, so captions never hit unknown characters.
     """
-    special = list(dict.fromkeys(t for t in (bos_token, eos_token, pad_token, unk_token,
-                                             *extra_special_tokens) if t))
+    special = list(dict.fromkeys(t for t in (bos_token, eos_token, pad_token, unk_token, *extra_special_tokens) if t))
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()

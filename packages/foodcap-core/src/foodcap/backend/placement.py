@@ -61,8 +61,10 @@ def gpu_group(local_rank: int, local_world_size: int, gpus: int) -> list[int]:
     """The GPUs one rank owns when each of a node's ranks spans several (``--device-map`` under torchrun)."""
     per_rank = gpus // local_world_size
     if per_rank < 1:
-        raise FoodcapError(f"{local_world_size} processes per node but only {gpus} GPU(s): "
-                           "--device-map needs at least one GPU per process")
+        raise FoodcapError(
+            f"{local_world_size} processes per node but only {gpus} GPU(s): "
+            "--device-map needs at least one GPU per process"
+        )
     return list(range(local_rank * per_rank, (local_rank + 1) * per_rank))
 
 
@@ -107,8 +109,9 @@ def dispatch(model: torch.nn.Module, options: CaptionerOptions) -> torch.nn.Modu
 
     kwargs = placement_kwargs(options)
     no_split = getattr(model, "_no_split_modules", None) or []
-    device_map = infer_auto_device_map(model, max_memory=kwargs.get("max_memory"),
-                                       no_split_module_classes=list(no_split))
+    device_map = infer_auto_device_map(
+        model, max_memory=kwargs.get("max_memory"), no_split_module_classes=list(no_split)
+    )
     return dispatch_model(model, device_map=device_map, offload_dir=kwargs.get("offload_folder"))
 
 

@@ -52,14 +52,24 @@ def plan_prefetch(batch_bytes: int, num_workers: int, budget_bytes: int, shm_fre
     if factor >= 1:
         return PrefetchPlan(num_workers, int(factor))
     megabytes = f"{batch_bytes / 2**20:.0f} MiB"
-    where = (f"/dev/shm has {shm_free / 2**20:.0f} MiB free" if shm_free is not None and shm_free // 2 < budget_bytes
-             else f"--prefetch-mb is {budget_bytes / 2**20:.0f}")
+    where = (
+        f"/dev/shm has {shm_free / 2**20:.0f} MiB free"
+        if shm_free is not None and shm_free // 2 < budget_bytes
+        else f"--prefetch-mb is {budget_bytes / 2**20:.0f}"
+    )
     workers = int(limit // batch_bytes)
     if workers >= 1:
-        return PrefetchPlan(workers, 1, f"batches of {megabytes} and {where}: {workers} of {num_workers} "
-                                        "decoding workers, one batch each")
-    return PrefetchPlan(0, None, f"a batch of {megabytes} does not fit ({where}): decoding in the main process; "
-                                 "enlarge /dev/shm (docker --shm-size), raise --prefetch-mb or lower --batch-size")
+        return PrefetchPlan(
+            workers,
+            1,
+            f"batches of {megabytes} and {where}: {workers} of {num_workers} decoding workers, one batch each",
+        )
+    return PrefetchPlan(
+        0,
+        None,
+        f"a batch of {megabytes} does not fit ({where}): decoding in the main process; "
+        "enlarge /dev/shm (docker --shm-size), raise --prefetch-mb or lower --batch-size",
+    )
 
 
 def batch_bytes(collate: Callable[[list[Any]], Any], samples: Sequence[Any], batch_size: int) -> int:
@@ -72,8 +82,9 @@ def batch_bytes(collate: Callable[[list[Any]], Any], samples: Sequence[Any], bat
     return 0
 
 
-def bounded_plan(collate: Callable[[list[Any]], Any], samples: Sequence[Any], batch_size: int, num_workers: int,
-                 budget_bytes: int) -> PrefetchPlan:
+def bounded_plan(
+    collate: Callable[[list[Any]], Any], samples: Sequence[Any], batch_size: int, num_workers: int, budget_bytes: int
+) -> PrefetchPlan:
     """The plan for one loader, logging once why it holds less than asked."""
     if num_workers == 0:
         return PrefetchPlan(0, None)

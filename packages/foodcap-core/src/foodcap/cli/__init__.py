@@ -24,19 +24,39 @@ INTERRUPTED = "interrupted; finished work is kept: rerun the same command with -
 # runs or shows its own --help, so `foodcap --help` never imports torch or transformers.
 BUILTIN_COMMANDS = {
     "run": ("run_command", "run_command", "Caption a dataset split with a captioner and score it."),
-    "plugins": ("plugins_command", "plugins_command",
-                "List every registered captioner, metric, freeze policy and dataset kind."),
+    "plugins": (
+        "plugins_command",
+        "plugins_command",
+        "List every registered captioner, metric, freeze policy and dataset kind.",
+    ),
     "train": ("train_command", "train_command", "Fine-tune a captioner on the train split, validating every epoch."),
-    "demo": ("demo_command", "demo_command",
-             "Evaluate an untrained tiny captioner on the sample, fine-tune it, evaluate again."),
-    "bench": ("bench_command", "bench_command", "Time the data pipeline, batched captioning and cached-encoder epochs."),
+    "demo": (
+        "demo_command",
+        "demo_command",
+        "Evaluate an untrained tiny captioner on the sample, fine-tune it, evaluate again.",
+    ),
+    "bench": (
+        "bench_command",
+        "bench_command",
+        "Time the data pipeline, batched captioning and cached-encoder epochs.",
+    ),
     "compare": ("compare_command", "compare_command", "Compare run folders: a row per metric and a column per run."),
     "report": ("report_command", "report_command", "Write an HTML report of run folders: table, curves, gallery."),
-    "sweep": ("sweep_command", "sweep_command",
-              "Search learning rate, weight decay, warmup, batch size and freeze policy with optuna."),
-    "merge": ("merge_command", "merge_command", "Merge the parts of a sharded run into predictions.jsonl and score it."),
-    "doctor": ("doctor_command", "doctor_command",
-               "Check this machine: Python, torch, CUDA and dtypes, plugins, WordNet, Java, extras."),
+    "sweep": (
+        "sweep_command",
+        "sweep_command",
+        "Search learning rate, weight decay, warmup, batch size and freeze policy with optuna.",
+    ),
+    "merge": (
+        "merge_command",
+        "merge_command",
+        "Merge the parts of a sharded run into predictions.jsonl and score it.",
+    ),
+    "doctor": (
+        "doctor_command",
+        "doctor_command",
+        "Check this machine: Python, torch, CUDA and dtypes, plugins, WordNet, Java, extras.",
+    ),
 }
 
 
@@ -58,10 +78,16 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list, with built-ins' help from the table rather than from importing them."""
-        rows = [(name, BUILTIN_COMMANDS[name][2] if name in BUILTIN_COMMANDS and name not in self.commands
-                 else self.commands[name].get_short_help_str(limit=formatter.width - 6 - len(name)))
-                for name in self.list_commands(ctx)
-                if name in BUILTIN_COMMANDS or not self.commands[name].hidden]
+        rows = [
+            (
+                name,
+                BUILTIN_COMMANDS[name][2]
+                if name in BUILTIN_COMMANDS and name not in self.commands
+                else self.commands[name].get_short_help_str(limit=formatter.width - 6 - len(name)),
+            )
+            for name in self.list_commands(ctx)
+            if name in BUILTIN_COMMANDS or not self.commands[name].hidden
+        ]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -77,13 +103,17 @@ def cli() -> None:
     """
 
 
-
 class OneLineHandler(logging.Handler):
     """Each log record as one unwrapped line on stderr, ``warning: ...`` as errors are ``error: ...``."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        prefix = ("" if record.levelno < logging.WARNING else "[yellow]warning:[/] " if record.levelno < logging.ERROR
-                  else "[bold red]error:[/] ")
+        prefix = (
+            ""
+            if record.levelno < logging.WARNING
+            else "[yellow]warning:[/] "
+            if record.levelno < logging.ERROR
+            else "[bold red]error:[/] "
+        )
         err_console.print(prefix + escape(self.format(record)), highlight=False, soft_wrap=True)
 
 
@@ -156,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err_console.print(
             f"[bold red]error:[/] {type(error).__name__}: {escape(str(error))} (rerun with --debug for the traceback)",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
         sys.exit(1)

@@ -23,10 +23,23 @@ from ..config import default_workers
 @click.option("--batch-size", default=32, show_default=True)
 @click.option("--num-workers", default=default_workers(), show_default=True)
 @click.option("--device", default="auto", show_default=True)
-@click.option("--training/--no-training", default=True, show_default=True,
-              help="Also time training epochs with a frozen encoder, with and without --cache-encoder.")
-def bench_command(captioner: str, random_weights: str, model: str | None, dataset: str, images: int,
-                  batch_size: int, num_workers: int, device: str, training: bool) -> None:
+@click.option(
+    "--training/--no-training",
+    default=True,
+    show_default=True,
+    help="Also time training epochs with a frozen encoder, with and without --cache-encoder.",
+)
+def bench_command(
+    captioner: str,
+    random_weights: str,
+    model: str | None,
+    dataset: str,
+    images: int,
+    batch_size: int,
+    num_workers: int,
+    device: str,
+    training: bool,
+) -> None:
     """Data pipeline vs a bare decode loop, batched captioning vs a per-image loop, and cached-encoder epochs."""
     import torch
 
@@ -37,11 +50,15 @@ def bench_command(captioner: str, random_weights: str, model: str | None, datase
     samples = api.load_dataset(dataset).samples
     samples = (samples * (images // max(1, len(samples)) + 1))[:images]
     loaded = api.load_captioner(captioner, **values, device=device)
-    console.print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-                  f"device {loaded.device}" + (f" ({torch.cuda.get_device_name()})" if loaded.device.type == "cuda" else ""))
+    console.print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"device {loaded.device}" + (f" ({torch.cuda.get_device_name()})" if loaded.device.type == "cuda" else "")
+    )
     run_benchmarks(loaded, samples, batch_size, num_workers, console)
     if training:
         with tempfile.TemporaryDirectory() as scratch:
-            timings = [training_epochs(captioner, values, dataset, batch_size, num_workers, cache,
-                                       Path(scratch) / str(cache)) for cache in (False, True)]
+            timings = [
+                training_epochs(captioner, values, dataset, batch_size, num_workers, cache, Path(scratch) / str(cache))
+                for cache in (False, True)
+            ]
         console.print(cache_table(*timings))

@@ -16,13 +16,23 @@ from .paired_options import paired_arguments, paired_options
 @paired_options(default=None)
 @click.command("compare")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "table_format", type=click.Choice(["table", "csv", "markdown", "json"]), default="table",
-              show_default=True, help="table prints to the terminal; the others are for files and tools.")
+@click.option(
+    "--format",
+    "table_format",
+    type=click.Choice(["table", "csv", "markdown", "json"]),
+    default="table",
+    show_default=True,
+    help="table prints to the terminal; the others are for files and tools.",
+)
 @click.option("--transpose", is_flag=True, help="A row per run and a column per metric (default: the reverse).")
-@click.option("--strict", is_flag=True, help="Exit 2 when the runs did not score the same images against the same "
-                                             "references with the same metric dialect.")
-def compare_command(run_dirs: tuple[Path, ...], table_format: TableFormat, transpose: bool, strict: bool,
-                    **paired: Any) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 2 when the runs did not score the same images against the same references with the same metric dialect.",
+)
+def compare_command(
+    run_dirs: tuple[Path, ...], table_format: TableFormat, transpose: bool, strict: bool, **paired: Any
+) -> None:
     """Compare run folders: a row per metric and a column per run.
 
     \b
@@ -47,8 +57,11 @@ def compare_command(run_dirs: tuple[Path, ...], table_format: TableFormat, trans
         for note in rich_notes(comparison):
             out.print(note, highlight=False, soft_wrap=True)
         return
-    text = {"csv": lambda: as_csv(comparison, transpose), "markdown": lambda: as_markdown(comparison, transpose),
-            "json": lambda: as_json(comparison)}[table_format]()
+    text = {
+        "csv": lambda: as_csv(comparison, transpose),
+        "markdown": lambda: as_markdown(comparison, transpose),
+        "json": lambda: as_json(comparison),
+    }[table_format]()
     click.echo(text, nl=False)
     if table_format == "csv":  # the notes would break the CSV, so they go to stderr
         for note in rich_notes(comparison):

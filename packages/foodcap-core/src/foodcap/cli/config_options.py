@@ -33,19 +33,30 @@ def configurable(flags: list[Flag]) -> Callable[[click.Command], click.Command]:
 
     def decorate(command: click.Command) -> click.Command:
         command = with_flags(flags)(command)
-        command.params.append(click.Option(
-            ["--config", "config_file"], type=click.Path(path_type=Path, dir_okay=False),
-            help="TOML file with the same settings (flags given here override it).",
-        ))
-        command.params.append(click.Option(
-            ["-o", "--option", "option_pairs"], multiple=True, metavar="KEY=VALUE",
-            help="A captioner-specific option, e.g. -o prompt='Name this dish.' (repeatable; "
-                 "dotted keys reach nested tables; `foodcap plugins` lists captioners).",
-        ))
-        command.params.append(click.Option(
-            ["--metric-option", "metric_option_pairs"], multiple=True, metavar="METRIC.KEY=VALUE",
-            help="A metric's own option, e.g. --metric-option clipscore.model=~/models/clip (repeatable).",
-        ))
+        command.params.append(
+            click.Option(
+                ["--config", "config_file"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="TOML file with the same settings (flags given here override it).",
+            )
+        )
+        command.params.append(
+            click.Option(
+                ["-o", "--option", "option_pairs"],
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="A captioner-specific option, e.g. -o prompt='Name this dish.' (repeatable; "
+                "dotted keys reach nested tables; `foodcap plugins` lists captioners).",
+            )
+        )
+        command.params.append(
+            click.Option(
+                ["--metric-option", "metric_option_pairs"],
+                multiple=True,
+                metavar="METRIC.KEY=VALUE",
+                help="A metric's own option, e.g. --metric-option clipscore.model=~/models/clip (repeatable).",
+            )
+        )
         return command
 
     return decorate
@@ -92,6 +103,7 @@ def build_config(model: type[M], flags: list[Flag], kwargs: dict[str, Any]) -> M
     merged["options"] = deep_merge(merged.get("options", {}), parse_option_pairs(pairs))
     if metric_pairs:
         evaluation = merged.setdefault("evaluation", {})
-        evaluation["metric_options"] = deep_merge(evaluation.get("metric_options", {}),
-                                                  parse_option_pairs(metric_pairs, "--metric-option"))
+        evaluation["metric_options"] = deep_merge(
+            evaluation.get("metric_options", {}), parse_option_pairs(metric_pairs, "--metric-option")
+        )
     return validate(model, merged, flag_names(flags))  # type: ignore[no-any-return]

@@ -39,8 +39,9 @@ def doctor_command() -> None:
     missing = sum(not check.ok and not check.optional for check in checks)
     optional = sum(not check.ok and check.optional for check in checks)
     if optional:
-        console.print(f"{optional} optional piece(s) not installed: only the commands and flags named beside them "
-                      "need them")
+        console.print(
+            f"{optional} optional piece(s) not installed: only the commands and flags named beside them need them"
+        )
     if missing:
         console.print(f"{missing} problem(s): a default `foodcap run` stops before loading a model")
         raise SystemExit(1)

@@ -71,9 +71,7 @@ def _converter(annotation: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def flags_for(
-    model: type[BaseModel], prefix: tuple[str, ...] = (), skip: Iterable[str] = ()
-) -> list[Flag]:
+def flags_for(model: type[BaseModel], prefix: tuple[str, ...] = (), skip: Iterable[str] = ()) -> list[Flag]:
     """A ``--field-name`` option for every leaf field of ``model`` (nested models are flattened)."""
     flags: list[Flag] = []
     skipped = set(skip)
@@ -97,7 +95,11 @@ def _option(name: str, field: FieldInfo) -> click.Option:
     default = None if field.is_required() else field.get_default(call_default_factory=True)
     shown = "" if default is None or isinstance(default, BaseModel) else f" [default: {_show(default)}]"
     if field.is_required():
-        unless = (field.json_schema_extra or {}).get("required_unless") if isinstance(field.json_schema_extra, dict) else None
+        unless = (
+            (field.json_schema_extra or {}).get("required_unless")
+            if isinstance(field.json_schema_extra, dict)
+            else None
+        )
         shown = f" [required unless {unless}]" if unless else " [required]"
     return click.Option(
         [declaration, name],

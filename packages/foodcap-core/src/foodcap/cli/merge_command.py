@@ -13,8 +13,13 @@ from .run_command import scores_table
 @click.command("merge")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--metrics", help="Comma-separated metric names (default: those the run was started with).")
-@click.option("--metric-option", "metric_option_pairs", multiple=True, metavar="METRIC.KEY=VALUE",
-              help="A metric's own option, laid over those the run recorded (repeatable).")
+@click.option(
+    "--metric-option",
+    "metric_option_pairs",
+    multiple=True,
+    metavar="METRIC.KEY=VALUE",
+    help="A metric's own option, laid over those the run recorded (repeatable).",
+)
 def merge_command(folder: Path, metrics: str | None, metric_option_pairs: tuple[str, ...]) -> None:
     """Merge the parts of a sharded run into predictions.jsonl and score it once.
 

@@ -15,15 +15,32 @@ from .paired_options import paired_arguments, paired_options
 @paired_options(default="bs")
 @click.command("report")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Report folder: index.html, plots/ and the copied images/.")
-@click.option("--gallery-size", type=click.IntRange(min=0), default=8, show_default=True,
-              help="Test images shown with every run's caption (the same images for all runs).")
-@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Best and worst captions shown per run.")
-@click.option("--metric", default=None, help="Per-sample metric shown and ranked by (default: the first every run has).")
-def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, examples: int, metric: str | None,
-                   **paired: Any) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Report folder: index.html, plots/ and the copied images/.",
+)
+@click.option(
+    "--gallery-size",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Test images shown with every run's caption (the same images for all runs).",
+)
+@click.option(
+    "--examples",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Best and worst captions shown per run.",
+)
+@click.option(
+    "--metric", default=None, help="Per-sample metric shown and ranked by (default: the first every run has)."
+)
+def report_command(
+    run_dirs: tuple[Path, ...], out: Path, gallery_size: int, examples: int, metric: str | None, **paired: Any
+) -> None:
     """Write an HTML report of run folders: results table, curves, dataset, gallery, best and worst.
 
     \b
@@ -37,6 +54,7 @@ def report_command(run_dirs: tuple[Path, ...], out: Path, gallery_size: int, exa
     its difference from the first is real (paired bootstrap; docs/significance.md).
     Needs matplotlib: pip install 'foodcap-core[report]'.
     """
-    page = api.report(run_dirs, out, gallery_size=gallery_size, examples=examples, metric=metric,
-                      **paired_arguments(paired))
+    page = api.report(
+        run_dirs, out, gallery_size=gallery_size, examples=examples, metric=metric, **paired_arguments(paired)
+    )
     Console().print(f"report: {page}")

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 RUN_FLAGS = config_flags(RunConfig)
 
 
-def scores_table(title: str, scores: dict[str, float], count: int, failed: dict[str, str] | None = None,
-                 significance: Significance | None = None) -> Table:
+def scores_table(
+    title: str,
+    scores: dict[str, float],
+    count: int,
+    failed: dict[str, str] | None = None,
+    significance: Significance | None = None,
+) -> Table:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("score", justify="right")
@@ -32,14 +37,21 @@ def scores_table(title: str, scores: dict[str, float], count: int, failed: dict[
         table.add_row(name, f"{value:.4f}", *interval)
     for name, reason in (failed or {}).items():
         table.add_row(name, f"[red]failed: {escape(reason)}[/]")
-    table.caption = f"{count} images" + (f"; 95% bootstrap intervals of {significance.settings.bootstrap_samples} "
-                                         f"resamples, seed {significance.settings.seed}" if significance else "")
+    table.caption = f"{count} images" + (
+        f"; 95% bootstrap intervals of {significance.settings.bootstrap_samples} "
+        f"resamples, seed {significance.settings.seed}"
+        if significance
+        else ""
+    )
     return table
 
 
 @configurable(RUN_FLAGS)
-@click.option("--ci", is_flag=True,
-              help="Add each score's bootstrap mean ± 95% interval (1000 resamples, seed 12345) to the table.")
+@click.option(
+    "--ci",
+    is_flag=True,
+    help="Add each score's bootstrap mean ± 95% interval (1000 resamples, seed 12345) to the table.",
+)
 @click.command("run")
 def run_command(ci: bool, **kwargs: Any) -> None:
     """Caption a dataset split with a captioner and score it.
@@ -78,8 +90,15 @@ def run_command(ci: bool, **kwargs: Any) -> None:
         console.print(f"[yellow]{len(result.failures)} image(s) could not be decoded; see run.json[/]")
     if result.scores or result.metric_failures:
         significance = api.compare([result.folder], paired="bs").significance if ci else None
-        console.print(scores_table(f"{config.captioner} on {config.data.split}", result.scores, result.count,
-                                   result.metric_failures, significance))
+        console.print(
+            scores_table(
+                f"{config.captioner} on {config.data.split}",
+                result.scores,
+                result.count,
+                result.metric_failures,
+                significance,
+            )
+        )
         for note in significance.notes if significance else []:
             console.print(f"[yellow]note:[/] {escape(note)}")
     else:

@@ -18,17 +18,30 @@ SWEEP_FLAGS = config_flags(SweepConfig, skip=frozenset({"split", "device", "shar
 
 def trials_table(rows: list[dict[str, Any]], best: int | None) -> Table:
     names = list(dict.fromkeys(name for row in rows for name in row["params"]))
-    cells = [[f"{row['number']:03d}", row["state"], str(row["epochs"]),
-              f"{row['val_loss']:.4f}" if row["val_loss"] is not None else "—",
-              *(f"{row['params'][name]:.3g}" if isinstance(row["params"].get(name), float)
-                else str(row["params"].get(name, "")) for name in names)] for row in rows]
-    table = Table(title="Sweep trials (objective: lowest val loss)", box=box.SIMPLE_HEAD, show_edge=False,
-                  collapse_padding=True)
+    cells = [
+        [
+            f"{row['number']:03d}",
+            row["state"],
+            str(row["epochs"]),
+            f"{row['val_loss']:.4f}" if row["val_loss"] is not None else "—",
+            *(
+                f"{row['params'][name]:.3g}"
+                if isinstance(row["params"].get(name), float)
+                else str(row["params"].get(name, ""))
+                for name in names
+            ),
+        ]
+        for row in rows
+    ]
+    table = Table(
+        title="Sweep trials (objective: lowest val loss)", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
+    )
     for index, column in enumerate(("trial", "state", "epochs", "val loss", *names)):
         # Headers may wrap ("weight decay" on two lines) but values never shrink: numbers stay whole.
         widest = max([len(word) for word in column.replace("_", " ").split()] + [len(row[index]) for row in cells])
-        table.add_column(column.replace("_", " "), justify="left" if column in ("state", "freeze") else "right",
-                         min_width=widest)
+        table.add_column(
+            column.replace("_", " "), justify="left" if column in ("state", "freeze") else "right", min_width=widest
+        )
     for row, values in zip(rows, cells):
         table.add_row(*values, style="bold green" if row["number"] == best else None)
     return table

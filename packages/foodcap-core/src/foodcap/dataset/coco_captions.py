@@ -45,8 +45,13 @@ class CocoCaptions(DatasetKind):
         document = _read_json(Path(location).expanduser())
         report = CleaningReport()
         records = _karpathy(document, report) if _is_karpathy(document) else _coco(document, report)
-        return clean_records(records, self.root(location, options), workers=options.workers, report=report,
-                             allow_outside_root=options.allow_outside_root)
+        return clean_records(
+            records,
+            self.root(location, options),
+            workers=options.workers,
+            report=report,
+            allow_outside_root=options.allow_outside_root,
+        )
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -33,17 +33,20 @@ class HfDataset(DatasetKind):
 
     @classmethod
     def detect(cls, location: Path) -> bool:
-        return location.is_dir() and (
-            (location / "dataset_dict.json").is_file() or (location / "state.json").is_file()
-        )
+        return location.is_dir() and ((location / "dataset_dict.json").is_file() or (location / "state.json").is_file())
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         splits = _open(location)
         root = self.root(location, options) if Path(location).expanduser().exists() else cache_root()
         rows = [row for split, table in splits.items() for row in _rows(table, split, options)]
         # Images stored inside the dataset are written to the cache: inside the dataset, in effect.
-        return clean_records(merge_rows(rows), root, workers=options.workers,
-                             allow_outside_root=options.allow_outside_root, extra_roots=[cache_root() / "hf-images"])
+        return clean_records(
+            merge_rows(rows),
+            root,
+            workers=options.workers,
+            allow_outside_root=options.allow_outside_root,
+            extra_roots=[cache_root() / "hf-images"],
+        )
 
 
 def cache_root() -> Path:
@@ -103,8 +106,10 @@ def _first_present(candidates: tuple[str, ...], features: Any, what: str) -> str
     for name in candidates:
         if name in features:
             return name
-    raise FoodcapError(f"the dataset has no {what} column ({', '.join(candidates)}); name it with "
-                       f"--{what}-column (columns: {', '.join(features)})")
+    raise FoodcapError(
+        f"the dataset has no {what} column ({', '.join(candidates)}); name it with "
+        f"--{what}-column (columns: {', '.join(features)})"
+    )
 
 
 def _stored_image(value: dict[str, Any] | None, stem: Path) -> Path | None:

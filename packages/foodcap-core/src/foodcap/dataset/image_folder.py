@@ -43,8 +43,13 @@ class ImageFolder(DatasetKind):
             raise FoodcapError(f"{root} holds no {' or '.join(METADATA_NAMES)} (nor split folders with one)")
         report = CleaningReport()
         rows = [row for path, split in files for row in _rows(path, root, split, options, report)]
-        return clean_records(merge_rows(rows), root, workers=options.workers, report=report,
-                             allow_outside_root=options.allow_outside_root)
+        return clean_records(
+            merge_rows(rows),
+            root,
+            workers=options.workers,
+            report=report,
+            allow_outside_root=options.allow_outside_root,
+        )
 
 
 def _metadata_files(root: Path) -> list[tuple[Path, str | None]]:
@@ -61,8 +66,9 @@ def _metadata_files(root: Path) -> list[tuple[Path, str | None]]:
     return found
 
 
-def _rows(path: Path, root: Path, split: str | None, options: DatasetOptions,
-          report: CleaningReport) -> Iterator[DatasetRecord]:
+def _rows(
+    path: Path, root: Path, split: str | None, options: DatasetOptions, report: CleaningReport
+) -> Iterator[DatasetRecord]:
     table = _read_jsonl(path, report) if path.suffix == ".jsonl" else _read_csv(path)
     caption_column = options.caption_column or _caption_column(table, path)
     for number, row in enumerate(table, start=1):
@@ -70,7 +76,11 @@ def _rows(path: Path, root: Path, split: str | None, options: DatasetOptions,
             continue
         file_name = str(row.get("file_name") or "").strip()
         # A row without a file name still counts (as "no image given"), under an id naming the row.
-        key = Path(os.path.relpath(path.parent / file_name, root)).as_posix() if file_name else f"{path.name} row {number}"
+        key = (
+            Path(os.path.relpath(path.parent / file_name, root)).as_posix()
+            if file_name
+            else f"{path.name} row {number}"
+        )
         yield DatasetRecord(
             id=key,
             image=path.parent / file_name if file_name else None,
@@ -118,8 +128,10 @@ def _caption_column(table: list[dict[str, Any] | None], path: Path) -> str:
     for name in CAPTION_COLUMNS:
         if name in columns:
             return name
-    raise FoodcapError(f"{path} has no caption column ({', '.join(CAPTION_COLUMNS)}); "
-                       f"name it with --caption-column (columns: {', '.join(sorted(columns)) or 'none'})")
+    raise FoodcapError(
+        f"{path} has no caption column ({', '.join(CAPTION_COLUMNS)}); "
+        f"name it with --caption-column (columns: {', '.join(sorted(columns)) or 'none'})"
+    )
 
 
 def _text(value: object) -> str | None:

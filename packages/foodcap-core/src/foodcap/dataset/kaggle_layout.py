@@ -84,9 +84,7 @@ def _find_images_dir(root: Path) -> Path:
     flat = root / IMAGES_DIR
     if flat.is_dir():
         return flat
-    raise FoodcapError(
-        f"{root} has no images folder: expected '{IMAGES_DIR}/{IMAGES_DIR}/' or '{IMAGES_DIR}/'"
-    )
+    raise FoodcapError(f"{root} has no images folder: expected '{IMAGES_DIR}/{IMAGES_DIR}/' or '{IMAGES_DIR}/'")
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,3 @@ def _file_name(image_name: str, listing: set[str]) -> str | None:
         if file_name in listing:
             return file_name
     return None
-
-
-

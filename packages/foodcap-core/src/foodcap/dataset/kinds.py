@@ -18,11 +18,15 @@ class DatasetOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    image_column: str | None = Field(None, description="Column holding the image (hf; default: the first Image column).")
+    image_column: str | None = Field(
+        None, description="Column holding the image (hf; default: the first Image column)."
+    )
     caption_column: str | None = Field(
         None, description="Column holding the caption(s) (imagefolder, hf; default: caption/text/title...)."
     )
-    image_root: Path | None = Field(None, description="Folder the image paths are relative to (coco; default: beside the JSON).")
+    image_root: Path | None = Field(
+        None, description="Folder the image paths are relative to (coco; default: beside the JSON)."
+    )
     workers: int = Field(1, ge=1, description="Threads that check image files at load time.")
     allow_outside_root: bool = Field(
         False, description="Read images whose paths lead outside the dataset's folder (default: skipped)."
@@ -58,5 +62,9 @@ class DatasetKind(ABC):
 
     def load(self, location: str, options: DatasetOptions) -> RecipeDataset:
         records = self.records(location, options)
-        return clean_records(records, self.root(location, options), workers=options.workers,
-                             allow_outside_root=options.allow_outside_root)
+        return clean_records(
+            records,
+            self.root(location, options),
+            workers=options.workers,
+            allow_outside_root=options.allow_outside_root,
+        )

@@ -27,9 +27,15 @@ EMPTY_CAPTION_DROPPED = "empty caption dropped (others kept)"
 
 # Split names as datasets spell them; Karpathy's "restval" is training data.
 SPLIT_NAMES = {
-    "train": "train", "training": "train", "restval": "train",
-    "val": "val", "valid": "val", "validation": "val", "dev": "val",
-    "test": "test", "testing": "test",
+    "train": "train",
+    "training": "train",
+    "restval": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+    "test": "test",
+    "testing": "test",
 }
 
 
@@ -93,9 +99,15 @@ class _Candidate:
     repairs: list[str] = field(default_factory=list)
 
 
-def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, workers: int = 1,
-                  report: CleaningReport | None = None, allow_outside_root: bool = False,
-                  extra_roots: Sequence[Path] = ()) -> RecipeDataset:
+def clean_records(
+    records: Iterable[DatasetRecord | SkippedRow],
+    root: Path,
+    *,
+    workers: int = 1,
+    report: CleaningReport | None = None,
+    allow_outside_root: bool = False,
+    extra_roots: Sequence[Path] = (),
+) -> RecipeDataset:
     """Keep every record with an id, a caption and a readable image inside ``root`` (or ``extra_roots``,
     folders the kind itself wrote images to); count the rest by reason.
 
@@ -128,8 +140,9 @@ def clean_records(records: Iterable[DatasetRecord | SkippedRow], root: Path, *, 
             continue
         for repair in candidate.repairs:
             report.add_repair(repair)
-        samples.append(Sample(candidate.record.id, candidate.path, candidate.references,
-                              candidate.record.group, candidate.split))
+        samples.append(
+            Sample(candidate.record.id, candidate.path, candidate.references, candidate.record.group, candidate.split)
+        )
     return RecipeDataset(root=root, samples=samples, report=report, image_roots=roots)
 
 
@@ -175,6 +188,3 @@ def clean_captions(captions: Sequence[str | None]) -> tuple[tuple[str, ...], lis
             repairs.append(CAPTION_CLEANED)
         references.append(text)
     return tuple(references), (repairs if references else [])
-
-
-

@@ -46,14 +46,18 @@ def choose_dataset_kind(location: str, kind: str | None, registry: Registry) -> 
         return DatasetChoice("kaggle-food", SAMPLE, detected=True)
     path = Path(location).expanduser()
     if not path.exists():
-        raise FoodcapError(f"dataset {location} does not exist (or pass --dataset sample; "
-                           f"for a non-file location name its kind: --dataset-kind NAME or KIND:{location}; "
-                           f"installed kinds: {installed})")
+        raise FoodcapError(
+            f"dataset {location} does not exist (or pass --dataset sample; "
+            f"for a non-file location name its kind: --dataset-kind NAME or KIND:{location}; "
+            f"installed kinds: {installed})"
+        )
     for name, entry in registry.datasets.items():
         if _detects(entry, path):
             return DatasetChoice(name, location, detected=True)
-    raise FoodcapError(f"cannot tell which kind of dataset {location} is (installed kinds: {installed}); "
-                       f"name it with --dataset-kind NAME or KIND:{location}")
+    raise FoodcapError(
+        f"cannot tell which kind of dataset {location} is (installed kinds: {installed}); "
+        f"name it with --dataset-kind NAME or KIND:{location}"
+    )
 
 
 def _detects(entry: Entry[type[DatasetKind]], path: Path) -> bool:
@@ -63,8 +67,9 @@ def _detects(entry: Entry[type[DatasetKind]], path: Path) -> bool:
         return False
 
 
-def open_dataset(location: str, registry: Registry, kind: str | None = None,
-                 options: DatasetOptions | dict[str, Any] | None = None) -> RecipeDataset:
+def open_dataset(
+    location: str, registry: Registry, kind: str | None = None, options: DatasetOptions | dict[str, Any] | None = None
+) -> RecipeDataset:
     """Read and clean a dataset of any installed kind."""
     choice = choose_dataset_kind(location, kind, registry)
     settings = options if isinstance(options, DatasetOptions) else validate(DatasetOptions, options or {})

@@ -40,17 +40,25 @@ class SplitData:
             if not report.rows_read:
                 return f"the dataset at {root} holds no images"
             if report.skipped.get(MISSING_FILE) == report.rows_read:
-                return (f"all {report.rows_read} images are missing under {root}: set --image-root to the folder "
-                        "that holds them (a COCO JSON's images), or check --dataset")
-            reasons = ", ".join(f"{count} {reason}" for reason, count in
-                                sorted(report.skipped.items(), key=lambda item: (-item[1], item[0])))
+                return (
+                    f"all {report.rows_read} images are missing under {root}: set --image-root to the folder "
+                    "that holds them (a COCO JSON's images), or check --dataset"
+                )
+            reasons = ", ".join(
+                f"{count} {reason}"
+                for reason, count in sorted(report.skipped.items(), key=lambda item: (-item[1], item[0]))
+            )
             return f"no usable images in the dataset at {root}: all {report.rows_read} rows were skipped ({reasons})"
         sizes = ", ".join(f"{name} {count}" for name, count in self.manifest.sizes().items())
         if self.manifest.given:
-            return (f"the dataset's own {split} split is empty ({sizes}): choose another --split, or pass "
-                    "--no-own-split to draw one")
-        return (f"the {split} split is empty ({sizes} of {len(self.dataset)} images): use more images or other "
-                "--split-ratios")
+            return (
+                f"the dataset's own {split} split is empty ({sizes}): choose another --split, or pass "
+                "--no-own-split to draw one"
+            )
+        return (
+            f"the {split} split is empty ({sizes} of {len(self.dataset)} images): use more images or other "
+            "--split-ratios"
+        )
 
     def training_samples(self, split: str, limit: int | None = None) -> list[Sample]:
         """The split's samples, one per reference: an image with five captions is five training pairs.
@@ -65,13 +73,19 @@ def reference_pairs(sample: Sample) -> list[Sample]:
     if len(sample.references) == 1:
         return [sample]
     references = sample.references
-    return [replace(sample, id=f"{sample.id}#{k}", references=(reference, *references[:k], *references[k + 1:]))
-            for k, reference in enumerate(references)]
+    return [
+        replace(sample, id=f"{sample.id}#{k}", references=(reference, *references[:k], *references[k + 1 :]))
+        for k, reference in enumerate(references)
+    ]
 
 
 def dataset_options(data: DataConfig) -> DatasetOptions:
-    return DatasetOptions(image_column=data.image_column, caption_column=data.caption_column,
-                          image_root=data.image_root, allow_outside_root=data.allow_outside_root)
+    return DatasetOptions(
+        image_column=data.image_column,
+        caption_column=data.caption_column,
+        image_root=data.image_root,
+        allow_outside_root=data.allow_outside_root,
+    )
 
 
 def load_split_data(data: DataConfig, registry: Registry | None = None) -> SplitData:
@@ -81,6 +95,5 @@ def load_split_data(data: DataConfig, registry: Registry | None = None) -> Split
 
         registry = get_registry()
     dataset = open_dataset(data.dataset, registry, data.dataset_kind, dataset_options(data))
-    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed,
-                              own_split=data.own_split)
+    manifest = split_manifest(dataset.samples, ratios=data.split_ratios, seed=data.split_seed, own_split=data.own_split)
     return SplitData(dataset, manifest)

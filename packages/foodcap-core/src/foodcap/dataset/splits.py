@@ -87,8 +87,12 @@ class SplitManifest:
 
     def _content(self) -> dict[str, Any]:
         # "given" appears only when set, so the digests of drawn splits stay what they always were.
-        return {"seed": self.seed, "ratios": list(self.ratios), **({"given": True} if self.given else {}),
-                **{split: getattr(self, split) for split in SPLITS}}
+        return {
+            "seed": self.seed,
+            "ratios": list(self.ratios),
+            **({"given": True} if self.given else {}),
+            **{split: getattr(self, split) for split in SPLITS},
+        }
 
 
 def split_manifest(
@@ -147,8 +151,13 @@ def announce_dropped_split(samples: Sequence[Sample]) -> None:
         return
     counts = Counter(s.split for s in samples if s.split)
     given = ", ".join(f"{name} {counts[name]}" for name in SPLITS if counts[name])
-    logger.warning("the dataset's own split is not used: %d of %d records have no split (the others: %s); "
-                   "a split is drawn by seed and ratios instead", lacking, len(samples), given)
+    logger.warning(
+        "the dataset's own split is not used: %d of %d records have no split (the others: %s); "
+        "a split is drawn by seed and ratios instead",
+        lacking,
+        len(samples),
+        given,
+    )
 
 
 def given_split_manifest(samples: Sequence[Sample], seed: int = 0) -> SplitManifest:
@@ -162,8 +171,9 @@ def given_split_manifest(samples: Sequence[Sample], seed: int = 0) -> SplitManif
     shares = [len(buckets[split]) / total for split in SPLITS]
     shares[0] = 1.0 - shares[1] - shares[2]  # exact sum, whatever the float rounding
     train, val, test = (sorted(buckets[split], key=_id_order) for split in SPLITS)
-    return SplitManifest(seed=seed, ratios=(shares[0], shares[1], shares[2]), train=train, val=val, test=test,
-                         given=True)
+    return SplitManifest(
+        seed=seed, ratios=(shares[0], shares[1], shares[2]), train=train, val=val, test=test, given=True
+    )
 
 
 def _checked_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:

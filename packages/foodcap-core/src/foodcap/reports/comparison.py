@@ -66,8 +66,9 @@ class Comparison:
         """(header, rows): metric rows plus the image count, or one row per run when transposed."""
         if transpose:
             header = ["run", *self.metrics, COUNT_ROW]
-            return header, [[label, *(self.scores[m][label] for m in self.metrics), self.counts[label]]
-                            for label in self.labels]
+            return header, [
+                [label, *(self.scores[m][label] for m in self.metrics), self.counts[label]] for label in self.labels
+            ]
         header = ["metric", *self.labels]
         rows = [[metric, *(self.scores[metric][label] for label in self.labels)] for metric in self.metrics]
         return header, [*rows, [COUNT_ROW, *(self.counts[label] for label in self.labels)]]
@@ -85,8 +86,9 @@ class Comparison:
         """(severity, message): "not comparable" for mismatches, "note" for runs without test metrics."""
         notes = [("not comparable", mismatch.describe()) for mismatch in self.mismatches]
         if self.unevaluated:
-            notes.append(("note", "no test metrics (unfinished, pruned or --no-test-eval): "
-                          + ", ".join(self.unevaluated)))
+            notes.append(
+                ("note", "no test metrics (unfinished, pruned or --no-test-eval): " + ", ".join(self.unevaluated))
+            )
         if self.significance is not None:
             notes += [("note", note) for note in self.significance.notes]
         return notes
@@ -111,7 +113,10 @@ def _scored_differences(base: str, scored: dict[str, dict[str, tuple[str, ...]]]
     for label, references in scored.items():
         if label == base:
             continue
-        only_base, only_here = len(scored[base].keys() - references.keys()), len(references.keys() - scored[base].keys())
+        only_base, only_here = (
+            len(scored[base].keys() - references.keys()),
+            len(references.keys() - scored[base].keys()),
+        )
         if only_base or only_here:
             ids.append(f"{only_base} ids only in {base}, {only_here} only in {label}")
         other = sum(scored[base][key] != refs for key, refs in references.items() if key in scored[base])
@@ -119,7 +124,8 @@ def _scored_differences(base: str, scored: dict[str, dict[str, tuple[str, ...]]]
             texts.append(f"{other} ids scored against other references in {label} than in {base}")
     counts = {label: len(references) for label, references in scored.items()}
     return ([Mismatch("ids", counts, "; ".join(ids))] if ids else []) + (
-        [Mismatch("reference_texts", counts, "; ".join(texts))] if texts else [])
+        [Mismatch("reference_texts", counts, "; ".join(texts))] if texts else []
+    )
 
 
 def find_mismatches(runs: Sequence[RunRecord]) -> list[Mismatch]:

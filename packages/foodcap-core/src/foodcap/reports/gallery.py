@@ -40,8 +40,11 @@ def headline_metric(runs: Sequence[RunRecord], requested: str | None) -> str | N
     with_predictions = [run for run in runs if run.predictions]
     if requested is not None or not with_predictions:
         return requested
-    shared = [name for name in with_predictions[0].predictions[0].get("scores", {})
-              if all(name in run.predictions[0].get("scores", {}) for run in with_predictions)]
+    shared = [
+        name
+        for name in with_predictions[0].predictions[0].get("scores", {})
+        if all(name in run.predictions[0].get("scores", {}) for run in with_predictions)
+    ]
     return shared[0] if shared else None
 
 
@@ -79,8 +82,9 @@ def _score(record: dict[str, Any], metric: str | None) -> float | None:
 
 def _caption(run: RunRecord, record: dict[str, Any], metric: str | None) -> Caption:
     """A run's caption with its headline score and, beside it, each image metric's score for that image."""
-    beside = tuple((name, score) for name in run.image_metrics
-                   if name != metric and (score := _score(record, name)) is not None)
+    beside = tuple(
+        (name, score) for name in run.image_metrics if name != metric and (score := _score(record, name)) is not None
+    )
     return Caption(run.label, record["caption"], _score(record, metric), beside)
 
 
@@ -94,24 +98,30 @@ def shared_gallery(runs: Sequence[RunRecord], count: int, metric: str | None, im
     items = []
     for record in evenly_spaced(shared, count):
         captions = [_caption(run, ids[record["id"]], metric) for run, ids in zip(with_predictions, by_run)]
-        items.append(GalleryItem(record["id"], record_references(record),
-                                 images.relative(with_predictions[0], record), captions))
+        items.append(
+            GalleryItem(record["id"], record_references(record), images.relative(with_predictions[0], record), captions)
+        )
     return items
 
 
-def best_and_worst(run: RunRecord, count: int, metric: str | None,
-                   images: ImageCopies) -> tuple[list[GalleryItem], list[GalleryItem]]:
+def best_and_worst(
+    run: RunRecord, count: int, metric: str | None, images: ImageCopies
+) -> tuple[list[GalleryItem], list[GalleryItem]]:
     """The run's ``count`` highest- and lowest-scoring captions (ties broken by id, so reruns agree)."""
     scored = [record for record in run.predictions if _score(record, metric) is not None]
     if not scored:
         return [], []
     best = sorted(scored, key=lambda record: (-(_score(record, metric) or 0.0), str(record["id"])))[:count]
     shown = {record["id"] for record in best}
-    worst = [record for record in sorted(scored, key=lambda record: (_score(record, metric) or 0.0, str(record["id"])))
-             if record["id"] not in shown][:count]
+    worst = [
+        record
+        for record in sorted(scored, key=lambda record: (_score(record, metric) or 0.0, str(record["id"])))
+        if record["id"] not in shown
+    ][:count]
 
     def item(record: dict[str, Any]) -> GalleryItem:
-        return GalleryItem(record["id"], record_references(record), images.relative(run, record),
-                           [_caption(run, record, metric)])
+        return GalleryItem(
+            record["id"], record_references(record), images.relative(run, record), [_caption(run, record, metric)]
+        )
 
     return [item(record) for record in best], [item(record) for record in worst]

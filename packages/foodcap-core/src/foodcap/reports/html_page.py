@@ -70,8 +70,10 @@ def _number(value: Any) -> str:
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") -> str:
     """A table from already-escaped cells (a cell may carry its own ``<td ...>`` tag)."""
     head = "".join(f"<th>{cell}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(cell if cell.startswith("<td") else f"<td>{cell}</td>" for cell in row) + "</tr>"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(cell if cell.startswith("<td") else f"<td>{cell}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -82,13 +84,21 @@ def _results(comparison: Comparison) -> str:
     for row in rows:
         metric = row[0]
         best = comparison.best_label(metric) if metric != COUNT_ROW else None
-        shown = [_number(value) + (interval_cell(significance, metric, label) if significance else "")
-                 for label, value in zip(header[1:], row[1:])]
-        cells.append([escape(metric), *(f'<td class="best">{text}</td>' if label == best else text
-                                        for label, text in zip(header[1:], shown))])
+        shown = [
+            _number(value) + (interval_cell(significance, metric, label) if significance else "")
+            for label, value in zip(header[1:], row[1:])
+        ]
+        cells.append(
+            [
+                escape(metric),
+                *(f'<td class="best">{text}</td>' if label == best else text for label, text in zip(header[1:], shown)),
+            ]
+        )
     notes = "".join(
         f'<div class="{"warning" if severity == "not comparable" else "note"}"><b>{escape(severity)}:</b> '
-        f"{escape(message)}</div>" for severity, message in comparison.notes())
+        f"{escape(message)}</div>"
+        for severity, message in comparison.notes()
+    )
     marked = any(comparison.best_label(metric) for metric in comparison.metrics)
     legend = '<p class="meta">Bold: the best run for that metric.</p>' if marked else ""
     tested = significance_notes(significance) if significance else ""
@@ -99,14 +109,19 @@ def _overview(runs: Sequence[RunRecord]) -> str:
     rows = []
     for run in runs:
         best = run.record.get("best") or {}
-        rows.append([escape(run.label), escape(run.kind), escape(run.captioner),
-                     escape(str(run.record.get("freeze_policy", "—"))),
-                     _number(run.record.get("epochs_run", len(run.history) or None)),
-                     _number(best.get("epoch") if isinstance(best, dict) else None),
-                     escape(f"{run.metrics.get('split')}, {run.metrics.get('count')} images" if run.evaluated else "—"),
-                     f'<td class="path">{escape(str(run.path))}</td>'])
-    return _table(["run", "kind", "captioner", "freeze policy", "epochs", "best epoch", "test", "folder"], rows,
-                  "text")
+        rows.append(
+            [
+                escape(run.label),
+                escape(run.kind),
+                escape(run.captioner),
+                escape(str(run.record.get("freeze_policy", "—"))),
+                _number(run.record.get("epochs_run", len(run.history) or None)),
+                _number(best.get("epoch") if isinstance(best, dict) else None),
+                escape(f"{run.metrics.get('split')}, {run.metrics.get('count')} images" if run.evaluated else "—"),
+                f'<td class="path">{escape(str(run.path))}</td>',
+            ]
+        )
+    return _table(["run", "kind", "captioner", "freeze policy", "epochs", "best epoch", "test", "folder"], rows, "text")
 
 
 def _dataset_rows(run: RunRecord) -> dict[str, Any]:
@@ -127,24 +142,40 @@ def _dataset(runs: Sequence[RunRecord]) -> str:
     per_run = {run.label: _dataset_rows(run) for run in recorded}
     columns = {"all runs": next(iter(per_run.values()))} if len({repr(v) for v in per_run.values()}) == 1 else per_run
     names = list(dict.fromkeys(name for rows in columns.values() for name in rows))
-    return _table(["", *map(escape, columns)], [[escape(name), *(_number(rows.get(name)) for rows in columns.values())]
-                                                for name in names])
+    return _table(
+        ["", *map(escape, columns)],
+        [[escape(name), *(_number(rows.get(name)) for rows in columns.values())] for name in names],
+    )
 
 
 def _card(item: GalleryItem, metric: str | None) -> str:
-    picture = (f'<img src="{escape(item.image)}" alt="{escape(item.reference)}">' if item.image
-               else '<div class="missing">image not available</div>')
+    picture = (
+        f'<img src="{escape(item.image)}" alt="{escape(item.reference)}">'
+        if item.image
+        else '<div class="missing">image not available</div>'
+    )
     named = len(item.captions) > 1  # a single run's card sits under that run's heading already
     captions = "".join(
-        "<li>" + (f'<span class="run">{escape(caption.run)}:</span> ' if named else "")
+        "<li>"
+        + (f'<span class="run">{escape(caption.run)}:</span> ' if named else "")
         + (escape(caption.text) or "<i>(empty)</i>")
-        + (f' <span class="score">{escape(metric or "")} {caption.score:.3f}</span>' if caption.score is not None else "")
-        + "".join(f' <span class="score image-score">{escape(name)} {score:.3f}</span>'
-                  for name, score in caption.image_scores)
-        + "</li>" for caption in item.captions)
-    return (f'<figure class="card">{picture}<figcaption><div class="id">{escape(item.id)}</div>'
-            f'{_truth(item.references)}<ul>{captions}</ul>'
-            "</figcaption></figure>")
+        + (
+            f' <span class="score">{escape(metric or "")} {caption.score:.3f}</span>'
+            if caption.score is not None
+            else ""
+        )
+        + "".join(
+            f' <span class="score image-score">{escape(name)} {score:.3f}</span>'
+            for name, score in caption.image_scores
+        )
+        + "</li>"
+        for caption in item.captions
+    )
+    return (
+        f'<figure class="card">{picture}<figcaption><div class="id">{escape(item.id)}</div>'
+        f"{_truth(item.references)}<ul>{captions}</ul>"
+        "</figcaption></figure>"
+    )
 
 
 def _truth(references: Sequence[str]) -> str:
@@ -167,13 +198,18 @@ def _extremes(content: ReportContent) -> str:
     parts = []
     for label, (best, worst) in content.extremes.items():
         scores = {caption.score for item in best + worst for caption in item.captions}
-        tie = (f'<p class="note">All of this run\'s captions score {next(iter(scores)):.3f} on '
-               f"{escape(content.metric)}, so its best and worst are not told apart.</p>"
-               if len(scores) == 1 and len(best + worst) > 1 else "")
-        parts.append(f'<h3>{escape(label)}</h3>{tie}<div class="extremes">'
-                     f"<div><h4>best by {escape(content.metric)}</h4>{_cards(best, content.metric, 'none scored')}</div>"
-                     f"<div><h4>worst by {escape(content.metric)}</h4>{_cards(worst, content.metric, 'none scored')}"
-                     "</div></div>")
+        tie = (
+            f'<p class="note">All of this run\'s captions score {next(iter(scores)):.3f} on '
+            f"{escape(content.metric)}, so its best and worst are not told apart.</p>"
+            if len(scores) == 1 and len(best + worst) > 1
+            else ""
+        )
+        parts.append(
+            f'<h3>{escape(label)}</h3>{tie}<div class="extremes">'
+            f"<div><h4>best by {escape(content.metric)}</h4>{_cards(best, content.metric, 'none scored')}</div>"
+            f"<div><h4>worst by {escape(content.metric)}</h4>{_cards(worst, content.metric, 'none scored')}"
+            "</div></div>"
+        )
     return "".join(parts)
 
 
@@ -190,15 +226,20 @@ def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _grounding(runs: Sequence[RunRecord]) -> str:
     checked = {run.label: _flat(run.grounding) for run in runs if run.grounding}
     names = list(dict.fromkeys(name for values in checked.values() for name in values))
-    return _table(["", *map(escape, checked)], [[escape(name), *(_number(values.get(name)) for values in
-                                                                  checked.values())] for name in names])
+    return _table(
+        ["", *map(escape, checked)],
+        [[escape(name), *(_number(values.get(name)) for values in checked.values())] for name in names],
+    )
 
 
 def _plots(plots: Sequence[Plot]) -> str:
     if not plots:
         return '<p class="empty">No training runs among these, so there are no curves.</p>'
-    return "".join(f'<figure class="plot"><img src="{escape(plot.path)}" alt="{escape(plot.title)}">'
-                   f"<figcaption>{escape(plot.description)}</figcaption></figure>" for plot in plots)
+    return "".join(
+        f'<figure class="plot"><img src="{escape(plot.path)}" alt="{escape(plot.title)}">'
+        f"<figcaption>{escape(plot.description)}</figcaption></figure>"
+        for plot in plots
+    )
 
 
 def render_page(content: ReportContent) -> str:
@@ -208,14 +249,19 @@ def render_page(content: ReportContent) -> str:
         ("runs", "Runs", _overview(content.runs)),
         ("curves", "Curves", _plots(content.plots)),
         ("dataset", "Dataset: cleaning and split", _dataset(content.runs)),
-        ("gallery", "Gallery: the same test images for every run",
-         _cards(content.gallery, content.metric, "No image was captioned by every run.")),
+        (
+            "gallery",
+            "Gallery: the same test images for every run",
+            _cards(content.gallery, content.metric, "No image was captioned by every run."),
+        ),
         ("extremes", "Best and worst examples per run", _extremes(content)),
     ]
     if grounded:
         sections.append(("grounding", "Grounding check", _grounding(content.runs)))
     nav = "".join(f'<a href="#{anchor}">{escape(title.split(":")[0])}</a>' for anchor, title, _ in sections)
-    body = "".join(f'<section id="{anchor}"><h2>{escape(title)}</h2>{html}</section>' for anchor, title, html in sections)
+    body = "".join(
+        f'<section id="{anchor}"><h2>{escape(title)}</h2>{html}</section>' for anchor, title, html in sections
+    )
     runs = ", ".join(escape(run.label) for run in content.runs)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -54,10 +54,24 @@ def plot_losses(runs: Sequence[RunRecord], path: Path) -> Any:
     figure, axis = plt.subplots(figsize=(8, 4.5))
     for run, colour in zip(trained, _colours(len(trained))):
         epochs = [row["epoch"] for row in run.history]
-        axis.plot(epochs, [row["train_loss"] for row in run.history], linestyle="--", marker="o", markersize=3,
-                  color=colour, label=f"{run.label} train")
-        axis.plot(epochs, [row["val_loss"] for row in run.history], linestyle="-", marker="o", markersize=3,
-                  color=colour, label=f"{run.label} val")
+        axis.plot(
+            epochs,
+            [row["train_loss"] for row in run.history],
+            linestyle="--",
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=f"{run.label} train",
+        )
+        axis.plot(
+            epochs,
+            [row["val_loss"] for row in run.history],
+            linestyle="-",
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=f"{run.label} val",
+        )
         best = run.history[-1].get("best_epoch")
         best_row = next((row for row in run.history if row["epoch"] == best), None)
         if best_row is not None:
@@ -81,8 +95,11 @@ def plot_val_metrics(runs: Sequence[RunRecord], path: Path) -> Any:
     for index, metric in enumerate(metrics):
         axis = axes[index // columns][index % columns]
         for run, colour in zip(trained, _colours(len(trained))):
-            points = [(row["epoch"], row["val_metrics"][metric]) for row in run.history
-                      if metric in row.get("val_metrics", {})]
+            points = [
+                (row["epoch"], row["val_metrics"][metric])
+                for row in run.history
+                if metric in row.get("val_metrics", {})
+            ]
             if points:
                 axis.plot(*zip(*points), marker="o", markersize=3, color=colour, label=run.label)
         axis.set_title(metric)
@@ -91,8 +108,14 @@ def plot_val_metrics(runs: Sequence[RunRecord], path: Path) -> Any:
     for index in range(len(metrics), rows * columns):
         axes[index // columns][index % columns].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8,
-                  bbox_to_anchor=(0.5, -0.02 - 0.03 * math.ceil(len(labels) / 4)))
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(4, len(labels)),
+        fontsize=8,
+        bbox_to_anchor=(0.5, -0.02 - 0.03 * math.ceil(len(labels) / 4)),
+    )
     figure.suptitle("Validation metrics per epoch")
     figure.tight_layout()
     _save(figure, path)

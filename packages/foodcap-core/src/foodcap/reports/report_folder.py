@@ -46,8 +46,10 @@ def write_report(paths: Sequence[Path], out: Path, settings: ReportSettings = Re
     comparison = compared(runs, settings.paired)
     metric = headline_metric(runs, settings.metric)
     if metric is not None and not any(metric in record.get("scores", {}) for run in runs for record in run.predictions):
-        raise FoodcapError(f"no run has per-sample scores for metric {metric!r}; choose one of: "
-                           + (", ".join(comparison.metrics) or "(none scored)"))
+        raise FoodcapError(
+            f"no run has per-sample scores for metric {metric!r}; choose one of: "
+            + (", ".join(comparison.metrics) or "(none scored)")
+        )
 
     plots = []
     if any(run.history for run in runs):
@@ -55,15 +57,24 @@ def write_report(paths: Sequence[Path], out: Path, settings: ReportSettings = Re
         plots.append(Plot("Loss curves", "plots/loss.png", "Train (dashed) and validation (solid) loss per epoch."))
     if has_val_metrics(runs):
         plot_val_metrics(runs, out / "plots" / "val_metrics.png")
-        plots.append(Plot("Validation metrics", "plots/val_metrics.png",
-                          "Metrics on the validation split, on the epochs where it was scored."))
+        plots.append(
+            Plot(
+                "Validation metrics",
+                "plots/val_metrics.png",
+                "Metrics on the validation split, on the epochs where it was scored.",
+            )
+        )
     if comparison.metrics and len(runs) > 1:
         plot_scores(comparison, out / "plots" / "scores.png")
         plots.append(Plot("Test scores", "plots/scores.png", "The results table as bars."))
 
     images = ImageCopies(out)
     content = ReportContent(
-        runs=runs, comparison=comparison, metric=metric, plots=plots, version=__version__,
+        runs=runs,
+        comparison=comparison,
+        metric=metric,
+        plots=plots,
+        version=__version__,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         gallery=shared_gallery(runs, settings.gallery_size, metric, images),
         extremes={run.label: best_and_worst(run, settings.examples, metric, images) for run in runs if run.predictions},

@@ -123,9 +123,15 @@ def load_run(path: Path, label: str) -> RunRecord:
     if not is_run(path):
         raise FoodcapError(f"{path} is not a foodcap run folder (no metrics.json, run.json or history.jsonl)")
     record = _read_json(path / RUN)
-    return RunRecord(path=path, label=label, metrics=_read_json(path / METRICS), record=record,
-                     history=read_jsonl(path / HISTORY), predictions=read_jsonl(path / PREDICTIONS),
-                     grounding=_read_json(path / GROUNDING) or dict(record.get("grounding") or {}))
+    return RunRecord(
+        path=path,
+        label=label,
+        metrics=_read_json(path / METRICS),
+        record=record,
+        history=read_jsonl(path / HISTORY),
+        predictions=read_jsonl(path / PREDICTIONS),
+        grounding=_read_json(path / GROUNDING) or dict(record.get("grounding") or {}),
+    )
 
 
 def run_labels(paths: Sequence[Path]) -> list[str]:
@@ -133,6 +139,7 @@ def run_labels(paths: Sequence[Path]) -> list[str]:
 
     A link (a sweep's ``best``) keeps its parent's name, so ``sweep/best`` says what it is.
     """
+
     def parts(path: Path, depth: int) -> str:
         chosen = path.absolute().parts[-depth:]
         return "/".join(chosen)
@@ -141,8 +148,10 @@ def run_labels(paths: Sequence[Path]) -> list[str]:
     while True:
         labels = [parts(path, depth) for path, depth in zip(paths, depths)]
         clashes = {label for label in labels if labels.count(label) > 1}
-        deeper = [depth + 1 if label in clashes and depth < len(path.absolute().parts) else depth
-                  for path, depth, label in zip(paths, depths, labels)]
+        deeper = [
+            depth + 1 if label in clashes and depth < len(path.absolute().parts) else depth
+            for path, depth, label in zip(paths, depths, labels)
+        ]
         if deeper == depths:
             return labels
         depths = deeper
@@ -155,9 +164,11 @@ def load_runs(paths: Sequence[Path]) -> list[RunRecord]:
     found, skipped = find_runs(list(dict.fromkeys(Path(p) for p in paths)))
     shown = ", ".join(map(str, skipped))
     if not found:
-        raise FoodcapError(f"{shown} is not a foodcap run folder and holds none (no metrics.json, run.json or "
-                           "history.jsonl)")
+        raise FoodcapError(
+            f"{shown} is not a foodcap run folder and holds none (no metrics.json, run.json or history.jsonl)"
+        )
     if skipped:
-        logger.warning("skipped %d folder(s) that hold no foodcap run (nothing finished in them): %s",
-                       len(skipped), shown)
+        logger.warning(
+            "skipped %d folder(s) that hold no foodcap run (nothing finished in them): %s", len(skipped), shown
+        )
     return [load_run(path, label) for path, label in zip(found, run_labels(found))]

@@ -188,4 +188,3 @@ def verdicts(significance: Significance) -> list[str]:
         said += [f"within noise on {', '.join(noise)}"] if noise else []
         lines.append(f"{label} vs {significance.baseline}: " + "; ".join(said) + ".")
     return lines
-

@@ -55,15 +55,19 @@ def rich_table(comparison: Comparison, transpose: bool = False) -> Table:
         table.add_column(name, justify="left" if index == 0 else "right")
     last_metric = comparison.metrics[-1] if comparison.metrics else None
     for row in rows:
-        table.add_row(*(_styled(comparison, header, row, index) for index in range(len(row))),
-                      end_section=not transpose and row[0] == last_metric)
+        table.add_row(
+            *(_styled(comparison, header, row, index) for index in range(len(row))),
+            end_section=not transpose and row[0] == last_metric,
+        )
     return table
 
 
 def rich_notes(comparison: Comparison) -> list[str]:
     """The intervals' legend, then mismatches in red and other notes in yellow, one line each, below the table."""
-    return [escape(text) for text in legend(comparison)] + [f"[{'bold red' if severity == 'not comparable' else 'yellow'}]{severity}:[/] {message}"
-            for severity, message in comparison.notes()]
+    return [escape(text) for text in legend(comparison)] + [
+        f"[{'bold red' if severity == 'not comparable' else 'yellow'}]{severity}:[/] {message}"
+        for severity, message in comparison.notes()
+    ]
 
 
 def _styled(comparison: Comparison, header: list[str], row: list[Any], index: int) -> str:
@@ -77,12 +81,14 @@ def _styled(comparison: Comparison, header: list[str], row: list[Any], index: in
     return text
 
 
-def _with_estimates(comparison: Comparison, header: list[str], rows: list[list[Any]],
-                    transpose: bool) -> tuple[list[str], list[list[Any]]]:
+def _with_estimates(
+    comparison: Comparison, header: list[str], rows: list[list[Any]], transpose: bool
+) -> tuple[list[str], list[list[Any]]]:
     """Each tested metric followed by its "mean", "ci95" and "p" rows (columns when transposed)."""
     significance = comparison.significance
     if significance is None or not significance.estimates:
         return header, rows
+
     def extra(metric: str, label: str) -> list[float | None]:
         estimate = significance.estimate(metric, label)
         return [None, None, None] if estimate is None else [estimate.mean, estimate.ci, estimate.p_value]
@@ -114,8 +120,9 @@ def as_csv(comparison: Comparison, transpose: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if value is None else repr(value) if isinstance(value, float) else value
-                       for value in row] for row in rows])
+    writer.writerows(
+        [["" if value is None else repr(value) if isinstance(value, float) else value for value in row] for row in rows]
+    )
     return buffer.getvalue()
 
 
@@ -126,8 +133,18 @@ def as_markdown(comparison: Comparison, transpose: bool = False) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
     lines = [line(header), "| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |"]
-    lines += [line([_cell(row[0]), *(score_text(comparison, *_metric_and_label(header, row, index), row[index])
-                                     for index in range(1, len(row)))]) for row in rows]
+    lines += [
+        line(
+            [
+                _cell(row[0]),
+                *(
+                    score_text(comparison, *_metric_and_label(header, row, index), row[index])
+                    for index in range(1, len(row))
+                ),
+            ]
+        )
+        for row in rows
+    ]
     lines += [f"\n{text}" for text in legend(comparison)]
     lines += [f"\n> **{severity.capitalize()}:** {message}" for severity, message in comparison.notes()]
     return "\n".join(lines) + "\n"
@@ -137,18 +154,22 @@ def as_json(comparison: Comparison) -> str:
     """Every run with what it was scored on, plus the mismatches; the same whichever way the table faces."""
     document = {
         "metrics": comparison.metrics,
-        "runs": [{
-            "label": run.label,
-            "path": str(run.path),
-            "kind": run.kind,
-            "captioner": run.captioner,
-            **{name: run.metrics.get(name) for name in ("split", "dialect", "manifest_digest", "dataset", "limit",
-                                                        "count")},
-            "scores": run.scores,
-            **({"estimates": _estimates_json(comparison, run.label)} if comparison.significance else {}),
-        } for run in comparison.runs],
-        "mismatches": [{"field": m.field, "values": m.values, "message": m.describe()}
-                       for m in comparison.mismatches],
+        "runs": [
+            {
+                "label": run.label,
+                "path": str(run.path),
+                "kind": run.kind,
+                "captioner": run.captioner,
+                **{
+                    name: run.metrics.get(name)
+                    for name in ("split", "dialect", "manifest_digest", "dataset", "limit", "count")
+                },
+                "scores": run.scores,
+                **({"estimates": _estimates_json(comparison, run.label)} if comparison.significance else {}),
+            }
+            for run in comparison.runs
+        ],
+        "mismatches": [{"field": m.field, "values": m.values, "message": m.describe()} for m in comparison.mismatches],
         "unevaluated": comparison.unevaluated,
         **({"significance": comparison.significance.to_json()} if comparison.significance else {}),
     }
@@ -157,6 +178,8 @@ def as_json(comparison: Comparison) -> str:
 
 def _estimates_json(comparison: Comparison, label: str) -> dict[str, dict[str, float | None]]:
     assert comparison.significance is not None
-    return {metric: {"mean": estimate.mean, "ci95": estimate.ci, "p_value": estimate.p_value}
-            for metric, by_label in comparison.significance.estimates.items()
-            if (estimate := by_label.get(label)) is not None}
+    return {
+        metric: {"mean": estimate.mean, "ci95": estimate.ci, "p_value": estimate.p_value}
+        for metric, by_label in comparison.significance.estimates.items()
+        if (estimate := by_label.get(label)) is not None
+    }

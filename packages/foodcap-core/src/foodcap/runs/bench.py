@@ -71,35 +71,53 @@ def compare_table(title: str, baseline: Timing, candidate: Timing, goal: str) ->
     return table
 
 
-def run_benchmarks(captioner: Captioner, samples: list[Sample], batch_size: int, workers: int,
-                   console: Console) -> list[tuple[Timing, Timing]]:
+def run_benchmarks(
+    captioner: Captioner, samples: list[Sample], batch_size: int, workers: int, console: Console
+) -> list[tuple[Timing, Timing]]:
     """Both comparisons; returns the timings for callers that record them."""
     with torch.inference_mode():
         per_image_loop(captioner, samples[:batch_size])  # warm-up: first calls allocate and compile
     pairs = []
-    bare = timed("bare PIL decode + preprocess loop", len(samples),
-                 lambda: bare_preprocess_loop(captioner, samples, batch_size))
-    piped = timed(f"runner pipeline ({workers} workers)", len(samples),
-                  lambda: pipeline_only(captioner, samples, batch_size, workers))
+    bare = timed(
+        "bare PIL decode + preprocess loop", len(samples), lambda: bare_preprocess_loop(captioner, samples, batch_size)
+    )
+    piped = timed(
+        f"runner pipeline ({workers} workers)",
+        len(samples),
+        lambda: pipeline_only(captioner, samples, batch_size, workers),
+    )
     console.print(compare_table("data pipeline", bare, piped, ">= 0.9x"))
     pairs.append((bare, piped))
     single = timed("per-image generate loop", len(samples), lambda: per_image_loop(captioner, samples))
-    batched = timed(f"batched foodcap run (batch {batch_size})", len(samples),
-                    lambda: batched_run(captioner, samples, batch_size, workers))
+    batched = timed(
+        f"batched foodcap run (batch {batch_size})",
+        len(samples),
+        lambda: batched_run(captioner, samples, batch_size, workers),
+    )
     console.print(compare_table(f"captioning ({captioner.name})", single, batched, ">= 4x"))
     pairs.append((single, batched))
     return pairs
 
 
-def training_epochs(captioner: str, options: Mapping[str, object], dataset: str, batch_size: int, workers: int,
-                    cache_encoder: bool, out: Path, epochs: int = 3) -> tuple[float, float]:
+def training_epochs(
+    captioner: str,
+    options: Mapping[str, object],
+    dataset: str,
+    batch_size: int,
+    workers: int,
+    cache_encoder: bool,
+    out: Path,
+    epochs: int = 3,
+) -> tuple[float, float]:
     """(mean epoch seconds after the first, total wall seconds) of `foodcap train --freeze encoder`."""
     from ..config import DataConfig, EvalConfig
     from ..registry import get_registry
     from ..training import TrainConfig, TrainOptions, train
 
     config = TrainConfig(
-        captioner=captioner, options=dict(options), out=out,
+        captioner=captioner,
+        options=dict(options),
+        out=out,
         data=DataConfig(dataset=dataset, batch_size=batch_size, num_workers=workers),
         evaluation=EvalConfig(metrics=[]),
         train=TrainOptions(freeze="encoder", epochs=epochs, cache_encoder=cache_encoder, test_eval=False),

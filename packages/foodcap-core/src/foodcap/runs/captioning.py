@@ -51,11 +51,17 @@ class CaptionLog:
         return combined
 
 
-def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
-              log: CaptionLog) -> Iterator[tuple[DecodedBatch, list[str]]]:
+def captioned(
+    captioner: Captioner, samples: list[Sample], data: DataConfig, log: CaptionLog
+) -> Iterator[tuple[DecodedBatch, list[str]]]:
     """Decoded batches (decoding runs ahead in workers) with their captions; ``log`` keeps count."""
-    loader = batch_loader(samples, CaptionCollate(captioner.preprocessor()), data.batch_size, data.num_workers,
-                          prefetch_bytes=data.prefetch_mb * 2**20)
+    loader = batch_loader(
+        samples,
+        CaptionCollate(captioner.preprocessor()),
+        data.batch_size,
+        data.num_workers,
+        prefetch_bytes=data.prefetch_mb * 2**20,
+    )
     started = time.perf_counter()
     for batch in loader:
         log.note(batch)
@@ -64,7 +70,12 @@ def captioned(captioner: Captioner, samples: list[Sample], data: DataConfig,
 
 
 def caption_batches(
-    captioner: Captioner, samples: list[Sample], batch_size: int, num_workers: int, console: Console, log: CaptionLog,
+    captioner: Captioner,
+    samples: list[Sample],
+    batch_size: int,
+    num_workers: int,
+    console: Console,
+    log: CaptionLog,
     prefetch_bytes: int = DEFAULT_PREFETCH_MB * 2**20,
 ) -> Iterator[tuple[list[Sample], list[str]]]:
     """Caption ``samples`` with a progress bar, yielding (samples, captions) (val captioning in training)."""

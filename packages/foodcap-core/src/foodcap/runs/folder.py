@@ -98,6 +98,8 @@ def part_records(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for name in part_names(folder):
         for record in read_jsonl(folder / PARTS / f"{name}.jsonl"):
             yield name, record
+
+
 _FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # no space, file size limit, quota
 
 
@@ -119,21 +121,26 @@ def append_records(descriptor: int, records: Iterable[dict[str, Any]], path: Pat
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(descriptor, view):]
+            view = view[os.write(descriptor, view) :]
         os.fsync(descriptor)
     except OSError as error:
         if error.errno not in _FULL:
             raise
         os.ftruncate(descriptor, start)
-        raise FoodcapError(f"no space left to write {path} ({error.strerror}); what was written before is "
-                           "kept: free some space and continue with --resume") from error
+        raise FoodcapError(
+            f"no space left to write {path} ({error.strerror}); what was written before is "
+            "kept: free some space and continue with --resume"
+        ) from error
 
 
 def holds_work(path: Path) -> bool:
     """Whether a run or training folder holds anything finished: a caption, or an epoch's checkpoint."""
-    return ((path / PREDICTIONS).is_file() and (path / PREDICTIONS).stat().st_size > 0) \
-        or any("caption" in record for _, record in part_records(path)) \
-        or any((path / CHECKPOINTS).glob("epoch-*")) or (path / BEST).is_dir()
+    return (
+        ((path / PREDICTIONS).is_file() and (path / PREDICTIONS).stat().st_size > 0)
+        or any("caption" in record for _, record in part_records(path))
+        or any((path / CHECKPOINTS).glob("epoch-*"))
+        or (path / BEST).is_dir()
+    )
 
 
 def discard_unused(path: Path) -> None:
@@ -157,9 +164,7 @@ class RunFolder:
     def __init__(self, path: Path, resume: bool = False) -> None:
         self.path = path
         if self.holds_run() and not resume:
-            raise FoodcapError(
-                f"{path} already holds a run; pass --resume to continue it or choose another --out"
-            )
+            raise FoodcapError(f"{path} already holds a run; pass --resume to continue it or choose another --out")
         path.mkdir(parents=True, exist_ok=True)
         self._drop_torn_tail()
 

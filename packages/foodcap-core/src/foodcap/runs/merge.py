@@ -61,8 +61,11 @@ def unfinished_shards(folder: Path) -> list[Shard]:
     count = shard_count(folder)
     if count is None:
         return []
-    done = {info.shard.index for info in _infos(folder)
-            if info.shard is not None and part_status(folder, info.name).get("status") == "done"}
+    done = {
+        info.shard.index
+        for info in _infos(folder)
+        if info.shard is not None and part_status(folder, info.name).get("status") == "done"
+    }
     return [Shard(index, count) for index in range(count) if index not in done]
 
 

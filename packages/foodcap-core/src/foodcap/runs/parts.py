@@ -72,8 +72,10 @@ class PartWriter:
             fcntl.flock(self.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.file.close()
-            raise FoodcapError(f"{name} of {folder} is being written by another process right now "
-                               "(launched twice?); wait for it or stop it first") from None
+            raise FoodcapError(
+                f"{name} of {folder} is being written by another process right now "
+                "(launched twice?); wait for it or stop it first"
+            ) from None
         self._drop_torn_tail()
         self.about = {"name": name, "host": socket.gethostname(), "pid": os.getpid(), **about}
         self.status("running")
@@ -142,8 +144,10 @@ class FolderLock:
             fcntl.flock(self.file.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             self.file.close()
-            raise FoodcapError(f"another foodcap process is working in {folder} (a running launch or "
-                               "shard); wait for it to finish or stop it first") from None
+            raise FoodcapError(
+                f"another foodcap process is working in {folder} (a running launch or "
+                "shard); wait for it to finish or stop it first"
+            ) from None
 
     def release(self) -> None:
         self.file.close()

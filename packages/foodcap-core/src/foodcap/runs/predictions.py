@@ -11,8 +11,13 @@ from ..dataset import Sample
 
 def prediction_record(sample: Sample, caption: str) -> dict[str, Any]:
     """``references`` holds every reference; ``reference`` (the first) stays for readers of one-reference runs."""
-    return {"id": sample.id, "image": str(sample.image), "reference": sample.references[0],
-            "references": list(sample.references), "caption": caption}
+    return {
+        "id": sample.id,
+        "image": str(sample.image),
+        "reference": sample.references[0],
+        "references": list(sample.references),
+        "caption": caption,
+    }
 
 
 def record_references(record: Mapping[str, Any]) -> list[str]:
@@ -21,6 +26,7 @@ def record_references(record: Mapping[str, Any]) -> list[str]:
     if isinstance(references, list) and references:
         return [str(reference) for reference in references]
     return [str(record["reference"])]
+
 
 T = TypeVar("T")
 

@@ -68,8 +68,9 @@ def dataset_record(data: SplitData, log: CaptionLog) -> dict[str, Any]:
     }
 
 
-def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, split: str,
-                      scores: Scores, count: int) -> dict[str, Any]:
+def record_evaluation(
+    folder: RunFolder, config: RunConfig, data: SplitData, split: str, scores: Scores, count: int
+) -> dict[str, Any]:
     """Write split.json and metrics.json; returns what was evaluated, for run.json."""
     data.manifest.save(folder.path / SPLIT)
     evaluated_on = {
@@ -81,13 +82,29 @@ def record_evaluation(folder: RunFolder, config: RunConfig, data: SplitData, spl
         **({"metric_signatures": scores.signatures} if scores.signatures else {}),
         **({"image_metrics": scores.image_metrics} if scores.image_metrics else {}),
     }
-    folder.write(METRICS, {"captioner": config.captioner, **evaluated_on, "count": count, "scores": scores.corpus,
-                           **({"failures": scores.failures} if scores.failures else {})})
+    folder.write(
+        METRICS,
+        {
+            "captioner": config.captioner,
+            **evaluated_on,
+            "count": count,
+            "scores": scores.corpus,
+            **({"failures": scores.failures} if scores.failures else {}),
+        },
+    )
     return evaluated_on
 
 
-def run_record(kind: str, config: RunConfig, captioner_class: type[Captioner], captioner: Captioner | None,
-               device: torch.device | None, data: SplitData, log: CaptionLog, **fields: Any) -> dict[str, Any]:
+def run_record(
+    kind: str,
+    config: RunConfig,
+    captioner_class: type[Captioner],
+    captioner: Captioner | None,
+    device: torch.device | None,
+    data: SplitData,
+    log: CaptionLog,
+    **fields: Any,
+) -> dict[str, Any]:
     """run.json of a `run` or a `train`: what ran, on what, on which data; ``fields`` add the kind's own."""
     return {
         "kind": kind,

@@ -20,8 +20,9 @@ from ..errors import FoodcapError
 from .folder import METRICS, RUN, STARTED, write_json
 
 
-def started_with(config: RunConfig, options: CaptionerOptions, manifest_digest: str, split: str,
-                 freeze: str | None = None) -> dict[str, Any]:
+def started_with(
+    config: RunConfig, options: CaptionerOptions, manifest_digest: str, split: str, freeze: str | None = None
+) -> dict[str, Any]:
     """What makes a folder's results what they are: the record a resumption must match."""
     dataset = config.data.dataset
     return {
@@ -58,9 +59,13 @@ def recorded(folder: Path) -> dict[str, Any] | None:
     config = json.loads((folder / RUN).read_text(encoding="utf-8")).get("config", {})
     metrics = json.loads((folder / METRICS).read_text(encoding="utf-8"))
     dataset = metrics.get("dataset", SAMPLE)
-    return {"captioner": config.get("captioner"), "split": metrics.get("split"), "limit": metrics.get("limit"),
-            "manifest_digest": metrics.get("manifest_digest"),
-            "dataset": dataset if dataset == SAMPLE else str(Path(dataset).expanduser().resolve())}
+    return {
+        "captioner": config.get("captioner"),
+        "split": metrics.get("split"),
+        "limit": metrics.get("limit"),
+        "manifest_digest": metrics.get("manifest_digest"),
+        "dataset": dataset if dataset == SAMPLE else str(Path(dataset).expanduser().resolve()),
+    }
 
 
 def check_resume(folder: Path, record: dict[str, Any], resume: bool) -> None:

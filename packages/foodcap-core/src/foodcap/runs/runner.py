@@ -61,8 +61,9 @@ class LaunchPlan:
     note: str | None = None  # said before captioning (a --resume that starts afresh)
 
 
-def plan_launch(config: RunConfig, samples: list[Sample], shard: Shard, started: dict[str, Any],
-                held: list[FolderLock]) -> LaunchPlan:
+def plan_launch(
+    config: RunConfig, samples: list[Sample], shard: Shard, started: dict[str, Any], held: list[FolderLock]
+) -> LaunchPlan:
     """Open (or continue) the folder, lock it, check it holds this work, and list what is left; rank 0 only."""
     path = config.out or default_run_folder(config.captioner)
     if not shard.whole and (path / METRICS).exists() and not config.resume:
@@ -85,8 +86,9 @@ class PartResult:
     load_seconds: float = 0.0
 
 
-def caption_part(part: PartWriter, load: Callable[[], Captioner], samples: list[Sample], data: DataConfig,
-                 tick: Callable[[], None]) -> PartResult:
+def caption_part(
+    part: PartWriter, load: Callable[[], Captioner], samples: list[Sample], data: DataConfig, tick: Callable[[], None]
+) -> PartResult:
     """Caption this process's share into its part (loading the model only if there is work)."""
     result = PartResult(CaptionLog(), None)
     if samples:
@@ -94,14 +96,22 @@ def caption_part(part: PartWriter, load: Callable[[], Captioner], samples: list[
         result.captioner = load()
         result.load_seconds = time.perf_counter() - started
         for batch, captions in captioned(result.captioner, samples, data, result.log):
-            part.append([{"id": s.id, "image": str(s.image), "failure": reason} for s, reason in batch.failures]
-                        + [prediction_record(s, c) for s, c in zip(batch.samples, captions)])
+            part.append(
+                [{"id": s.id, "image": str(s.image), "failure": reason} for s, reason in batch.failures]
+                + [prediction_record(s, c) for s, c in zip(batch.samples, captions)]
+            )
             tick()
     log = result.log
-    part.status("done", images=log.captioned, failures=len(log.failures), repairs=log.repairs,
-                seconds=log.seconds, load_seconds=result.load_seconds,
-                images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
-                device=str(result.captioner.device) if result.captioner else None)
+    part.status(
+        "done",
+        images=log.captioned,
+        failures=len(log.failures),
+        repairs=log.repairs,
+        seconds=log.seconds,
+        load_seconds=result.load_seconds,
+        images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
+        device=str(result.captioner.device) if result.captioner else None,
+    )
     return result
 
 
@@ -113,21 +123,28 @@ def wait_for_ranks(folder: Path, names: list[str], tick: Callable[[], None]) -> 
     tick()
 
 
-def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
-        launch: Launch | None = None) -> RunResult:
+def run(
+    config: RunConfig,
+    registry: Registry,
+    console: Console,
+    flags: dict[str, str] | None = None,
+    launch: Launch | None = None,
+) -> RunResult:
     launch = launch or detect_launch()
     config = settle_metrics(config, registry)
     require(run_checks(config, registry, flags))  # WordNet, Java, dataset, --out...: fail before the long part
     shard = Shard.parse(config.shard) if config.shard else Shard()
     if launch.distributed and not shard.whole:
-        raise FoodcapError("--shard is for separate single processes; under torchrun every rank already "
-                           "captions its own share")
+        raise FoodcapError(
+            "--shard is for separate single processes; under torchrun every rank already captions its own share"
+        )
     entry = registry.captioner(config.captioner)
     options = for_rank(registry.captioner_options(config.captioner, config.options, flags), launch)
     if options.device_map and not entry.obj.supports_device_map:
         raise FoodcapError(f"captioner {config.captioner!r} cannot be spread over devices (--device-map)")
-    metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
-                              config.evaluation.metric_options)
+    metrics = resolve_metrics(
+        registry, config.evaluation.metrics, config.evaluation.metric_dialect, config.evaluation.metric_options
+    )
     data = load_split_data(config.data, registry)
     samples = data.required_samples(config.data.split, config.data.limit)  # an empty split is an error
     examples = [] if config.data.split in ("train", "all") else data.samples("train")  # few-shot never peeks
@@ -153,9 +170,18 @@ def run(config: RunConfig, registry: Registry, console: Console, flags: dict[str
             lock.release()
 
 
-def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], load: Callable[[], Captioner],
-                        launch: Launch, shard: Shard, plan: LaunchPlan, data: SplitData, samples: list[Sample],
-                        metrics: list[Metric], console: Console) -> RunResult:
+def _caption_and_finish(
+    config: RunConfig,
+    captioner_class: type[Captioner],
+    load: Callable[[], Captioner],
+    launch: Launch,
+    shard: Shard,
+    plan: LaunchPlan,
+    data: SplitData,
+    samples: list[Sample],
+    metrics: list[Metric],
+    console: Console,
+) -> RunResult:
     names = [part_name(Launch(r, launch.world_size), plan.launch_id, shard) for r in range(launch.world_size)]
     if launch.is_main:
         if plan.note:
@@ -163,13 +189,20 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
         console.print(data.dataset.report.render())
         where = f" (shard {shard})" if not shard.whole else ""
         previous = plan.scope - len(plan.todo)
-        console.print(f"{plan.scope} images in split {config.data.split!r}{where}"
-                      + (f", {previous} already captioned" if previous else "")
-                      + (f"; {launch.world_size} processes" if launch.distributed else ""))
+        console.print(
+            f"{plan.scope} images in split {config.data.split!r}{where}"
+            + (f", {previous} already captioned" if previous else "")
+            + (f"; {launch.world_size} processes" if launch.distributed else "")
+        )
     by_id = {sample.id: sample for sample in samples}
     mine = [by_id[i] for i in Shard(launch.rank, launch.world_size).take(plan.todo)]
-    about = {"config": config.model_dump(mode="json"), "rank": launch.rank, "world_size": launch.world_size,
-             "shard": str(shard) if not shard.whole else None, "assigned": len(mine)}
+    about = {
+        "config": config.model_dump(mode="json"),
+        "rank": launch.rank,
+        "world_size": launch.world_size,
+        "shard": str(shard) if not shard.whole else None,
+        "assigned": len(mine),
+    }
     started = time.perf_counter()
     with PartWriter(plan.folder, names[launch.rank], about) as part:
         if not launch.is_main:
@@ -189,23 +222,45 @@ def _caption_and_finish(config: RunConfig, captioner_class: type[Captioner], loa
         console.print(f"shard {shard} finished; once every shard has, `foodcap merge {plan.folder}` scores the run")
         return RunResult(plan.folder, Scores({}, {}, {}), 0, part_result.log.failures, merged=False)
     captioned_now = sum(part_status(plan.folder, name).get("images", 0) for name in names)
-    timings = {"load_seconds": part_result.load_seconds, "caption_seconds": wall,
-               "images_per_second": captioned_now / wall if wall else 0.0}
-    return finish_run(RunFolder(plan.folder, resume=True), config, data, samples, metrics, timings, launch,
-                      captioner_class, part_result.captioner)
+    timings = {
+        "load_seconds": part_result.load_seconds,
+        "caption_seconds": wall,
+        "images_per_second": captioned_now / wall if wall else 0.0,
+    }
+    return finish_run(
+        RunFolder(plan.folder, resume=True),
+        config,
+        data,
+        samples,
+        metrics,
+        timings,
+        launch,
+        captioner_class,
+        part_result.captioner,
+    )
 
 
 # -- merging and scoring (rank 0, ``foodcap merge``) --------------------------------------------------
-def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: list[Sample],
-               metrics: list[Metric], timings: dict[str, float], launch: Launch,
-               captioner_class: type[Captioner], captioner: Captioner | None = None) -> RunResult:
+def finish_run(
+    folder: RunFolder,
+    config: RunConfig,
+    data: SplitData,
+    samples: list[Sample],
+    metrics: list[Metric],
+    timings: dict[str, float],
+    launch: Launch,
+    captioner_class: type[Captioner],
+    captioner: Captioner | None = None,
+) -> RunResult:
     """Merge every part, score once, and write metrics.json and run.json."""
     merged = merge_records(folder.path, samples)
     if merged.missing:
         unfinished = unfinished_shards(folder.path)
         shards = f" (unfinished shards: {', '.join(map(str, unfinished))})" if unfinished else ""
-        raise FoodcapError(f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
-                           f"finish them with `foodcap run --resume --out {folder.path}`")
+        raise FoodcapError(
+            f"{len(merged.missing)} image(s) of the split have no caption yet{shards}; "
+            f"finish them with `foodcap run --resume --out {folder.path}`"
+        )
     started = time.perf_counter()
     scored = score_folder(folder, samples, metrics, merged, config.data)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
@@ -214,20 +269,33 @@ def finish_run(folder: RunFolder, config: RunConfig, data: SplitData, samples: l
         log.add_repairs(report.get("repairs") or {})
     timings = {**timings, "metrics_seconds": time.perf_counter() - started}
     evaluated_on = record_evaluation(folder, config, data, config.data.split, scored.scores, scored.count)
-    folder.write(RUN, run_record(
-        "run", config, captioner_class, captioner, captioner.device if captioner else None, data, log,
-        evaluated_on=evaluated_on,
-        world_size=launch.world_size,
-        processes=reports,
-        captioned_twice=scored.captioned_twice,
-        timings={**timings, "metric_seconds": scored.scores.seconds},
-        grounding=scored.grounding,
-    ))
+    folder.write(
+        RUN,
+        run_record(
+            "run",
+            config,
+            captioner_class,
+            captioner,
+            captioner.device if captioner else None,
+            data,
+            log,
+            evaluated_on=evaluated_on,
+            world_size=launch.world_size,
+            processes=reports,
+            captioned_twice=scored.captioned_twice,
+            timings={**timings, "metric_seconds": scored.scores.seconds},
+            grounding=scored.grounding,
+        ),
+    )
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
 
 
-def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None,
-              metric_options: dict[str, dict[str, Any]] | None = None) -> RunResult:
+def merge_run(
+    folder: Path,
+    registry: Registry,
+    metrics: list[str] | None = None,
+    metric_options: dict[str, dict[str, Any]] | None = None,
+) -> RunResult:
     """``foodcap merge``: score a run whose shards were captioned by separate jobs, once all are done
     (or score a finished run again, with other metrics or metric options laid over the recorded ones)."""
     if not folder.is_dir():
@@ -239,17 +307,27 @@ def merge_run(folder: Path, registry: Registry, metrics: list[str] | None = None
     require(metric_checks(registry, config.evaluation))  # a missing judge fails here, not after merging
     unfinished = unfinished_shards(folder)
     if unfinished:
-        raise FoodcapError(f"cannot merge {folder}: shard(s) {', '.join(map(str, unfinished))} of "
-                           f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
-                           f"same options) or caption what is left in one process with `foodcap run --resume "
-                           f"--out {folder}`")
-    scorers = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
-                              config.evaluation.metric_options)
+        raise FoodcapError(
+            f"cannot merge {folder}: shard(s) {', '.join(map(str, unfinished))} of "
+            f"{unfinished[0].count} have not finished; run them (foodcap run --shard I/N with the "
+            f"same options) or caption what is left in one process with `foodcap run --resume "
+            f"--out {folder}`"
+        )
+    scorers = resolve_metrics(
+        registry, config.evaluation.metrics, config.evaluation.metric_dialect, config.evaluation.metric_options
+    )
     data = load_split_data(config.data, registry)
     lock = FolderLock(folder, shared=False)
     try:
-        return finish_run(RunFolder(folder, resume=True), config, data,
-                          data.samples(config.data.split, config.data.limit), scorers, {}, Launch(),
-                          registry.captioner(config.captioner).obj)
+        return finish_run(
+            RunFolder(folder, resume=True),
+            config,
+            data,
+            data.samples(config.data.split, config.data.limit),
+            scorers,
+            {},
+            Launch(),
+            registry.captioner(config.captioner).obj,
+        )
     finally:
         lock.release()

@@ -41,9 +41,11 @@ def default_metric_names(registry: Registry, announce: bool = False) -> list[str
     installed = [name for name in DEFAULT_METRICS if name in registry.metrics]
     if not installed:
         others = f"name installed ones with --metrics ({', '.join(registry.metrics)}), " if registry.metrics else ""
-        raise FoodcapError(f"none of the default metrics ({', '.join(DEFAULT_METRICS)}) is installed, so nothing "
-                           f"could be scored: pip install foodcap-metrics, {others}or pass --metrics none to "
-                           "caption without scoring")
+        raise FoodcapError(
+            f"none of the default metrics ({', '.join(DEFAULT_METRICS)}) is installed, so nothing "
+            f"could be scored: pip install foodcap-metrics, {others}or pass --metrics none to "
+            "caption without scoring"
+        )
     usable = []
     for name in installed:
         missing = registry.metric(name).obj.missing_resources()
@@ -68,27 +70,39 @@ def settle_metrics(config: C, registry: Registry) -> C:
     return config.model_copy(update={"evaluation": config.evaluation.model_copy(update={"metrics": names})})
 
 
-def resolve_metrics(registry: Registry, names: Sequence[str] | None, dialect: Dialect,
-                    options: Mapping[str, Mapping[str, Any]] | None = None) -> list[Metric]:
+def resolve_metrics(
+    registry: Registry,
+    names: Sequence[str] | None,
+    dialect: Dialect,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Metric]:
     """Named metrics (unknown names are user errors), or the usable part of the default set, each
     with its own ``options`` (from --metric-option) beside the dialect."""
     chosen = chosen_metric_names(registry, names) if names is not None else default_metric_names(registry, True)
     return [registry.metric(name).obj(metric_options(registry, name, dialect, options)) for name in chosen]
 
 
-def metric_options(registry: Registry, name: str, dialect: Dialect,
-                   options: Mapping[str, Mapping[str, Any]] | None) -> MetricOptions:
+def metric_options(
+    registry: Registry, name: str, dialect: Dialect, options: Mapping[str, Mapping[str, Any]] | None
+) -> MetricOptions:
     """Metric ``name``'s options model filled from ``options[name]``; a bad value is one FoodcapError line."""
     unknown = sorted(set(options or {}) - set(registry.metrics))
     if unknown:
-        raise FoodcapError(f"--metric-option names {unknown[0]!r}, which is no installed metric (see `foodcap plugins`)")
+        raise FoodcapError(
+            f"--metric-option names {unknown[0]!r}, which is no installed metric (see `foodcap plugins`)"
+        )
     metric = registry.metric(name).obj
     given = dict((options or {}).get(name, {}))
     return validate(metric.Options, {"dialect": dialect, **given}, {}, f"--metric-option {name}.")  # type: ignore[no-any-return]
 
 
-def score(metrics: Sequence[Metric], predictions: list[str], references: list[list[str]],
-          images: Sequence[Path] | None = None, data: DataConfig | None = None) -> Scores:
+def score(
+    metrics: Sequence[Metric],
+    predictions: list[str],
+    references: list[list[str]],
+    images: Sequence[Path] | None = None,
+    data: DataConfig | None = None,
+) -> Scores:
     """Every metric on the corpus; image metrics also get ``images`` (one file per caption), decoded
     once with ``data``'s batch size and workers. A metric that raises is recorded, not fatal."""
     scores = Scores({}, {}, {})
@@ -114,16 +128,23 @@ def score(metrics: Sequence[Metric], predictions: list[str], references: list[li
     return scores
 
 
-def _image_scores(metrics: list[Metric], predictions: list[str], references: list[list[str]],
-                  images: Sequence[Path] | None, data: DataConfig | None) -> ImageScores:
+def _image_scores(
+    metrics: list[Metric],
+    predictions: list[str],
+    references: list[list[str]],
+    images: Sequence[Path] | None,
+    data: DataConfig | None,
+) -> ImageScores:
     from ..image_metric import ImageMetric
     from .image_scoring import ImageScores, score_images  # torch: only when an image metric is chosen
 
     if not metrics or images is None:
-        return ImageScores(failures={m.name: "it scores captions against their images, and none were given"
-                                     for m in metrics})
-    return score_images([m for m in metrics if isinstance(m, ImageMetric)], predictions, references, images,
-                        data or DataConfig())
+        return ImageScores(
+            failures={m.name: "it scores captions against their images, and none were given" for m in metrics}
+        )
+    return score_images(
+        [m for m in metrics if isinstance(m, ImageMetric)], predictions, references, images, data or DataConfig()
+    )
 
 
 def _keep(scores: Scores, name: str, looked: ImageScores) -> None:
@@ -142,8 +163,12 @@ def _failed(scores: Scores, name: str, reason: str) -> None:
 
 
 def shuffled_control(
-    metrics: Sequence[Metric], predictions: list[str], references: list[list[str]], scores: Scores,
-    images: Sequence[Path] | None = None, data: DataConfig | None = None,
+    metrics: Sequence[Metric],
+    predictions: list[str],
+    references: list[list[str]],
+    scores: Scores,
+    images: Sequence[Path] | None = None,
+    data: DataConfig | None = None,
 ) -> dict[str, dict[str, float]]:
     """A grounding check: each metric on the real pairs beside captions paired with other images' titles
     (and, for image metrics, with those other images).
@@ -156,8 +181,11 @@ def shuffled_control(
     shift = len(references) // 2  # a fixed rotation: deterministic, and no caption keeps its own title
     rotated_images = list(images[shift:]) + list(images[:shift]) if images is not None else None  # and image
     control = score(metrics, predictions, references[shift:] + references[:shift], rotated_images, data)
-    return {name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
-            for name in scores.corpus if name in control.corpus}
+    return {
+        name: {"matched": scores.corpus[name], "shuffled": control.corpus[name]}
+        for name in scores.corpus
+        if name in control.corpus
+    }
 
 
 @dataclass
@@ -169,8 +197,13 @@ class FolderScores:
     captioned_twice: int = 0
 
 
-def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric],
-                 merged: Merged | None = None, data: DataConfig | None = None) -> FolderScores:
+def score_folder(
+    folder: RunFolder,
+    samples: list[Sample],
+    metrics: list[Metric],
+    merged: Merged | None = None,
+    data: DataConfig | None = None,
+) -> FolderScores:
     """Merge what is on disk in split order (unless ``merged`` already did), store per-sample scores with
     each prediction, and run the shuffled-image control. Records of other ids stay, unscored.
     Image metrics get the records' images, decoded with ``data``'s batch size and workers."""
@@ -183,5 +216,10 @@ def score_folder(folder: RunFolder, samples: list[Sample], metrics: list[Metric]
     for index, record in enumerate(records):
         record["scores"] = {name: values[index] for name, values in scores.per_sample.items()}
     folder.rewrite_predictions(records + merged.others)
-    return FolderScores(scores, len(records), shuffled_control(metrics, predictions, references, scores, images, data),
-                        merged.failures, merged.captioned_twice)
+    return FolderScores(
+        scores,
+        len(records),
+        shuffled_control(metrics, predictions, references, scores, images, data),
+        merged.failures,
+        merged.captioned_twice,
+    )

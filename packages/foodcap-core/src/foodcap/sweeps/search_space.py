@@ -33,12 +33,16 @@ class SweepSpace(_Section):
     prune_after_trials: int = Field(2, ge=0, description="Finished trials before any trial may be pruned.")
     prune_from_epoch: int = Field(2, ge=1, description="Earliest epoch at which a trial may be pruned.")
     storage: str | None = Field(
-        None, description="Optuna storage URL shared by parallel workers: sqlite:///study.db (one machine), "
+        None,
+        description="Optuna storage URL shared by parallel workers: sqlite:///study.db (one machine), "
         "postgresql://... or mysql+pymysql://... (a cluster; extras foodcap-core[sweep-postgresql] or "
-        "[sweep-mysql]); default: DIR/study.db.")
+        "[sweep-mysql]); default: DIR/study.db.",
+    )
     study_name: str | None = Field(
-        None, description="Join (or start) this study: every `foodcap sweep` given the same storage and name "
-        "works on it at once, and --trials counts the trials of all of them.")
+        None,
+        description="Join (or start) this study: every `foodcap sweep` given the same storage and name "
+        "works on it at once, and --trials counts the trials of all of them.",
+    )
 
     @field_validator("search")
     @classmethod

@@ -97,8 +97,9 @@ class ValLossReporter:
 
 def _settings(config: SweepConfig) -> dict[str, Any]:
     """What must not change between a sweep and its resumption (the trial count and --out may)."""
-    return config.model_dump(mode="json", exclude={"resume": True, "out": True,
-                                                     "sweep": {"trials", "storage", "study_name"}})
+    return config.model_dump(
+        mode="json", exclude={"resume": True, "out": True, "sweep": {"trials", "storage", "study_name"}}
+    )
 
 
 def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
@@ -117,21 +118,28 @@ def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
     name = space.study_name or STUDY_NAME
     exists = name in optuna.study.get_all_study_names(storage)
     if space.storage is not None and not joining and exists != config.resume:
-        raise FoodcapError(f"study {name!r} already exists in --storage; pass --resume or a new --study-name"
-                           if exists else f"cannot resume: --storage has no study {name!r}")
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=space.prune_after_trials,
-                                          n_warmup_steps=space.prune_from_epoch)
-              if space.pruning else optuna.pruners.NopPruner())
-    study = optuna.create_study(storage=storage, study_name=name, direction="minimize", pruner=pruner,
-                                load_if_exists=True)
+        raise FoodcapError(
+            f"study {name!r} already exists in --storage; pass --resume or a new --study-name"
+            if exists
+            else f"cannot resume: --storage has no study {name!r}"
+        )
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=space.prune_after_trials, n_warmup_steps=space.prune_from_epoch)
+        if space.pruning
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(
+        storage=storage, study_name=name, direction="minimize", pruner=pruner, load_if_exists=True
+    )
     settings = study.user_attrs.get("settings")
     if settings is None:
         study.set_user_attr("settings", _settings(config))
     elif config.resume or joining:
         found = differences(settings, _settings(config))
         if found:
-            raise FoodcapError(f"cannot {'resume' if config.resume else 'join'} {name!r} with other settings: "
-                               f"{'; '.join(found)}")
+            raise FoodcapError(
+                f"cannot {'resume' if config.resume else 'join'} {name!r} with other settings: {'; '.join(found)}"
+            )
     # Offset by the trials so far: a resumed sampler must not replay the points it already tried; parallel
     # workers also differ by process, and lie to TPE about running trials so they spread out.
     seed = space.sampler_seed + len(study.trials)
@@ -141,8 +149,9 @@ def open_study(optuna: ModuleType, config: SweepConfig) -> Any:
     return study
 
 
-def retire_interrupted(optuna: ModuleType, study: Any, out: Path, console: Console,
-                       unclaimed_are_dead: bool = True) -> None:
+def retire_interrupted(
+    optuna: ModuleType, study: Any, out: Path, console: Console, unclaimed_are_dead: bool = True
+) -> None:
     """Mark trials whose worker died as failed, and remove failed trials' partial folders."""
     state = optuna.trial.TrialState
     for trial in dead_trials(optuna, study, unclaimed_are_dead):
@@ -178,19 +187,24 @@ def point_best(study: Any, optuna: ModuleType, out: Path) -> None:
 
 
 def trial_rows(study: Any) -> list[dict[str, Any]]:
-    return [{
-        "number": trial.number,
-        "state": trial.state.name.lower(),
-        "val_loss": trial.value,
-        "epochs": len(trial.intermediate_values),
-        "params": trial.params,
-        "folder": trial.user_attrs.get("folder"),
-    } for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
+    return [
+        {
+            "number": trial.number,
+            "state": trial.state.name.lower(),
+            "val_loss": trial.value,
+            "epochs": len(trial.intermediate_values),
+            "params": trial.params,
+            "folder": trial.user_attrs.get("folder"),
+        }
+        for trial in study.get_trials(deepcopy=False)
+        if not trial.user_attrs.get("surplus")
+    ]
 
 
 def _describe(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}"
-                     for name, value in params.items())
+    return ", ".join(
+        f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}" for name, value in params.items()
+    )
 
 
 def _outcome(trial: Any) -> str:
@@ -202,11 +216,17 @@ def _outcome(trial: Any) -> str:
     return str(trial.user_attrs.get("failure", "no epoch finished"))
 
 
-def run_sweep(config: SweepConfig, registry: Registry, console: Console,
-              flags: dict[str, str] | None = None) -> SweepResult:
+def run_sweep(
+    config: SweepConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None
+) -> SweepResult:
     freeze_policies = config.sweep.freeze_policies if "freeze" in config.sweep.search else []
-    require([*train_checks(config, registry, flags), extra_check("optuna"),  # now, not in the fifth trial
-             *(freeze_policy_check(registry, policy) for policy in freeze_policies)])
+    require(
+        [
+            *train_checks(config, registry, flags),
+            extra_check("optuna"),  # now, not in the fifth trial
+            *(freeze_policy_check(registry, policy) for policy in freeze_policies),
+        ]
+    )
     optuna = require_optuna()
     out, space = config.out, config.sweep
     study = open_study(optuna, config)
@@ -231,9 +251,14 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
         trial.set_user_attr("folder", folder.relative_to(out).as_posix())
         console.rule(f"trial {trial.number}: {_describe(params)}")
         try:
-            result = train(trial_config(trial_base, params, folder), registry, console, flags,
-                           callbacks=[ValLossReporter(optuna, trial, space.pruning, config.train.epochs)],
-                           tracker_group=out.name)
+            result = train(
+                trial_config(trial_base, params, folder),
+                registry,
+                console,
+                flags,
+                callbacks=[ValLossReporter(optuna, trial, space.pruning, config.train.epochs)],
+                tracker_group=out.name,
+            )
         except torch.OutOfMemoryError:
             trial.set_user_attr("failure", "out of memory")
             raise
@@ -255,8 +280,7 @@ def run_sweep(config: SweepConfig, registry: Registry, console: Console,
     while len(claimed(optuna, study)) < space.trials:
         retire_interrupted(optuna, study, out, console, unclaimed_are_dead=False)
         # An out-of-memory trial (too large a batch) fails alone; the study goes on.
-        study.optimize(objective, n_trials=1, callbacks=[after_trial],
-                       catch=(torch.OutOfMemoryError, SurplusTrial))
+        study.optimize(objective, n_trials=1, callbacks=[after_trial], catch=(torch.OutOfMemoryError, SurplusTrial))
         if surplus:
             break
     rows = summarize()

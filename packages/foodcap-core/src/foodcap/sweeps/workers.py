@@ -45,13 +45,15 @@ def open_storage(optuna: ModuleType, url: str) -> Any:
         try:
             with warnings.catch_warnings():  # heartbeats are "experimental" in optuna, and have been for years
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                                                  grace_period=GRACE_SECONDS)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS
+                )
         except ImportError as error:  # optuna wraps the driver's ModuleNotFoundError
             extra = DRIVER_EXTRAS.get(parsed.get_backend_name(), "sweep")
             driver = getattr(error.__cause__, "name", None) or error.name or parsed.get_driver_name()
-            raise FoodcapError(f"--storage {shown} needs the database driver {driver}: "
-                               f"pip install 'foodcap-core[{extra}]'") from error
+            raise FoodcapError(
+                f"--storage {shown} needs the database driver {driver}: pip install 'foodcap-core[{extra}]'"
+            ) from error
         except sqlalchemy.exc.SQLAlchemyError as error:
             # Workers starting together race to create the tables; the loser finds them on a retry.
             if attempt == OPEN_ATTEMPTS:
@@ -78,17 +80,24 @@ def dead_trials(optuna: ModuleType, study: Any, unclaimed_are_dead: bool) -> lis
     """Running trials nobody runs any more; ``unclaimed_are_dead`` also counts ones no worker signed
     (left by a process that died before it could, as ``--resume`` of a lone sweep assumes)."""
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
-    return [trial for trial in running
-            if (trial.user_attrs.get("worker") is None and unclaimed_are_dead)
-            or _process_gone(str(trial.user_attrs.get("worker", "")))]
+    return [
+        trial
+        for trial in running
+        if (trial.user_attrs.get("worker") is None and unclaimed_are_dead)
+        or _process_gone(str(trial.user_attrs.get("worker", "")))
+    ]
 
 
 def claimed(optuna: ModuleType, study: Any) -> list[int]:
     """Numbers of the trials that count towards --trials: finished, or running in a live worker."""
     state = optuna.trial.TrialState
-    return sorted(trial.number for trial in study.get_trials(
-        deepcopy=False, states=(state.COMPLETE, state.PRUNED, state.RUNNING, state.WAITING))
-        if not trial.user_attrs.get("surplus"))
+    return sorted(
+        trial.number
+        for trial in study.get_trials(
+            deepcopy=False, states=(state.COMPLETE, state.PRUNED, state.RUNNING, state.WAITING)
+        )
+        if not trial.user_attrs.get("surplus")
+    )
 
 
 class SurplusTrial(Exception):

@@ -12,7 +12,9 @@ from .options import TrainConfig, TrainOptions
 
 __all__ = ["EpochCallback", "TrainConfig", "TrainOptions", "TrainResult", "Trainer", "train"]
 
-__getattr__, __dir__ = lazy_names(__name__, globals(), dict.fromkeys(("EpochCallback", "Trainer", "TrainResult", "train"), ".loop"))
+__getattr__, __dir__ = lazy_names(
+    __name__, globals(), dict.fromkeys(("EpochCallback", "Trainer", "TrainResult", "train"), ".loop")
+)
 
 
 if TYPE_CHECKING:

@@ -15,8 +15,9 @@ def is_better(metric: str, value: float, best: float | None, metrics: Iterable[M
     return value > best if higher else value < best
 
 
-def judge_epoch(row: dict[str, Any], best: dict[str, Any], metric: str,
-                metrics: Iterable[Metric]) -> tuple[dict[str, Any], dict[str, Any], bool]:
+def judge_epoch(
+    row: dict[str, Any], best: dict[str, Any], metric: str, metrics: Iterable[Metric]
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
     """The row with its ``best_epoch``, the updated best record, and whether this epoch improved on it.
 
     An epoch without the metric (val metrics are scored every --eval-every epochs) changes nothing.

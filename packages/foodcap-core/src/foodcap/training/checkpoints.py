@@ -60,8 +60,17 @@ def publish(staged: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def save_epoch(folder: Path, captioner: TrainableCaptioner, name: str, epoch: int, optimizer: Any, scheduler: Any,
-               best: dict[str, Any], improved: bool, keep: int) -> None:
+def save_epoch(
+    folder: Path,
+    captioner: TrainableCaptioner,
+    name: str,
+    epoch: int,
+    optimizer: Any,
+    scheduler: Any,
+    best: dict[str, Any],
+    improved: bool,
+    keep: int,
+) -> None:
     """Write epoch ``epoch``'s checkpoint (weights, optimizer, scheduler, RNG, and ``foodcap.json`` naming the
     registered captioner ``name``), refresh ``best/`` when it improved (weights and config only), and keep the
     newest ``keep`` epoch checkpoints."""
@@ -72,14 +81,17 @@ def save_epoch(folder: Path, captioner: TrainableCaptioner, name: str, epoch: in
     captioner.save_checkpoint(partial)
     write_checkpoint_record(partial, name)
     weights = trainable_weights(captioner.model)
-    save_state(partial / TRAINER_STATE, {
-        "epoch": epoch,
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "rng": rng_state(),
-        "best": best,
-        "weights": weights,
-    })
+    save_state(
+        partial / TRAINER_STATE,
+        {
+            "epoch": epoch,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng_state(),
+            "best": best,
+            "weights": weights,
+        },
+    )
     _sync_folder(partial)
     publish(partial, target)
     if improved:
@@ -107,8 +119,10 @@ def resume(folder: Path, model: torch.nn.Module, optimizer: Any, scheduler: Any)
     try:
         load_trainable_weights(model, state["weights"])
     except KeyError as error:
-        raise FoodcapError(f"cannot resume from {checkpoints[-1]}: {error.args[0]}; was it trained with another "
-                           "captioner or freeze policy?") from error
+        raise FoodcapError(
+            f"cannot resume from {checkpoints[-1]}: {error.args[0]}; was it trained with another "
+            "captioner or freeze policy?"
+        ) from error
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     restore_rng(state["rng"])

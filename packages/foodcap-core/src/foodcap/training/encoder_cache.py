@@ -51,7 +51,11 @@ def check_cacheable(captioner: TrainableCaptioner) -> None:
 
 @torch.inference_mode()
 def build_cache(
-    captioner: TrainableCaptioner, samples: Sequence[Sample], batch_size: int, num_workers: int, console: Console,
+    captioner: TrainableCaptioner,
+    samples: Sequence[Sample],
+    batch_size: int,
+    num_workers: int,
+    console: Console,
     dtype: torch.dtype | None = None,
 ) -> CachedEncoderOutputs:
     """Decode and encode every image once; unreadable images are left out (and were counted at load).
@@ -66,19 +70,26 @@ def build_cache(
             if batch.samples:
                 encoded = captioner.encode_for_cache(batch.inputs)
                 for index, sample in enumerate(batch.samples):
-                    items.append((sample, {key: value[index].to("cpu", dtype or value.dtype)
-                                           for key, value in encoded.items()}))
+                    items.append(
+                        (sample, {key: value[index].to("cpu", dtype or value.dtype) for key, value in encoded.items()})
+                    )
             progress.advance(task, len(batch.samples) + len(batch.failures))
     return CachedEncoderOutputs(items)
 
 
 def cached_loader(
-    cache: CachedEncoderOutputs, captioner: TrainableCaptioner, batch_size: int,
+    cache: CachedEncoderOutputs,
+    captioner: TrainableCaptioner,
+    batch_size: int,
     batches: Sampler[list[int]] | None = None,
 ) -> DataLoader[DecodedBatch]:
     """Batches of cached outputs in order, or as ``batches`` (training's step plan) picks them."""
     # In-process: stacking stored tensors is cheap, and the collate holds the model (must not be pickled).
-    return DataLoader(cache,  # type: ignore[arg-type]  # collate_fn builds DecodedBatches
-                      batch_size=batch_size if batches is None else 1, batch_sampler=batches,
-                      generator=torch.Generator(),  # its seed draw must not touch the global RNG (dropout)
-                      collate_fn=CachedCollate(captioner), num_workers=0)
+    return DataLoader(
+        cache,  # type: ignore[arg-type]  # collate_fn builds DecodedBatches
+        batch_size=batch_size if batches is None else 1,
+        batch_sampler=batches,
+        generator=torch.Generator(),  # its seed draw must not touch the global RNG (dropout)
+        collate_fn=CachedCollate(captioner),
+        num_workers=0,
+    )

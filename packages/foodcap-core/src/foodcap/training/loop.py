@@ -98,8 +98,14 @@ def optimizer_for(model: torch.nn.Module, options: TrainOptions) -> torch.optim.
 class Trainer:
     """One training run: built from a TrainConfig, resumable from its folder."""
 
-    def __init__(self, config: TrainConfig, registry: Registry, console: Console,
-                 flags: dict[str, str] | None = None, callbacks: Sequence[EpochCallback] = ()) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        registry: Registry,
+        console: Console,
+        flags: dict[str, str] | None = None,
+        callbacks: Sequence[EpochCallback] = (),
+    ) -> None:
         from accelerate import Accelerator
         from accelerate.utils import set_seed
 
@@ -124,11 +130,17 @@ class Trainer:
         if not issubclass(trainable, TrainableCaptioner):
             raise FoodcapError(f"captioner {config.captioner!r} cannot be trained (it is not a TrainableCaptioner)")
         self.policy = registry.freeze_policy(self.options.freeze or trainable.default_freeze_policy).obj()
-        self.metrics = resolve_metrics(registry, config.evaluation.metrics, config.evaluation.metric_dialect,
-                                       config.evaluation.metric_options)
+        self.metrics = resolve_metrics(
+            registry, config.evaluation.metrics, config.evaluation.metric_dialect, config.evaluation.metric_options
+        )
         self.data = load_split_data(config.data, registry)
-        self.started = started_with(config, options, self.data.manifest.digest(), "train",
-                                    self.options.freeze or trainable.default_freeze_policy)
+        self.started = started_with(
+            config,
+            options,
+            self.data.manifest.digest(),
+            "train",
+            self.options.freeze or trainable.default_freeze_policy,
+        )
         if self.launch.is_main:  # checked now, before the model loads; written once training starts
             check_resume(self.folder_path, self.started, config.resume)
         self.data.required_samples("train")  # an empty train or val split is one line saying why
@@ -142,7 +154,8 @@ class Trainer:
         self.captioner.learn_vocabulary([sample.title for sample in self.train_samples])  # train split only
         # What `foodcap run --checkpoint best/` would load: the test split is captioned the same way.
         self.run_options = registry.captioner_options(
-            config.captioner, {**config.options, "device": str(self.accelerator.device)}, flags)
+            config.captioner, {**config.options, "device": str(self.accelerator.device)}, flags
+        )
         self.trainable = trainable
         self.test_settings: dict[str, str] = {}
         self.policy.apply(self.captioner)
@@ -156,8 +169,9 @@ class Trainer:
             raise FoodcapError(f"{self.folder_path} already holds a training run; pass --resume or another --out")
 
     # -- data ---------------------------------------------------------------------------------------
-    def _loaders(self, batches: PlannedBatches) -> tuple[
-            DataLoader[DecodedBatch], Callable[[torch.Generator], StepPlan], DataLoader[DecodedBatch]]:
+    def _loaders(
+        self, batches: PlannedBatches
+    ) -> tuple[DataLoader[DecodedBatch], Callable[[torch.Generator], StepPlan], DataLoader[DecodedBatch]]:
         """The train loader (batches as the epoch's plan says), its planner, and this rank's val loader."""
         data, captioner, launch = self.config.data, self.captioner, self.launch
         shard = Shard(launch.rank, launch.world_size)
@@ -167,22 +181,30 @@ class Trainer:
             # Each rank encodes and holds only its shard: 1/N of the time and of the memory.
             self.accelerator.wait_for_everyone()  # time the build, not a slower rank's model loading
             started = time.perf_counter()
-            train_cache = build_cache(captioner, shard.take(self.train_samples), data.batch_size, data.num_workers,
-                                      self.console, dtype)
-            val_cache = build_cache(captioner, shard.take(self.val_samples), data.batch_size, data.num_workers,
-                                    self.console, dtype)
+            train_cache = build_cache(
+                captioner, shard.take(self.train_samples), data.batch_size, data.num_workers, self.console, dtype
+            )
+            val_cache = build_cache(
+                captioner, shard.take(self.val_samples), data.batch_size, data.num_workers, self.console, dtype
+            )
             sizes = gathered(len(train_cache), launch)  # also waits for the slowest rank's shard
             self.timings["encoder_cache_seconds"] = time.perf_counter() - started
-            return (cached_loader(train_cache, captioner, data.batch_size, batches),
-                    lambda generator: own_shard_plan(sizes, data.batch_size, launch, generator),
-                    cached_loader(val_cache, captioner, data.batch_size))
+            return (
+                cached_loader(train_cache, captioner, data.batch_size, batches),
+                lambda generator: own_shard_plan(sizes, data.batch_size, launch, generator),
+                cached_loader(val_cache, captioner, data.batch_size),
+            )
         collate = TrainingCollate(captioner.training_collator())
         count, budget = len(self.train_samples), data.prefetch_mb * 2**20
-        return (batch_loader(self.train_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget,
-                             batches=batches),
-                lambda generator: shared_order_plan(count, data.batch_size, launch, generator),
-                batch_loader(shard.take(self.val_samples), collate, data.batch_size, data.num_workers,
-                             prefetch_bytes=budget))
+        return (
+            batch_loader(
+                self.train_samples, collate, data.batch_size, data.num_workers, prefetch_bytes=budget, batches=batches
+            ),
+            lambda generator: shared_order_plan(count, data.batch_size, launch, generator),
+            batch_loader(
+                shard.take(self.val_samples), collate, data.batch_size, data.num_workers, prefetch_bytes=budget
+            ),
+        )
 
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> TrainResult:
@@ -197,8 +219,9 @@ class Trainer:
 
         optimizer = optimizer_for(self.captioner.model, options)
         # Not prepared: accelerate would step it once per process; ours steps once per optimizer step.
-        scheduler = get_scheduler(options.schedule, optimizer, num_warmup_steps=round(steps * options.warmup_ratio),
-                                  num_training_steps=steps)
+        scheduler = get_scheduler(
+            options.schedule, optimizer, num_warmup_steps=round(steps * options.warmup_ratio), num_training_steps=steps
+        )
         model, optimizer = accelerator.prepare(self.captioner.model, optimizer)
 
         folder = RunFolder(self.folder_path, resume=self.config.resume)
@@ -214,8 +237,9 @@ class Trainer:
             set_schedule_position(scheduler, (first_epoch - 1) * per_epoch)  # this launch may differ in size
             console.print(f"resuming after epoch {first_epoch - 1}")
         elif self.config.resume:
-            console.print(self.fresh_note or "no checkpoint was finished before the interruption: starting again "
-                                             "from epoch 1")
+            console.print(
+                self.fresh_note or "no checkpoint was finished before the interruption: starting again from epoch 1"
+            )
         self._write_history(history)
 
         for epoch in range(first_epoch, options.epochs + 1):
@@ -239,11 +263,17 @@ class Trainer:
 
         tested = self._test_eval(folder) if options.test_eval else None
         self._write_run_record(folder, history, best, tested)
-        return TrainResult(self.folder_path, history, tested.scores if tested else None,
-                           tested.count if tested else 0)
+        return TrainResult(self.folder_path, history, tested.scores if tested else None, tested.count if tested else 0)
 
-    def _train_epoch(self, epoch: int, model: torch.nn.Module, optimizer: Any, scheduler: Any,
-                     loader: DataLoader[DecodedBatch], plan: StepPlan) -> dict[str, Any]:
+    def _train_epoch(
+        self,
+        epoch: int,
+        model: torch.nn.Module,
+        optimizer: Any,
+        scheduler: Any,
+        loader: DataLoader[DecodedBatch],
+        plan: StepPlan,
+    ) -> dict[str, Any]:
         accelerator, options, world = self.accelerator, self.options, self.launch.world_size
         model.train()
         total_loss, images, compute_seconds, skipped = torch.zeros((), device=accelerator.device), 0, 0.0, 0
@@ -314,22 +344,38 @@ class Trainer:
         """
         samples = self.val_samples[: self.options.eval_limit] if self.options.eval_limit else self.val_samples
         self.captioner.model.eval()
-        device, inference = self.accelerator.device, resolve_dtype(self.run_options.dtype, self.accelerator.device,
-                                                                     self.float16_risk)
+        device, inference = (
+            self.accelerator.device,
+            resolve_dtype(self.run_options.dtype, self.accelerator.device, self.float16_risk),
+        )
         like_run = nullcontext() if inference == torch.float32 else torch.autocast(device.type, dtype=inference)
         with like_run:
             pairs, _ = caption_shards(self.captioner, samples, self.config.data, self.console, self.launch)
         if not self.launch.is_main:
             return {}
-        return score(self.metrics, [caption for _, caption in pairs], [list(s.references) for s, _ in pairs],
-                     [s.image for s, _ in pairs], self.config.data).corpus
+        return score(
+            self.metrics,
+            [caption for _, caption in pairs],
+            [list(s.references) for s, _ in pairs],
+            [s.image for s, _ in pairs],
+            self.config.data,
+        ).corpus
 
     # -- checkpoints and records -------------------------------------------------------------------
     def _checkpoint(self, epoch: int, optimizer: Any, scheduler: Any, best: dict[str, Any], improved: bool) -> None:
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
-            checkpoints.save_epoch(self.folder_path, self.captioner, self.config.captioner, epoch, optimizer,
-                                   scheduler, best, improved, self.options.keep_checkpoints)
+            checkpoints.save_epoch(
+                self.folder_path,
+                self.captioner,
+                self.config.captioner,
+                epoch,
+                optimizer,
+                scheduler,
+                best,
+                improved,
+                self.options.keep_checkpoints,
+            )
 
     def _write_history(self, history: list[dict[str, Any]]) -> None:
         if self.accelerator.is_main_process:
@@ -365,31 +411,49 @@ class Trainer:
             checkpoints.load_best_weights(self.folder_path, self.captioner.model)
             self.captioner.model.eval()
             return self.captioner
-        return cast(TrainableCaptioner, self.trainable.load(self.run_options.model_copy(
-            update={"checkpoint": self.folder_path / BEST})))
+        return cast(
+            TrainableCaptioner,
+            self.trainable.load(self.run_options.model_copy(update={"checkpoint": self.folder_path / BEST})),
+        )
 
-    def _write_run_record(self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any],
-                          tested: TestEvaluation | None) -> None:
+    def _write_run_record(
+        self, folder: RunFolder, history: list[dict[str, Any]], best: dict[str, Any], tested: TestEvaluation | None
+    ) -> None:
         if not self.accelerator.is_main_process:
             return
-        folder.write(RUN, run_record(
-            "train", self.config, type(self.captioner), self.captioner, self.accelerator.device, self.data,
-            tested.log if tested else CaptionLog(),
-            freeze_policy=self.policy.name,
-            parameters=self.counts,
-            best=best,
-            epochs_run=len(history),
-            evaluated_on=tested.evaluated_on if tested else None,
-            grounding=tested.grounding if tested else {},
-            mixed_precision=self.accelerator.mixed_precision,
-            mixed_precision_reason=self.autocast_reason,
-            processes=self.launch.world_size,
-            **self.test_settings,
-            timings=self.timings,
-        ))
+        folder.write(
+            RUN,
+            run_record(
+                "train",
+                self.config,
+                type(self.captioner),
+                self.captioner,
+                self.accelerator.device,
+                self.data,
+                tested.log if tested else CaptionLog(),
+                freeze_policy=self.policy.name,
+                parameters=self.counts,
+                best=best,
+                epochs_run=len(history),
+                evaluated_on=tested.evaluated_on if tested else None,
+                grounding=tested.grounding if tested else {},
+                mixed_precision=self.accelerator.mixed_precision,
+                mixed_precision_reason=self.autocast_reason,
+                processes=self.launch.world_size,
+                **self.test_settings,
+                timings=self.timings,
+            ),
+        )
 
-def train(config: TrainConfig, registry: Registry, console: Console, flags: dict[str, str] | None = None,
-          callbacks: Sequence[EpochCallback] = (), tracker_group: str | None = None) -> TrainResult:
+
+def train(
+    config: TrainConfig,
+    registry: Registry,
+    console: Console,
+    flags: dict[str, str] | None = None,
+    callbacks: Sequence[EpochCallback] = (),
+    tracker_group: str | None = None,
+) -> TrainResult:
     """Train, calling ``callbacks`` after every epoch; ``--tracker`` runs are grouped by ``tracker_group``."""
     config = settle_metrics(config, registry)
     require(train_checks(config, registry, flags))  # missing extras or resources fail before any model loads

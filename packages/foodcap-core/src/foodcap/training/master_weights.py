@@ -18,8 +18,10 @@ def keep_trainable_float32(model: torch.nn.Module, autocast: str) -> int:
         return 0
     if autocast == "no":
         dtype = str(low[0].dtype).removeprefix("torch.")
-        raise FoodcapError(f"--dtype {dtype} would train {dtype} weights without float32 master copies; "
-                           "train with --dtype float32 (and --mixed-precision bf16 or fp16 on a GPU)")
+        raise FoodcapError(
+            f"--dtype {dtype} would train {dtype} weights without float32 master copies; "
+            "train with --dtype float32 (and --mixed-precision bf16 or fp16 on a GPU)"
+        )
     with torch.no_grad():
         for parameter in low:
             parameter.data = parameter.data.float()

@@ -29,14 +29,18 @@ class TrainOptions(_Section):
     best_metric: str = Field("val_loss", description="val_loss or a metric name that picks the best checkpoint.")
     patience: int | None = Field(None, ge=1, description="Stop after N epochs without improvement.")
     mixed_precision: Literal["auto", "no", "bf16", "fp16"] = Field(
-        "auto", description="auto = bf16 autocast where native (compute capability 8.0+), fp16 with a "
-        "GradScaler on older GPUs, none on CPU."
+        "auto",
+        description="auto = bf16 autocast where native (compute capability 8.0+), fp16 with a "
+        "GradScaler on older GPUs, none on CPU.",
     )
     keep_checkpoints: int = Field(1, ge=1, description="Epoch checkpoints kept in checkpoints/ (the newest K).")
     cache_encoder: bool = Field(False, description="With a frozen encoder, compute its outputs once.")
     test_eval: bool = Field(True, description="Caption and score the test split with the best weights at the end.")
-    tracker: TrackerKind = Field("none", description="Also log to an experiment tracker: none or wandb "
-                                 "(pip install 'foodcap-core[wandb]'; WANDB_MODE=offline needs no account).")
+    tracker: TrackerKind = Field(
+        "none",
+        description="Also log to an experiment tracker: none or wandb "
+        "(pip install 'foodcap-core[wandb]'; WANDB_MODE=offline needs no account).",
+    )
 
 
 class TrainConfig(RunConfig):

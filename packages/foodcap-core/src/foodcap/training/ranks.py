@@ -43,15 +43,17 @@ def gathered(value: T, launch: Launch) -> list[T]:
     return list(gather_object([value]))
 
 
-def caption_shards(captioner: Captioner, samples: list[Sample], data: DataConfig, console: Console,
-                   launch: Launch) -> tuple[list[tuple[Sample, str]], CaptionLog]:
+def caption_shards(
+    captioner: Captioner, samples: list[Sample], data: DataConfig, console: Console, launch: Launch
+) -> tuple[list[tuple[Sample, str]], CaptionLog]:
     """Each rank captions its ``Shard`` of ``samples``; every rank gets all (sample, caption) pairs in
     ``samples``' order (decode failures left out) and the merged caption log."""
     mine = Shard(launch.rank, launch.world_size).take(samples)
     log = CaptionLog()
     captions: dict[str, str] = {}
-    for batch_samples, batch_captions in caption_batches(captioner, mine, data.batch_size, data.num_workers,
-                                                         console, log, data.prefetch_mb * 2**20):
+    for batch_samples, batch_captions in caption_batches(
+        captioner, mine, data.batch_size, data.num_workers, console, log, data.prefetch_mb * 2**20
+    ):
         captions.update((sample.id, caption) for sample, caption in zip(batch_samples, batch_captions))
     every = gathered((captions, log), launch)
     for rank_captions, _ in every:

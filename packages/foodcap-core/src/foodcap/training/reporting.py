@@ -18,6 +18,8 @@ def counts_table(captioner: str, policy: str, counts: dict[str, dict[str, int]])
 
 def epoch_line(row: dict[str, Any], epochs: int) -> str:
     metrics = " ".join(f"{k} {v:.4f}" for k, v in row.get("val_metrics", {}).items())
-    return (f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f}, val loss {row['val_loss']:.4f}"
-            + (f", {metrics}" if metrics else "")
-            + f", {row['train_images_per_second']:.1f} img/s")
+    return (
+        f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f}, val loss {row['val_loss']:.4f}"
+        + (f", {metrics}" if metrics else "")
+        + f", {row['train_images_per_second']:.1f} img/s"
+    )

@@ -22,8 +22,12 @@ def _split_tensors(value: Any, prefix: str, tensors: dict[str, torch.Tensor]) ->
         tensors[prefix] = value.detach().cpu().contiguous()
         return {"tensor": prefix}
     if isinstance(value, dict):
-        return {"dict": [[_split_tensors(k, f"{prefix}.k{i}", tensors), _split_tensors(v, f"{prefix}.{i}", tensors)]
-                         for i, (k, v) in enumerate(value.items())]}
+        return {
+            "dict": [
+                [_split_tensors(k, f"{prefix}.k{i}", tensors), _split_tensors(v, f"{prefix}.{i}", tensors)]
+                for i, (k, v) in enumerate(value.items())
+            ]
+        }
     if isinstance(value, (list, tuple)):
         items = [_split_tensors(v, f"{prefix}.{i}", tensors) for i, v in enumerate(value)]
         return {"tuple": items} if isinstance(value, tuple) else items

@@ -47,7 +47,7 @@ def shared_order_plan(count: int, batch_size: int, launch: Launch, generator: to
     """Global batches of ``batch_size * world_size`` from one shared permutation; this rank's strided share."""
     order = torch.randperm(count, generator=generator).tolist()
     per_step = batch_size * launch.world_size
-    steps = [order[start:start + per_step] for start in range(0, count, per_step)]
+    steps = [order[start : start + per_step] for start in range(0, count, per_step)]
     shard = Shard(launch.rank, launch.world_size)
     return _with_fillers([shard.take(step) for step in steps], [len(step) for step in steps], order[0])
 
@@ -62,7 +62,7 @@ def own_shard_plan(sizes: list[int], batch_size: int, launch: Launch, generator:
     steps = max(math.ceil(size / batch_size) for size in sizes)
     mine = sizes[launch.rank]
     order = torch.randperm(mine, generator=generator).tolist()
-    batches = [order[step * batch_size:(step + 1) * batch_size] for step in range(steps)]
+    batches = [order[step * batch_size : (step + 1) * batch_size] for step in range(steps)]
     totals = [sum(min(batch_size, max(0, size - step * batch_size)) for size in sizes) for step in range(steps)]
     return _with_fillers(batches, totals, order[0] if order else 0)
 
@@ -95,4 +95,3 @@ def set_schedule_position(scheduler: torch.optim.lr_scheduler.LRScheduler, steps
     """Put a resumed schedule at ``steps_done`` of this launch's plan (its length depends on the processes)."""
     scheduler.last_epoch = steps_done - 1
     scheduler.step()
-

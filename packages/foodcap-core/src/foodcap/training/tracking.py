@@ -43,8 +43,11 @@ def load_tracker_library(kind: TrackerKind) -> ModuleType | None:
 
 def epoch_values(row: dict[str, Any]) -> dict[str, float]:
     """A history row as flat numbers: losses and timings by their history names, val metrics under ``val/``."""
-    values = {key: value for key, value in row.items()
-              if key != "val_metrics" and isinstance(value, (int, float)) and not isinstance(value, bool)}
+    values = {
+        key: value
+        for key, value in row.items()
+        if key != "val_metrics" and isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
     values.update({f"val/{name}": value for name, value in row.get("val_metrics", {}).items()})
     return values
 
@@ -68,8 +71,13 @@ class WandbTracker:
         table = self.wandb.Table(columns=["id", "image", "reference", "caption", *scores])
         for record in records:
             image = self.wandb.Image(record["image"]) if Path(record["image"]).is_file() else None
-            table.add_data(record["id"], image, record["reference"], record["caption"],
-                           *(record.get("scores", {}).get(name) for name in scores))
+            table.add_data(
+                record["id"],
+                image,
+                record["reference"],
+                record["caption"],
+                *(record.get("scores", {}).get(name) for name in scores),
+            )
         self.run.log({"test_gallery": table})
 
 
@@ -83,7 +91,9 @@ def _run_id(folder: Path) -> str:
 
 
 @contextmanager
-def tracked(config: TrainConfig, folder: Path, group: str | None = None, active: bool = True) -> Iterator[Tracker | None]:
+def tracked(
+    config: TrainConfig, folder: Path, group: str | None = None, active: bool = True
+) -> Iterator[Tracker | None]:
     """Open the configured tracker for one training folder; it is closed as failed if training raises."""
     wandb = load_tracker_library(config.train.tracker)
     if wandb is None or not active:
@@ -91,8 +101,13 @@ def tracked(config: TrainConfig, folder: Path, group: str | None = None, active:
         return
     try:
         run = wandb.init(
-            project=os.environ.get("WANDB_PROJECT", "foodcap"), name=folder.name, group=group, job_type="train",
-            config=config.model_dump(mode="json"), id=_run_id(folder), resume="allow",
+            project=os.environ.get("WANDB_PROJECT", "foodcap"),
+            name=folder.name,
+            group=group,
+            job_type="train",
+            config=config.model_dump(mode="json"),
+            id=_run_id(folder),
+            resume="allow",
             dir=None if os.environ.get("WANDB_DIR") else str(folder),  # default: inside the training folder
             settings=wandb.Settings(console="off"),  # rich draws the progress bars; leave stdout alone
         )

@@ -36,22 +36,29 @@ TOKENIZER_TEXTS = (
 
 # The language model of every tiny family: two layers of width 64 (head_dim 16), GQA 4:2.
 TINY_TEXT: dict[str, Any] = {
-    "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-    "num_key_value_heads": 2, "max_position_embeddings": 1024,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 1024,
 }
 
 
 def seeded(build: Callable[[], ModelT], device: torch.device | str, seed: int) -> ModelT:
     """``build()`` under ``seed`` on ``device``, without touching the caller's random state."""
     device = torch.device(device)
-    devices = [] if device.type != "cuda" else [device.index if device.index is not None else torch.cuda.current_device()]
+    devices = (
+        [] if device.type != "cuda" else [device.index if device.index is not None else torch.cuda.current_device()]
+    )
     with torch.random.fork_rng(devices=devices), device:
         torch.manual_seed(seed)
         return build()
 
 
-def seeded_model(model_class: Any, config: Any, *, device: torch.device | str, dtype: torch.dtype,
-                 attention: str, seed: int) -> Any:
+def seeded_model(
+    model_class: Any, config: Any, *, device: torch.device | str, dtype: torch.dtype, attention: str, seed: int
+) -> Any:
     """``model_class`` with random weights from ``config``, seeded (see ``seeded``)."""
     return seeded(lambda: model_class._from_config(config, dtype=dtype, attn_implementation=attention), device, seed)
 

@@ -33,15 +33,15 @@ GEMMA3_CHAT_TEMPLATE = (
     "    {%- endif -%}\n"
     "    {%- set loop_messages = messages[1:] -%}\n"
     "{%- else -%}\n"
-    "    {%- set first_user_prefix = \"\" -%}\n"
+    '    {%- set first_user_prefix = "" -%}\n'
     "    {%- set loop_messages = messages -%}\n"
     "{%- endif -%}\n"
     "{%- for message in loop_messages -%}\n"
     "    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}\n"
-    "        {{ raise_exception(\"Conversation roles must alternate user/assistant/user/assistant/...\") }}\n"
+    '        {{ raise_exception("Conversation roles must alternate user/assistant/user/assistant/...") }}\n'
     "    {%- endif -%}\n"
     "    {%- if (message['role'] == 'assistant') -%}\n"
-    "        {%- set role = \"model\" -%}\n"
+    '        {%- set role = "model" -%}\n'
     "    {%- else -%}\n"
     "        {%- set role = message['role'] -%}\n"
     "    {%- endif -%}\n"
@@ -57,7 +57,7 @@ GEMMA3_CHAT_TEMPLATE = (
     "            {%- endif -%}\n"
     "        {%- endfor -%}\n"
     "    {%- else -%}\n"
-    "        {{ raise_exception(\"Invalid content type\") }}\n"
+    '        {{ raise_exception("Invalid content type") }}\n'
     "    {%- endif -%}\n"
     "    {{ '<end_of_turn>\n' }}\n"
     "{%- endfor -%}\n"
@@ -80,20 +80,34 @@ _IMAGE_TOKENS_PER_IMAGE = {"full": 256, "tiny": 16}
 def build_processor(size: RandomWeights) -> Gemma3Processor:
     """A Gemma3Processor made offline: a small BPE tokenizer, Gemma's chat template and image geometry."""
     trained = train_offline_tokenizer(
-        TOKENIZER_TEXTS, vocab_size=512, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-        unk_token="<unk>", extra_special_tokens=[*_TURN_TOKENS, *_IMAGE_TOKENS.values()],
+        TOKENIZER_TEXTS,
+        vocab_size=512,
+        bos_token="<bos>",
+        eos_token="<eos>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        extra_special_tokens=[*_TURN_TOKENS, *_IMAGE_TOKENS.values()],
     )
     # Re-wrapped to name the image tokens; Gemma3Processor reads tokenizer.boi_token and friends.
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=trained.backend_tokenizer, bos_token="<bos>", eos_token="<eos>",
-        pad_token="<pad>", unk_token="<unk>", extra_special_tokens=_IMAGE_TOKENS, padding_side="left",
+        tokenizer_object=trained.backend_tokenizer,
+        bos_token="<bos>",
+        eos_token="<eos>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        extra_special_tokens=_IMAGE_TOKENS,
+        padding_side="left",
     )
     image_processor = Gemma3ImageProcessorPil(
         size={"height": _IMAGE_SIZE[size], "width": _IMAGE_SIZE[size]},
-        image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5], do_pan_and_scan=False,
+        image_mean=[0.5, 0.5, 0.5],
+        image_std=[0.5, 0.5, 0.5],
+        do_pan_and_scan=False,
     )
     return Gemma3Processor(
-        image_processor=image_processor, tokenizer=tokenizer, chat_template=GEMMA3_CHAT_TEMPLATE,
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        chat_template=GEMMA3_CHAT_TEMPLATE,
         image_seq_length=_IMAGE_TOKENS_PER_IMAGE[size],
     )
 
@@ -105,31 +119,61 @@ def build_config(size: RandomWeights, processor: Gemma3Processor) -> Gemma3Confi
     eos = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids(END_OF_TURN)]
     if size == "full":  # google/gemma-3-12b-it with SigLIP-So400m
         text = Gemma3TextConfig(
-            vocab_size=262_208, hidden_size=3840, intermediate_size=15_360, num_hidden_layers=48,
-            num_attention_heads=16, num_key_value_heads=8, head_dim=256, query_pre_attn_scalar=256,
-            sliding_window=1024, max_position_embeddings=131_072,
+            vocab_size=262_208,
+            hidden_size=3840,
+            intermediate_size=15_360,
+            num_hidden_layers=48,
+            num_attention_heads=16,
+            num_key_value_heads=8,
+            head_dim=256,
+            query_pre_attn_scalar=256,
+            sliding_window=1024,
+            max_position_embeddings=131_072,
             rope_parameters={
                 "full_attention": {"rope_type": "linear", "factor": 8.0, "rope_theta": 1_000_000.0},
                 "sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0},
             },
-            pad_token_id=pad, bos_token_id=bos, eos_token_id=eos,
+            pad_token_id=pad,
+            bos_token_id=bos,
+            eos_token_id=eos,
         )
         vision = SiglipVisionConfig(
-            hidden_size=1152, intermediate_size=4304, num_hidden_layers=27, num_attention_heads=16,
-            image_size=_IMAGE_SIZE[size], patch_size=14, layer_norm_eps=1e-6, vision_use_head=False,
+            hidden_size=1152,
+            intermediate_size=4304,
+            num_hidden_layers=27,
+            num_attention_heads=16,
+            image_size=_IMAGE_SIZE[size],
+            patch_size=14,
+            layer_norm_eps=1e-6,
+            vision_use_head=False,
         )
     else:
         # The sliding window is shorter than a prompt, so tests cover both of Gemma's attention kinds.
         text = Gemma3TextConfig(
-            vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=2, head_dim=16, query_pre_attn_scalar=16,
-            sliding_window=24, max_position_embeddings=512,
+            vocab_size=len(tokenizer),
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            head_dim=16,
+            query_pre_attn_scalar=16,
+            sliding_window=24,
+            max_position_embeddings=512,
             layer_types=["sliding_attention", "full_attention"],
-            pad_token_id=pad, bos_token_id=bos, eos_token_id=eos,
+            pad_token_id=pad,
+            bos_token_id=bos,
+            eos_token_id=eos,
         )
         vision = SiglipVisionConfig(
-            hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-            image_size=_IMAGE_SIZE[size], patch_size=4, layer_norm_eps=1e-6, vision_use_head=False,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=_IMAGE_SIZE[size],
+            patch_size=4,
+            layer_norm_eps=1e-6,
+            vision_use_head=False,
         )
     return Gemma3Config(
         text_config=text,
