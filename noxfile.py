@@ -98,6 +98,7 @@ def oracles(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", "packages", "tests", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "packages", "tests", "examples", "noxfile.py")
 
 
 @nox.session
