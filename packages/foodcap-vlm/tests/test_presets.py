@@ -153,3 +153,6 @@ def test_training_batch_marks_answer_tokens_as_the_family_wants(captioner: VlmCa
     if "token_type_ids" in batch:
         assert (batch["token_type_ids"][answer] == captioner.family.answer_token_type).all()
     assert captioner.family.model_type != "paligemma" or "token_type_ids" in batch
+    per_token = {key for key, value in batch.items() if value.shape == batch["input_ids"].shape}
+    for key in per_token - {"input_ids", "labels", "attention_mask", "token_type_ids"}:  # Qwen's mm_token_type_ids
+        assert (batch[key][answer] == 0).all(), key  # answer tokens are text
