@@ -143,8 +143,9 @@ def test_presets_are_registered_through_the_entry_point(name: str, model: str | 
     assert registry.freeze_policy(VlmCaptioner.default_freeze_policy).source.distribution == "foodcap-core"
 
 
-def test_training_batch_marks_answer_tokens_as_the_family_wants(captioner: VlmCaptioner,
-                                                                 images: list[Image.Image]) -> None:
+def test_training_batch_marks_answer_tokens_as_the_family_wants(
+    captioner: VlmCaptioner, images: list[Image.Image]
+) -> None:
     """Mutation guarded: the answer's token_type_ids left 0 (TitleCollator, foodcap_vlm/batches.py). PaliGemma
     marks its answer 1, the causal part of its prefix-LM mask; Gemma 3 marks only image tokens."""
     batch = captioner.training_collator()(images[:2], ["Roast chicken", "Pea soup with fresh mint and lemon"])
