@@ -222,7 +222,7 @@ def test_a_dropped_own_split_is_announced_with_its_counts(foodcap: Cli, tmp_path
 # -- one voice -------------------------------------------------------------------------------------------
 def test_usage_errors_are_one_error_line_with_exit_code_2(foodcap: Cli) -> None:
     assert one_line_error(foodcap("run", "--captioner", "dominant-colour", "--limt", "3")) == (
-        "error: no such option '--limt'. (Did you mean one of: '--limit', '--split'?) (see 'foodcap run --help')"
+        "error: no such option '--limt'. (Did you mean one of: '--ci', '--limit', '--split'?) (see 'foodcap run --help')"
     )
     assert one_line_error(foodcap("run", "--batch-size", "many")) == (
         "error: invalid value for '--batch-size': 'many' is not a valid integer (see 'foodcap run --help')"

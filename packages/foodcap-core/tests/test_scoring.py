@@ -79,15 +79,14 @@ def test_resolved_metrics_carry_the_dialect_and_unknown_names_are_user_errors() 
         resolve_metrics(registry(ExactMatch), ["meteor"], "coco")
 
 
-def test_no_metric_installed_warns_only_when_none_was_asked_for(caplog: pytest.LogCaptureFixture) -> None:
+def test_no_default_metric_installed_is_an_error_only_when_none_was_asked_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 18: a run that would score nothing stops before any model loads, naming the package."""
+    with pytest.raises(FoodcapError, match="pip install foodcap-metrics.*--metrics none"):
+        resolve_metrics(registry(ExactMatch), None, "coco")
     with caplog.at_level(logging.WARNING, logger="foodcap"):
-        assert resolve_metrics(registry(ExactMatch), None, "coco") == []
-    assert [r.getMessage() for r in caplog.records] == [
-        "no metric plugins are installed, so nothing is scored: pip install foodcap-metrics"
-    ]
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="foodcap"):
-        assert resolve_metrics(registry(ExactMatch), [], "coco") == []  # --metrics "": nothing, on purpose
+        assert resolve_metrics(registry(ExactMatch), [], "coco") == []  # --metrics none: nothing, on purpose
         assert len(resolve_metrics(registry(FirstWord), None, "coco")) == 1
     assert caplog.records == []
 

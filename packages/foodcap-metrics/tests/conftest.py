@@ -125,3 +125,15 @@ def nltk_wordnet_reader() -> object:
     reader = nltk_wordnet()
     reader.synsets("dog")  # type: ignore[attr-defined]
     return reader
+
+
+@pytest.fixture(autouse=True)
+def scores_computed_afresh() -> None:
+    """Each test computes its corpus scores itself: a corpus cached by an earlier test (or, under mutmut, by
+    the process a mutant's run was forked from) must not answer for it."""
+    from foodcap_metrics import bleu, cider, ngrams, rouge
+
+    for module in (bleu, cider, ngrams, rouge):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()

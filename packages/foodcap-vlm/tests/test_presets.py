@@ -141,3 +141,19 @@ def test_presets_are_registered_through_the_entry_point(name: str, model: str | 
     options = registry.captioner_options(name, {"shots": "2"})
     assert (options.model, options.family, options.shots) == (model, family, 2)  # type: ignore[attr-defined]
     assert registry.freeze_policy(VlmCaptioner.default_freeze_policy).source.distribution == "foodcap-core"
+
+
+def test_training_batch_marks_answer_tokens_as_the_family_wants(
+    captioner: VlmCaptioner, images: list[Image.Image]
+) -> None:
+    """Mutation guarded: the answer's token_type_ids left 0 (TitleCollator, foodcap_vlm/batches.py). PaliGemma
+    marks its answer 1, the causal part of its prefix-LM mask; Gemma 3 marks only image tokens."""
+    batch = captioner.training_collator()(images[:2], ["Roast chicken", "Pea soup with fresh mint and lemon"])
+    answer = batch["labels"] != -100
+    assert (batch["attention_mask"][answer] == 1).all() and (batch["attention_mask"] == 0).any()  # rows padded
+    if "token_type_ids" in batch:
+        assert (batch["token_type_ids"][answer] == captioner.family.answer_token_type).all()
+    assert captioner.family.model_type != "paligemma" or "token_type_ids" in batch
+    per_token = {key for key, value in batch.items() if value.shape == batch["input_ids"].shape}
+    for key in per_token - {"input_ids", "labels", "attention_mask", "token_type_ids"}:  # Qwen's mm_token_type_ids
+        assert (batch[key][answer] == 0).all(), key  # answer tokens are text
