@@ -134,10 +134,10 @@ def test_two_processes_at_half_the_batch_train_exactly_like_one(one_and_two) -> 
     assert_same_history(two, one)  # one schedule, as long as one process's
     assert history(two)[-1]["lr"] == pytest.approx(0.0, abs=1e-12)  # cosine ended at zero, not climbing back
     assert_same_weights(two / "best", one / "best")
-    captions = lambda folder: [
-        json.loads(line)["caption"]
-        for line in (folder / "predictions.jsonl").read_text().splitlines()  # noqa: E731
-    ]
+
+    def captions(folder: Path) -> list[str]:
+        return [json.loads(line)["caption"] for line in (folder / "predictions.jsonl").read_text().splitlines()]
+
     assert captions(two) == captions(one) and len(captions(two)) == 30  # the test split, gathered in order
     record = json.loads((two / "run.json").read_text())
     assert record["processes"] == 2 and json.loads((one / "run.json").read_text())["processes"] == 1

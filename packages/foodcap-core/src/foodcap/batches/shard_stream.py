@@ -72,7 +72,7 @@ class ShardStream(IterableDataset[UnitBatch]):
                 if reading.split not in ("all", split):
                     continue
                 taken += 1
-                mine = (taken - 1) % unit.count == unit.index
+                mine = (taken - 1) % unit.slots == unit.slot
                 if mine and sample.order[1] not in reading.captioned.get(shard, ()):  # type: ignore[index]
                     picked.append(replace(sample, split=split))
                     if len(picked) == self.batch_size:

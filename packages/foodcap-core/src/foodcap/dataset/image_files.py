@@ -16,8 +16,8 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from .shard_images import ShardImage
 from .inside_root import OUTSIDE_ROOT, inside, resolved_roots
+from .shard_images import ShardImage
 
 MISSING_FILE = "missing image file"
 EMPTY_FILE = "empty image file"

@@ -10,6 +10,8 @@ from ..errors import FoodcapError
 from .cleaning_report import CleaningReport
 from .shard_images import ShardImage
 
+ImageSource = Path | ShardImage  # an image file, or an image inside a shard
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -21,7 +23,7 @@ class Sample:
     """
 
     id: str  # the dataset's own id (Kaggle: the CSV's first column), so ids survive re-cleaning
-    image: Path | ShardImage  # absolute, or inside a shard (webdataset, parquet)
+    image: ImageSource  # absolute, or inside a shard (webdataset, parquet)
     references: tuple[str, ...]
     group: str | None = None
     split: str | None = None

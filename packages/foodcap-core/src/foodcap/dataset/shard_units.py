@@ -18,8 +18,8 @@ STREAM = -1  # the unit shard of a --limit run: the first N split records of all
 
 class Unit(NamedTuple):
     shard: int
-    index: int = 0
-    count: int = 1
+    slot: int = 0  # this unit is every ``slots``-th record of the shard, from its ``slot``-th
+    slots: int = 1
 
 
 def assign_units(todo: list[int], processes: int, me: int, limited: bool) -> list[Unit]:
@@ -39,5 +39,5 @@ def done_shards(units: Iterable[Unit]) -> set[int]:
     """The shards (or STREAM) some complete family of units has covered."""
     indices: dict[tuple[int, int], set[int]] = defaultdict(set)
     for unit in units:
-        indices[(unit.shard, unit.count)].add(unit.index)
+        indices[(unit.shard, unit.slots)].add(unit.slot)
     return {shard for (shard, count), done in indices.items() if len(done) == count}

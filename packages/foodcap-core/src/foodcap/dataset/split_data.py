@@ -38,6 +38,10 @@ class SplitSource(Protocol):
     @property
     def manifest(self) -> SplitDescription: ...
 
+    @property
+    def image_roots(self) -> tuple[Path, ...] | None:
+        """The folders the run may read image files from (None: anywhere)."""
+
 
 @dataclass
 class SplitData:
@@ -47,6 +51,10 @@ class SplitData:
     @property
     def report(self) -> CleaningReport:
         return self.dataset.report
+
+    @property
+    def image_roots(self) -> tuple[Path, ...] | None:
+        return self.dataset.image_roots
 
     def samples(self, split: str, limit: int | None = None) -> list[Sample]:
         """The split's samples in manifest order, optionally only the first ``limit``."""

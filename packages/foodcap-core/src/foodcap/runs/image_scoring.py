@@ -17,6 +17,8 @@ from PIL.Image import Image
 from ..batches.loading import DecodedBatch, batch_loader, decode_all
 from ..config import DataConfig
 from ..dataset import Sample
+from ..dataset.recipe_dataset import ImageSource
+from ..dataset.shard_images import ShardImage
 from ..image_metric import ImageMetric, ImagePass
 from ..metric import MetricScore
 
@@ -80,14 +82,15 @@ def score_images(
     metrics: Sequence[ImageMetric],
     predictions: Sequence[str],
     references: Sequence[Sequence[str]],
-    images: Sequence[Path],
+    images: Sequence[ImageSource],
     data: DataConfig,
 ) -> ImageScores:
     """Each metric's score over the corpus, or its failure; an image that no longer decodes fails them all."""
     scores = ImageScores()
     passes = _Passes(metrics, scores)
     samples = [
-        Sample(str(index), Path(path), tuple(refs)) for index, (path, refs) in enumerate(zip(images, references))
+        Sample(str(index), path if isinstance(path, ShardImage) else Path(path), tuple(refs))
+        for index, (path, refs) in enumerate(zip(images, references))
     ]
     loader = batch_loader(
         samples, ScoringCollate(), data.batch_size, data.num_workers, prefetch_bytes=data.prefetch_mb * 2**20

@@ -64,7 +64,7 @@ def dataset_record(data: SplitSource, log: CaptionLog) -> dict[str, Any]:
         "decode_failures": log.failures,
         "split_sizes": data.manifest.sizes(),
         # Where the run may read images from (None: anywhere, --allow-outside-root); the report copies no others.
-        "image_roots": None if data.dataset.image_roots is None else [str(r) for r in data.dataset.image_roots],
+        "image_roots": None if data.image_roots is None else [str(r) for r in data.image_roots],
     }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..config import DEFAULT_METRICS, DataConfig, RunConfig, validate
+from ..dataset.recipe_dataset import ImageSource
 from ..errors import FoodcapError
 from ..metric import Dialect, Metric, MetricAccumulator, MetricOptions
 from ..registry import Registry
@@ -111,12 +112,13 @@ def score(
     metrics: Sequence[Metric],
     predictions: list[str],
     references: list[list[str]],
-    images: Sequence[Path] | None = None,
+    images: Sequence[ImageSource] | None = None,
     data: DataConfig | None = None,
 ) -> Scores:
     """Every metric on the corpus; image metrics also get ``images`` (one file per caption), decoded
     once with ``data``'s batch size and workers. A metric that raises is recorded, not fatal."""
-    scores = Scores({}, {}, {})
+    per_sample: dict[str, list[float]] = {}
+    scores = Scores({}, per_sample, {})
     if not predictions:
         return scores
     looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
@@ -125,7 +127,7 @@ def score(
             scores.signatures[metric.name] = signature
         if metric.needs_images:
             scores.image_metrics.append(metric.name)
-            _keep(scores, metric.name, looked)
+            _keep(scores, per_sample, metric.name, looked)
             continue
         started = time.perf_counter()
         try:
@@ -135,7 +137,7 @@ def score(
             continue
         scores.seconds[metric.name] = time.perf_counter() - started
         scores.corpus[metric.name] = result.score
-        scores.per_sample[metric.name] = list(result.per_sample)
+        per_sample[metric.name] = list(result.per_sample)
     return scores
 
 
@@ -143,7 +145,7 @@ def _image_scores(
     metrics: list[Metric],
     predictions: list[str],
     references: list[list[str]],
-    images: Sequence[Path] | None,
+    images: Sequence[ImageSource] | None,
     data: DataConfig | None,
 ) -> ImageScores:
     from ..image_metric import ImageMetric
@@ -158,11 +160,11 @@ def _image_scores(
     )
 
 
-def _keep(scores: Scores, name: str, looked: ImageScores) -> None:
+def _keep(scores: Scores, per_sample: dict[str, list[float]], name: str, looked: ImageScores) -> None:
     """Copy metric ``name``'s outcome from the image metrics' scores (in the order metrics were chosen)."""
     if name in looked.results:
         scores.corpus[name] = looked.results[name].score
-        scores.per_sample[name] = list(looked.results[name].per_sample)
+        per_sample[name] = list(looked.results[name].per_sample)
         scores.seconds[name] = looked.seconds[name]
         return
     _failed(scores, name, looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric"))
@@ -178,7 +180,7 @@ def shuffled_control(
     predictions: list[str],
     references: list[list[str]],
     scores: Scores,
-    images: Sequence[Path] | None = None,
+    images: Sequence[ImageSource] | None = None,
     data: DataConfig | None = None,
 ) -> dict[str, dict[str, float]]:
     """A grounding check: each metric on the real pairs beside captions paired with other images' titles
@@ -317,7 +319,7 @@ def score_folder(
     folder: RunFolder,
     merged: Merged,
     metrics: list[Metric],
-    images: Mapping[str, Path] | None = None,
+    images: Mapping[str, ImageSource] | None = None,
     data: DataConfig | None = None,
 ) -> FolderScores:
     """Score the merged records, write predictions.jsonl (each with its per-sample scores, then the records
@@ -381,7 +383,7 @@ def _scorer(metric: Metric, scores: Scores, looked: ImageScores | None) -> _Scor
 
 
 def _folder_image_scores(
-    metrics: list[Metric], merged: Merged, images: Mapping[str, Path] | None, data: DataConfig | None, shift: int
+    metrics: list[Metric], merged: Merged, images: Mapping[str, ImageSource] | None, data: DataConfig | None, shift: int
 ) -> tuple[ImageScores | None, ImageScores | None]:
     """The image metrics' scores on the merged records, and on the control's rotated pairs (images and
     references rotated together). These hold the corpus' captions: image metrics run a model over every

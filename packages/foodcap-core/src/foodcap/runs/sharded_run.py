@@ -50,6 +50,7 @@ class ShardedSplit:
 
     report: CleaningReport
     manifest: StreamManifest
+    image_roots: tuple[Path, ...] = ()  # its images lie inside the shards: a report shows none
 
 
 @dataclass
