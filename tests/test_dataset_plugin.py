@@ -107,11 +107,11 @@ def test_dataset_kind_errors_are_one_line_with_exit_code_2(foodcap: Cli, tmp_pat
     (tmp_path / "odd").mkdir()
     line = one_line_error(foodcap("run", "--captioner", "dominant-colour", "--dataset", str(tmp_path / "odd")))
     assert "cannot tell which kind of dataset" in line
-    assert "installed kinds: kaggle-food, coco, hf, imagefolder, menu-photos" in line
+    assert "installed kinds: kaggle-food, coco, hf, imagefolder, webdataset, parquet, menu-photos" in line
     line = one_line_error(
-        foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample", "--dataset-kind", "parquet")
+        foodcap("run", "--captioner", "dominant-colour", "--dataset", "sample", "--dataset-kind", "lmdb")
     )
-    assert "unknown dataset kind 'parquet'" in line and "menu-photos" in line
+    assert "unknown dataset kind 'lmdb'" in line and "menu-photos" in line
 
 
 def test_a_row_the_kind_cannot_parse_is_counted_under_its_own_reason(foodcap: Cli, tmp_path: Path) -> None:
