@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from foodcap import MetricAccumulator, MetricScore
 
 from .corpus import Corpus
+from .gc_pause import paused_gc
 from .numpy_mean import StreamMean
 
 # The tokenizer looks at most 4,096 UTF-16 units past a caption; a character is at most two units.
@@ -57,8 +58,9 @@ class ChunkedScores(MetricAccumulator):
         self.images += len(references)
 
     def update(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> list[float]:
-        chunk: Chunk = (list(predictions), [list(refs) for refs in references])
-        ready = self._flush(chunk)
+        with paused_gc():  # scoring builds many small objects and no cycles (gc_pause.py)
+            chunk: Chunk = (list(predictions), [list(refs) for refs in references])
+            ready = self._flush(chunk)
         self.held = chunk
         return ready
 
@@ -70,7 +72,8 @@ class ChunkedScores(MetricAccumulator):
     def _flush(self, following: Chunk | None) -> list[float]:
         if self.held is None:
             return []
-        return self.score_chunk(with_context(self.held, following), len(self.held[0]))
+        with paused_gc():
+            return self.score_chunk(with_context(self.held, following), len(self.held[0]))
 
     @abstractmethod
     def score_chunk(self, corpus: Corpus, count: int) -> list[float]:

@@ -18,6 +18,7 @@ from foodcap import MetricAccumulator, MetricScore
 
 from .chunked import ChunkedMean, context_of
 from .corpus import Corpus, CorpusMetric
+from .gc_pause import paused_gc
 from .ngrams import MAX_ORDER, CorpusNgrams, NgramCounts, coco_ngrams, ngram_counts
 from .numpy_mean import StreamMean
 from .parallel import fork_map, halves
@@ -121,6 +122,19 @@ class CiderD(CorpusMetric):
         return CiderChunks()
 
 
+@lru_cache(maxsize=1)  # the shuffled-image control passes the same reference chunks right after the run's
+def chunk_frequencies(held: tuple[tuple[str, ...], ...], context: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+    """The document frequencies of one chunk's reference sets, tokenized with ``context`` following them."""
+    with paused_gc():
+        flat = [ref for refs in held for ref in refs]
+        words = [caption.split() for caption in coco_tokenize(flat + list(context))[: len(flat)]]
+        grouped, start = [], 0
+        for refs in held:
+            grouped.append([ngram_counts(w) for w in words[start : start + len(refs)]])
+            start += len(refs)
+        return document_frequencies(grouped)
+
+
 class CiderChunks(ChunkedMean):
     """CIDEr-D of a corpus given in chunks: document frequencies from the references pass, then per-image
     scores against them, averaged as numpy averages."""
@@ -141,15 +155,11 @@ class CiderChunks(ChunkedMean):
         """Document frequencies of the held references, tokenized with the next chunk's first ones as context."""
         if self.held_references is None:
             return
-        held = [ref for refs in self.held_references for ref in refs]
         context = [ref for refs in (following or []) for ref in refs]
         context = context[: context_of(context, lambda ref: len(str(ref)))]
-        words = [caption.split() for caption in coco_tokenize(held + context)[: len(held)]]
-        grouped, start = [], 0
-        for refs in self.held_references:
-            grouped.append([ngram_counts(w) for w in words[start : start + len(refs)]])
-            start += len(refs)
-        document_frequencies(grouped, self.frequency)
+        held = tuple(tuple(refs) for refs in self.held_references)
+        for gram, count in chunk_frequencies(held, tuple(context)).items():
+            self.frequency[gram] = self.frequency.get(gram, 0) + count
         self.held_references = None
 
     def score_chunk(self, corpus: Corpus, count: int) -> list[float]:

@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..dataset import CleaningReport, Sample
 from ..dataset.kinds import DatasetOptions
+from ..dataset.shard_images import ShardImage
 from ..dataset.shard_units import STREAM, Unit
 from ..dataset.sharded import ShardedDatasetKind, StreamSplit, clean_shard
 from .loading import CaptionCollate, DecodedBatch
@@ -76,14 +77,25 @@ class ShardStream(IterableDataset[UnitBatch]):
                 if mine and sample.order[1] not in reading.captioned.get(shard, ()):  # type: ignore[index]
                     picked.append(replace(sample, split=split))
                     if len(picked) == self.batch_size:
-                        yield UnitBatch(place, self.collate(picked))
+                        yield UnitBatch(place, _decoded(self.collate(picked)))
                         picked = []
                 if reading.limit is not None and taken >= reading.limit:
                     break
             reports[shard] = {**report.to_dict(), "splits": dict(splits)}
             if reading.limit is not None and taken >= reading.limit:
                 break
-        yield UnitBatch(place, self.collate(picked) if picked else DecodedBatch([], {}), True, reports)
+        yield UnitBatch(place, _decoded(self.collate(picked)) if picked else DecodedBatch([], {}), True, reports)
+
+
+def _decoded(batch: DecodedBatch) -> DecodedBatch:
+    """The batch as the main process gets it: its images are decoded, so their bytes stay in the worker."""
+    batch.samples = [_light(sample) for sample in batch.samples]
+    batch.failures = [(_light(sample), reason) for sample, reason in batch.failures]
+    return batch
+
+
+def _light(sample: Sample) -> Sample:
+    return replace(sample, image=sample.image.without_data()) if isinstance(sample.image, ShardImage) else sample
 
 
 def _as_is(item: Any) -> Any:

@@ -26,5 +26,9 @@ class ShardImage:
             file.seek(self.offset)
             return file.read(self.size)
 
+    def without_data(self) -> ShardImage:
+        """This image with its bytes let go (once it is decoded): cheap to hand to another process."""
+        return ShardImage(self.shard, self.member, self.offset, self.size) if self.data is not None else self
+
     def __str__(self) -> str:
         return f"{self.shard}#{self.member}" if self.member else self.shard

@@ -86,12 +86,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return list(iter_jsonl(path))
 
 
-def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """``read_jsonl`` one record at a time, for files too large to hold."""
+def iter_jsonl(path: Path, skip: int = 0) -> Iterator[dict[str, Any]]:
+    """``read_jsonl`` one record at a time, for files too large to hold; the first ``skip`` lines are
+    passed over unparsed."""
     if not path.exists():
         return
     with path.open(encoding="utf-8") as file:
-        for line in file:
+        for line in itertools.islice(file, skip, None):
             try:
                 yield json.loads(line)
             except json.JSONDecodeError:

@@ -43,8 +43,8 @@ class Merged:
     duplicate_splits: Counter[str] = field(default_factory=Counter)  # the splits those records were in
     others: list[dict[str, Any]] = field(default_factory=list)  # records of ids outside the split: kept
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        return iter_jsonl(self.path)
+    def records(self, skip: int = 0) -> Iterator[dict[str, Any]]:
+        return iter_jsonl(self.path, skip)
 
 
 class _OutOfOrder(FoodcapError):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .image_scoring import ImageScores
 
 logger = logging.getLogger("foodcap")
-CHUNK = 10_000  # records per chunk handed to the metrics
+CHUNK = 50_000  # records per chunk handed to the metrics
 C = TypeVar("C", bound=RunConfig)
 T = TypeVar("T")
 
@@ -283,7 +283,7 @@ class _Scored(_Scorer):
 
 def _rotated_references(merged: Merged, shift: int) -> Iterator[list[str]]:
     """The references of record ``i + shift`` (wrapping) for each record ``i``: the shuffled-image control."""
-    yield from (record_references(record) for record in islice(merged.records(), shift, None))
+    yield from (record_references(record) for record in merged.records(skip=shift))
     yield from (record_references(record) for record in islice(merged.records(), shift))
 
 
