@@ -264,3 +264,28 @@ def test_the_python_api_needs_the_images_for_image_metrics(image_metrics: None, 
     scores = foodcap.score(captions[::-1], references, metrics=["colour-match"], images=[str(p) for p in images])
     assert scores.per_sample["colour-match"] == [0.0] * 6
     assert ColourMatch().compute(captions, references, [Image.open(p).convert("RGB") for p in images]).score == 1.0
+
+
+def test_image_metrics_on_a_sharded_run_are_refused_before_captioning(
+    image_metrics: None, fake_plugin: type, tmp_path: Path
+) -> None:
+    """A streamed webdataset run records no image files to score against: one line, before any caption."""
+    from foodcap.errors import FoodcapError
+
+    from shard_layouts import write_shards
+
+    pattern = write_shards(tmp_path / "data", shards=2, per_shard=3)
+    fake_plugin.generate_calls = 0
+    with pytest.raises(FoodcapError, match="inside its shards") as refused:
+        foodcap.run(
+            "fake",
+            dataset=pattern,
+            split="all",
+            metrics=["colour-match"],
+            num_workers=0,
+            out=tmp_path / "run",
+            progress=False,
+            titles=list(COLOURS),
+        )
+    assert "colour-match" in str(refused.value) and "\n" not in str(refused.value)
+    assert fake_plugin.generate_calls == 0 and not (tmp_path / "run").exists()

@@ -14,8 +14,8 @@ from ..config import RunConfig
 from ..dataset import CleaningReport
 from ..dataset.split_data import SplitSource
 from .captioning import CaptionLog
-from .folder import METRICS, SPLIT, RunFolder
-from .scoring import Scores
+from .folder import METRICS, RUN, SPLIT, RunFolder
+from .scoring import FolderScores, Scores
 
 if TYPE_CHECKING:
     from ..captioner import Captioner
@@ -115,3 +115,37 @@ def run_record(
         **fields,
         **dataset_record(data, log),
     }
+
+
+def write_run_record(
+    folder: RunFolder,
+    config: RunConfig,
+    data: SplitSource,
+    scored: FolderScores,
+    processes: list[dict[str, Any]],
+    captioner_class: type[Captioner],
+    captioner: Captioner | None,
+    timings: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """A scored run's metrics.json, split.json and run.json, with each process's report (its repairs too)."""
+    log = CaptionLog(failures=scored.failures)
+    for report in processes:
+        log.add_repairs(report.get("repairs") or {})
+    evaluated_on = record_evaluation(folder, config, data, config.data.split, scored.scores, scored.count)
+    record = run_record(
+        "run",
+        config,
+        captioner_class,
+        captioner,
+        captioner.device if captioner else None,
+        data,
+        log,
+        evaluated_on=evaluated_on,
+        processes=processes,
+        captioned_twice=scored.captioned_twice,
+        timings={**timings, "metric_seconds": scored.scores.seconds},
+        grounding=scored.grounding,
+        **extra,
+    )
+    folder.write(RUN, record)

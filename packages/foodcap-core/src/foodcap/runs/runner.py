@@ -31,12 +31,12 @@ from ..metric import Metric
 from ..preflight import metric_checks, require, run_checks
 from ..registry import Registry
 from .captioning import CaptionLog, captioned
-from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder, discard_unused, fresh_start_note
+from .folder import METRICS, PARTS, RunFolder, default_run_folder, discard_unused, fresh_start_note
 from .merge import merge_samples, part_reports, recorded_config, unfinished_shards
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .predictions import failure_record, prediction_record
 from .progress import image_progress
-from .record import record_evaluation, run_record
+from .record import write_run_record
 from .resume import check_resume, record_start, started_with
 from .scoring import Scores, resolve_metrics, score_folder, settle_metrics
 from .sharded_run import finish_sharded, run_sharded
@@ -288,28 +288,9 @@ def finish_run(
     started = time.perf_counter()
     scored = score_folder(folder, merged, metrics, {sample.id: sample.image for sample in samples}, config.data)
     reports = [{key: value for key, value in report.items() if key != "config"} for report in part_reports(folder.path)]
-    log = CaptionLog(failures=scored.failures)
-    for report in reports:
-        log.add_repairs(report.get("repairs") or {})
     timings = {**timings, "metrics_seconds": time.perf_counter() - started}
-    evaluated_on = record_evaluation(folder, config, data, config.data.split, scored.scores, scored.count)
-    folder.write(
-        RUN,
-        run_record(
-            "run",
-            config,
-            captioner_class,
-            captioner,
-            captioner.device if captioner else None,
-            data,
-            log,
-            evaluated_on=evaluated_on,
-            world_size=launch.world_size,
-            processes=reports,
-            captioned_twice=scored.captioned_twice,
-            timings={**timings, "metric_seconds": scored.scores.seconds},
-            grounding=scored.grounding,
-        ),
+    write_run_record(
+        folder, config, data, scored, reports, captioner_class, captioner, timings, world_size=launch.world_size
     )
     return RunResult(folder.path, scored.scores, scored.count, scored.failures)
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .image_scoring import ImageScores
 
 logger = logging.getLogger("foodcap")
-CHUNK = 50_000  # records per chunk handed to the metrics
+CHUNK = 10_000  # records per chunk handed to the metrics
 C = TypeVar("C", bound=RunConfig)
 T = TypeVar("T")
 

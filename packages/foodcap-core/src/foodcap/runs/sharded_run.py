@@ -33,12 +33,12 @@ from ..errors import FoodcapError
 from ..launch import Launch, Shard, decided_by_rank0
 from ..metric import Metric
 from .captioning import CaptionLog
-from .folder import METRICS, PARTS, RUN, RunFolder, default_run_folder, iter_jsonl
+from .folder import METRICS, PARTS, RunFolder, default_run_folder, iter_jsonl
 from .merge import merge_parts, part_reports
 from .parts import FolderLock, PartsProgress, PartWriter, new_launch_id, part_name, part_status
 from .predictions import failure_record, prediction_record
 from .progress import image_progress
-from .record import record_evaluation, run_record
+from .record import write_run_record
 from .resume import check_resume
 from .scoring import Scores, score_folder
 from .sidecars import write_sidecars
@@ -263,36 +263,21 @@ def finish_sharded(
         splits.subtract(merged.duplicate_splits)
     manifest.counted = dict(splits)
     scored = score_folder(folder, merged, metrics)
-    log = CaptionLog(failures=scored.failures)
     processes = [
         {key: value for key, value in report.items() if key not in ("config", "shard_reports")} for report in reports
     ]
-    for report in processes:
-        log.add_repairs(report.get("repairs") or {})
-    split = ShardedSplit(cleaning, manifest)
-    evaluated_on = record_evaluation(folder, config, split, config.data.split, scored.scores, scored.count)
-    folder.write(
-        RUN,
-        run_record(
-            "run",
-            config,
-            captioner_class,
-            captioner,
-            captioner.device if captioner else None,
-            split,
-            log,
-            evaluated_on=evaluated_on,
-            world_size=launch.world_size,
-            processes=processes,
-            captioned_twice=scored.captioned_twice,
-            duplicate_ids=merged.duplicates,
-            timings={
-                **timings,
-                "metrics_seconds": time.perf_counter() - started,
-                "metric_seconds": scored.scores.seconds,
-            },
-            grounding=scored.grounding,
-        ),
+    timings = {**timings, "metrics_seconds": time.perf_counter() - started}
+    write_run_record(
+        folder,
+        config,
+        ShardedSplit(cleaning, manifest),
+        scored,
+        processes,
+        captioner_class,
+        captioner,
+        timings,
+        world_size=launch.world_size,
+        duplicate_ids=merged.duplicates,
     )
     if config.write_sidecars:
         write_sidecars(folder.path, manifest.shards)
