@@ -150,6 +150,14 @@ def launch(label: str, dataset: str, out: Path, workers: int, processes: int = 1
     }
 
 
+class Rows(list):  # type: ignore[type-arg]
+    """Each configuration's figures, printed as soon as it finishes (a long bench may be cut short)."""
+
+    def append(self, row: dict[str, object]) -> None:
+        super().append(row)
+        print(json.dumps(row), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, nargs="*", default=[100_000, 1_000_000])
@@ -158,7 +166,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-distributed", action="store_true", help="skip the torchrun and --shard runs")
     options = parser.parse_args()
-    rows = []
+    rows = Rows()
     if options.baseline_images:
         folder = write_imagefolder(options.root / f"imagefolder-{options.baseline_images}", options.baseline_images)
         rows.append(
@@ -194,8 +202,6 @@ def main() -> None:
                 )
             )
     print(f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}; metrics {METRICS} (coco)")
-    for row in rows:
-        print(json.dumps(row))
 
 
 if __name__ == "__main__":

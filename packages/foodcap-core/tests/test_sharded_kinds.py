@@ -84,3 +84,27 @@ def test_a_shard_with_long_names_is_read_through_tarfile_from_where_the_plain_re
     dataset = foodcap.load_dataset(tmp_path / "00000.tar")
     assert [s.id for s in dataset.samples] == ["000000", long_key, "000002"]
     assert [s.image.read() for s in dataset.samples] == [jpeg(0), jpeg(1), jpeg(2)]
+
+
+def test_without_pyarrow_parquet_and_sidecars_fail_before_any_caption(
+    fake_plugin: type, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sidecars are written after captioning: a missing pyarrow must stop the run before it starts."""
+    import importlib.util
+    import sys
+
+    shards = write_shards(tmp_path / "data", shards=1, per_shard=2)
+    parquet = write_parquet(tmp_path / "table.parquet", range(2))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real_find_spec(name, *a)
+    )
+    for module in [name for name in sys.modules if name == "pyarrow" or name.startswith("pyarrow.")]:
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    fake_plugin.generate_calls = 0
+    settings = {"split": "all", "metrics": [], "num_workers": 0, "progress": False}
+    for dataset, extra in ((shards, {"write_sidecars": True}), (str(parquet), {})):
+        with pytest.raises(FoodcapError, match=r"pip install 'foodcap-core\[parquet\]'"):
+            foodcap.run("fake", dataset=dataset, out=tmp_path / "run", **settings, **extra)
+    assert fake_plugin.generate_calls == 0 and not (tmp_path / "run").exists()

@@ -37,6 +37,7 @@ EXTRAS: Mapping[str, tuple[str, str, str]] = {
     "wandb": ("wandb", "foodcap-core[wandb]", "--tracker wandb"),
     "optuna": ("optuna", "foodcap-core[sweep]", "foodcap sweep"),
     "matplotlib": ("matplotlib", "foodcap-core[report]", "foodcap report"),
+    "pyarrow": ("pyarrow", "foodcap-core[parquet]", "the parquet dataset kind and --write-sidecars"),
 }
 
 
@@ -132,6 +133,7 @@ def dataset_check(data: DataConfig, registry: Registry) -> Check:
     """The dataset's kind can be told (or was named) and its files can be read."""
     from .dataset.bundled_sample import SAMPLE
     from .dataset.kaggle_layout import KaggleFolder
+    from .dataset.parquet_shards import pyarrow_parquet
     from .dataset.selection import choose_dataset_kind
 
     if data.dataset == SAMPLE:
@@ -139,6 +141,8 @@ def dataset_check(data: DataConfig, registry: Registry) -> Check:
 
     def readable() -> str:
         choice = choose_dataset_kind(data.dataset, data.dataset_kind, registry)
+        if choice.kind == "parquet":
+            pyarrow_parquet()  # one line naming the extra when pyarrow is missing
         if choice.kind == "kaggle-food":
             folder = KaggleFolder.find(Path(choice.location).expanduser().resolve())
             for path, mode in ((folder.csv_path, os.R_OK), (folder.images_dir, os.R_OK | os.X_OK)):
@@ -228,6 +232,7 @@ def run_checks(config: RunConfig, registry: Registry, flags: Mapping[str, str] |
         *metric_checks(registry, config.evaluation),
         dataset_check(config.data, registry),
         output_check(config.out or default_run_folder(config.captioner), RUN_FREE_BYTES),
+        *([extra_check("pyarrow")] if config.write_sidecars else []),  # written after captioning: check now
     ]
 
 
