@@ -62,6 +62,7 @@ class ShardStream(IterableDataset[UnitBatch]):
         shards = range(len(reading.shards)) if unit.shard == STREAM else [unit.shard]
         reports: dict[int, dict[str, Any]] = {}
         picked: list[Sample] = []
+        split_of: dict[int, str] = {}  # id(sample) -> its split, given when the batch is decoded
         taken = 0  # split records met: in the stream (--limit) or in the shard
         for shard in shards:
             report, splits = CleaningReport(), Counter[str]()
@@ -75,27 +76,32 @@ class ShardStream(IterableDataset[UnitBatch]):
                 taken += 1
                 mine = (taken - 1) % unit.slots == unit.slot
                 if mine and sample.order[1] not in reading.captioned.get(shard, ()):  # type: ignore[index]
-                    picked.append(replace(sample, split=split))
+                    picked.append(sample)
+                    split_of[id(sample)] = split
                     if len(picked) == self.batch_size:
-                        yield UnitBatch(place, _decoded(self.collate(picked)))
-                        picked = []
+                        yield UnitBatch(place, _decoded(self.collate(picked), split_of))
+                        picked, split_of = [], {}
                 if reading.limit is not None and taken >= reading.limit:
                     break
             reports[shard] = {**report.to_dict(), "splits": dict(splits)}
             if reading.limit is not None and taken >= reading.limit:
                 break
-        yield UnitBatch(place, _decoded(self.collate(picked)) if picked else DecodedBatch([], {}), True, reports)
+        yield UnitBatch(
+            place, _decoded(self.collate(picked), split_of) if picked else DecodedBatch([], {}), True, reports
+        )
 
 
-def _decoded(batch: DecodedBatch) -> DecodedBatch:
-    """The batch as the main process gets it: its images are decoded, so their bytes stay in the worker."""
-    batch.samples = [_light(sample) for sample in batch.samples]
-    batch.failures = [(_light(sample), reason) for sample, reason in batch.failures]
+def _decoded(batch: DecodedBatch, splits: dict[int, str]) -> DecodedBatch:
+    """The batch as the main process gets it: each sample with its split, and its image's bytes left
+    behind (they are decoded)."""
+    batch.samples = [_shipped(sample, splits) for sample in batch.samples]
+    batch.failures = [(_shipped(sample, splits), reason) for sample, reason in batch.failures]
     return batch
 
 
-def _light(sample: Sample) -> Sample:
-    return replace(sample, image=sample.image.without_data()) if isinstance(sample.image, ShardImage) else sample
+def _shipped(sample: Sample, splits: dict[int, str]) -> Sample:
+    image = sample.image.without_data() if isinstance(sample.image, ShardImage) else sample.image
+    return replace(sample, split=splits[id(sample)], image=image)
 
 
 def _as_is(item: Any) -> Any:
