@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console
 
@@ -38,6 +39,16 @@ class CaptionLog:
     def add_repairs(self, repairs: Mapping[str, int]) -> None:
         for reason, count in repairs.items():
             self.repairs[reason] = self.repairs.get(reason, 0) + count
+
+    def totals(self) -> dict[str, Any]:
+        """What a part's "done" status records of its captioning."""
+        return {
+            "images": self.captioned,
+            "failures": len(self.failures),
+            "repairs": self.repairs,
+            "seconds": self.seconds,
+            "images_per_second": self.captioned / self.seconds if self.seconds else 0.0,
+        }
 
     @classmethod
     def combined(cls, logs: Iterable[CaptionLog]) -> CaptionLog:

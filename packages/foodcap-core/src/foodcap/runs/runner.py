@@ -107,12 +107,8 @@ def caption_part(
     log = result.log
     part.status(
         "done",
-        images=log.captioned,
-        failures=len(log.failures),
-        repairs=log.repairs,
-        seconds=log.seconds,
+        **log.totals(),
         load_seconds=result.load_seconds,
-        images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
         device=str(result.captioner.device) if result.captioner else None,
     )
     return result

@@ -126,11 +126,7 @@ def caption_units(
     log.seconds = time.perf_counter() - started
     part.status(
         "done",
-        images=log.captioned,
-        failures=len(log.failures),
-        repairs=log.repairs,
-        seconds=log.seconds,
-        images_per_second=log.captioned / log.seconds if log.seconds else 0.0,
+        **log.totals(),
         device=str(captioner.device),
         units_done=done_units,
         shard_reports=shard_reports,
