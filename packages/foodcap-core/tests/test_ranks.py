@@ -93,6 +93,10 @@ def rank_main(rank: int, world: int, port: int, dataset: str, out: str) -> None:
         "any_empty": [any_rank_empty(empty, launch), any_rank_empty(full, launch)],
     }
     Path(out, f"rank-{rank}.json").write_text(json.dumps(result))
+    # Leave together: a rank that exits while the other's gloo threads still talk to it can make the
+    # other abort ("terminate called without an active exception"), a flake seen once in CI.
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 
 
 @pytest.fixture(scope="module")
