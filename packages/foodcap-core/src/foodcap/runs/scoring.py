@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..config import DEFAULT_METRICS, DataConfig, RunConfig, validate
 from ..dataset.recipe_dataset import ImageSource
 from ..errors import FoodcapError
-from ..metric import Dialect, Metric, MetricAccumulator, MetricOptions
+from ..metric import Dialect, Metric, MetricAccumulator, MetricOptions, MetricScore
 from ..registry import Registry
 from .folder import RunFolder, iter_jsonl, json_line, write_lines_atomically
 from .merge import Merged
@@ -121,12 +121,10 @@ def score(
     scores = Scores({}, per_sample, {})
     if not predictions:
         return scores
+    _describe(scores, metrics)
     looked = _image_scores([m for m in metrics if m.needs_images], predictions, references, images, data)
     for metric in metrics:
-        if (signature := metric.signature()) is not None:
-            scores.signatures[metric.name] = signature
         if metric.needs_images:
-            scores.image_metrics.append(metric.name)
             _keep(scores, per_sample, metric.name, looked)
             continue
         started = time.perf_counter()
@@ -167,7 +165,20 @@ def _keep(scores: Scores, per_sample: dict[str, list[float]], name: str, looked:
         per_sample[name] = list(looked.results[name].per_sample)
         scores.seconds[name] = looked.seconds[name]
         return
-    _failed(scores, name, looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric"))
+    _failed(scores, name, _image_failure(looked, name))
+
+
+def _image_failure(looked: ImageScores, name: str) -> str:
+    return looked.failures.get(name, "needs_images is set, but it is no foodcap.ImageMetric")
+
+
+def _describe(scores: Scores, metrics: Sequence[Metric]) -> None:
+    """What each metric records of itself: its signature, and whether it looked at the images."""
+    for metric in metrics:
+        if (signature := metric.signature()) is not None:
+            scores.signatures[metric.name] = signature
+        if metric.needs_images:
+            scores.image_metrics.append(metric.name)
 
 
 def _failed(scores: Scores, name: str, reason: str) -> None:
@@ -208,19 +219,22 @@ def chunks(items: Iterator[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 
 class _Scorer:
-    """One metric's accumulator, timed, with its per-sample scores waiting to be written."""
+    """One metric's accumulator, timed, with its per-sample scores waiting to be written. An image
+    metric's scores were computed before the stream (``looked``) and are handed out chunk by chunk."""
 
-    def __init__(self, metric: Metric, scores: Scores) -> None:
+    def __init__(self, metric: Metric, scores: Scores, looked: ImageScores | None = None) -> None:
         self.name = metric.name
         self.scores = scores
         self.ready: deque[float] = deque()
         self.seconds = 0.0
-        self.accumulator: MetricAccumulator | None = self._attempt(metric.accumulator)
-
-    @property
-    def live(self) -> bool:
-        """Still scoring (it has not failed)."""
-        return self.accumulator is not None
+        self.accumulator: MetricAccumulator | None = None
+        if looked is None or not metric.needs_images:
+            self.accumulator = self._attempt(metric.accumulator)
+        elif metric.name in looked.results:
+            self.accumulator = _Computed(looked.results[metric.name])
+            self.seconds = looked.seconds[metric.name]
+        else:
+            _failed(scores, metric.name, _image_failure(looked, metric.name))
 
     def _attempt(self, step: Callable[[], T | None]) -> T | None:
         started = time.perf_counter()
@@ -254,31 +268,18 @@ class _Scorer:
         return result.score
 
 
-class _Scored(_Scorer):
-    """An image metric's scorer: its scores were computed before the stream (``_folder_image_scores``)."""
+class _Computed(MetricAccumulator):
+    """A result computed before the stream, given back in the chunks' order."""
 
-    def __init__(self, metric: Metric, scores: Scores, looked: ImageScores) -> None:
-        self.name, self.scores, self.seconds = metric.name, scores, looked.seconds.get(metric.name, 0.0)
-        result = looked.results.get(metric.name)
-        self.ready = deque(result.per_sample if result is not None else [])
-        self.accumulator = None
-        self.result = result
-        if result is None:
-            reason = looked.failures.get(metric.name, "needs_images is set, but it is no foodcap.ImageMetric")
-            _failed(scores, metric.name, reason)
+    def __init__(self, computed: MetricScore) -> None:
+        self.computed, self.given = computed, 0
 
-    @property
-    def live(self) -> bool:
-        return self.result is not None
+    def update(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> list[float]:
+        start, self.given = self.given, self.given + len(predictions)
+        return list(self.computed.per_sample[start : self.given])
 
-    def add_references(self, references: list[list[str]]) -> None:
-        pass
-
-    def update(self, predictions: list[str], references: list[list[str]]) -> None:
-        pass
-
-    def finish(self) -> float | None:
-        return None if self.result is None else self.result.score
+    def result(self) -> MetricScore:
+        return MetricScore(self.computed.score, [])
 
 
 def _rotated_references(merged: Merged, shift: int) -> Iterator[list[str]]:
@@ -329,14 +330,11 @@ def score_folder(
     scores = Scores({}, {}, {})
     shift = merged.count // 2  # a fixed rotation: deterministic, and no caption keeps its own title
     looked, looked_control = _folder_image_scores(metrics, merged, images, data, shift)
-    main = [_scorer(metric, scores, looked) for metric in metrics] if merged.count else []
+    main = [_Scorer(metric, scores, looked) for metric in metrics] if merged.count else []
     control_scores = Scores({}, {}, {})
-    control = [_scorer(metric, control_scores, looked_control) for metric in metrics] if merged.count >= 2 else []
-    for metric in metrics if merged.count else []:
-        if (signature := metric.signature()) is not None:
-            scores.signatures[metric.name] = signature
-        if metric.needs_images:
-            scores.image_metrics.append(metric.name)
+    control = [_Scorer(metric, control_scores, looked_control) for metric in metrics] if merged.count >= 2 else []
+    if merged.count:
+        _describe(scores, metrics)
     for chunk in chunks(record_references(record) for record in merged.records()):
         for scorer in main + control:
             scorer.add_references(chunk)  # the control's references are the same set, rotated
@@ -378,10 +376,6 @@ def score_folder(
     return FolderScores(scores, merged.count, grounding, merged.failures, merged.captioned_twice)
 
 
-def _scorer(metric: Metric, scores: Scores, looked: ImageScores | None) -> _Scorer:
-    return _Scored(metric, scores, looked) if metric.needs_images and looked is not None else _Scorer(metric, scores)
-
-
 def _folder_image_scores(
     metrics: list[Metric], merged: Merged, images: Mapping[str, ImageSource] | None, data: DataConfig | None, shift: int
 ) -> tuple[ImageScores | None, ImageScores | None]:
@@ -408,7 +402,7 @@ def _ready_lines(
 ) -> Iterator[str]:
     """The waiting records every working metric has scored, with their scores (in metric order)."""
     while pending:
-        live = [scorer for scorer in scorers if scorer.live]
+        live = [scorer for scorer in scorers if scorer.accumulator is not None]
         if not final and any(not scorer.ready for scorer in live):
             return
         record = pending.popleft()
